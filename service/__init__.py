@@ -1,0 +1,1 @@
+"""mux-lessons: Mux webhooks in, reliable real-time lesson video status in Supabase Postgres out."""

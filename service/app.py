@@ -1,0 +1,63 @@
+"""The ASGI application: `create_app(settings)`, and `app` for `uvicorn service.app:app`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from service.db import Database
+from service.errors import EXCEPTION_HANDLERS
+from service.health import healthz
+from service.logs import configure_logging
+from service.settings import Settings
+
+
+def database_for(settings: Settings) -> Database:
+    if settings.database_url is None:
+        raise RuntimeError("DATABASE_URL is not set")
+    return Database(
+        settings.database_url,
+        min_size=settings.db_pool_min,
+        max_size=settings.db_pool_max,
+        prepared_statements=settings.db_prepared_statements,
+    )
+
+
+def create_app(settings: Settings, *, database: Database | None = None) -> Starlette:
+    """Build the app. A `database` passed in is used as is and left open (tests share one)."""
+    owns_database = database is None
+    db = database if database is not None else database_for(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if owns_database:
+            await db.open()
+        try:
+            yield
+        finally:
+            if owns_database:
+                await db.close()
+
+    app = Starlette(
+        routes=[Route("/healthz", healthz, methods=["GET"])],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = db
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    """`service.app:app` is built on first access, so importing this module needs no settings."""
+    if name == "app":
+        settings = Settings.from_env()
+        configure_logging(settings.log_level)
+        application = create_app(settings)
+        globals()["app"] = application
+        return application
+    raise AttributeError(name)

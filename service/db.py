@@ -1,0 +1,84 @@
+"""Database access: one pool, and the two kinds of session the service uses.
+
+`service_session()` runs as the connecting (owner) role, for webhooks and workers.
+`user_session(claims)` does what Supabase's API gateway does, inside one transaction:
+switch to `authenticated` (or `anon`) and publish the JWT claims, so RLS decides for real.
+Both use `set_config(..., true)` only, never session-level SET, so they also work through
+Supabase's transaction pooler.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+Connection = AsyncConnection[dict[str, Any]]
+
+
+class Database:
+    def __init__(
+        self,
+        url: str,
+        *,
+        min_size: int = 2,
+        max_size: int = 10,
+        prepared_statements: bool = True,
+        timeout: float = 5.0,
+    ) -> None:
+        kwargs: dict[str, Any] = {"autocommit": True, "row_factory": dict_row}
+        if not prepared_statements:
+            kwargs["prepare_threshold"] = None
+        self.pool: AsyncConnectionPool[Connection] = AsyncConnectionPool(
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            kwargs=kwargs,
+            timeout=timeout,
+            check=AsyncConnectionPool.check_connection,
+            open=False,
+            name="mux-lessons",
+        )
+
+    async def open(self) -> None:
+        await self.pool.open(wait=False)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    @asynccontextmanager
+    async def service_session(self) -> AsyncIterator[Connection]:
+        """A privileged transaction: commits on success, rolls back on error."""
+        async with self.pool.connection() as conn, conn.transaction():
+            yield conn
+
+    @asynccontextmanager
+    async def user_session(self, claims: Mapping[str, Any] | None) -> AsyncIterator[Connection]:
+        """A transaction in which RLS sees the caller: `authenticated` with claims, else `anon`."""
+        async with self.pool.connection() as conn, conn.transaction():
+            await act_as_user(conn, claims)
+            yield conn
+
+    async def ping(self) -> bool:
+        """True when a connection can be had within 2 s and answers; used by /healthz."""
+        try:
+            async with self.pool.connection(timeout=2.0) as conn:
+                await conn.execute("select 1")
+        except Exception:
+            return False
+        return True
+
+
+async def act_as_user(conn: Connection, claims: Mapping[str, Any] | None) -> None:
+    """Switch the current transaction to the API role the claims name, as PostgREST does."""
+    role = "authenticated" if claims and claims.get("role") == "authenticated" else "anon"
+    payload = dict(claims) if claims else {"role": "anon"}
+    await conn.execute(
+        "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)",
+        (role, json.dumps(payload)),
+    )

@@ -1,0 +1,136 @@
+"""Apply the Supabase stand-ins and the pending `supabase/migrations/` files.
+
+Each migration runs in its own transaction and is recorded in a table of the service's own
+(`mux_lessons_meta.schema_migrations`). A session-level advisory lock makes concurrent runs
+(two deploys, two test processes) take turns; the second finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = ROOT / "supabase" / "migrations"
+STANDINS_DIR = ROOT / "sql"
+ADVISORY_LOCK_KEY = 7_401_958_213_114  # arbitrary, fixed: "mux-lessons migrations"
+_NAME = re.compile(r"^(\d{14})_([a-z0-9_]+)\.sql$")
+
+
+class MigrationError(Exception):
+    """A migration file is misnamed, was edited after being applied, or failed to apply."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: str
+    name: str
+    path: Path
+
+    @property
+    def sql(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class MigrationStatus:
+    applied: list[str]
+    pending: list[str]
+    standins_needed: bool
+
+
+def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    migrations = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _NAME.match(path.name)
+        if not match:
+            raise MigrationError(
+                f"{path.name}: migration files must be named <YYYYMMDDHHMMSS>_<name>.sql"
+            )
+        migrations.append(Migration(match.group(1), match.group(2), path))
+    return migrations
+
+
+def _connect(url: str) -> psycopg.Connection[tuple[object, ...]]:
+    return psycopg.connect(url, autocommit=True, prepare_threshold=None)
+
+
+def _ensure_meta(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+    conn.execute("create schema if not exists mux_lessons_meta")
+    conn.execute(
+        """create table if not exists mux_lessons_meta.schema_migrations (
+             version text primary key,
+             name text not null,
+             checksum text not null,
+             applied_at timestamptz not null default now())"""
+    )
+
+
+def _applied(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, str]:
+    exists = conn.execute("select to_regclass('mux_lessons_meta.schema_migrations')").fetchone()
+    if not exists or exists[0] is None:
+        return {}
+    rows = conn.execute("select version, checksum from mux_lessons_meta.schema_migrations")
+    return {str(version): str(checksum) for version, checksum in rows}
+
+
+def _standins_needed(conn: psycopg.Connection[tuple[object, ...]]) -> bool:
+    """A Supabase database already has the `auth` schema; plain PostgreSQL needs the stand-ins."""
+    row = conn.execute("select to_regnamespace('auth') is null").fetchone()
+    return bool(row and row[0])
+
+
+def status(url: str) -> MigrationStatus:
+    with _connect(url) as conn:
+        applied = _applied(conn)
+        return MigrationStatus(
+            applied=sorted(applied),
+            pending=[m.version + "_" + m.name for m in discover() if m.version not in applied],
+            standins_needed=_standins_needed(conn),
+        )
+
+
+def migrate(url: str) -> list[str]:
+    """Apply what is pending; returns the names applied (empty when up to date)."""
+    migrations = discover()
+    done: list[str] = []
+    with _connect(url) as conn:
+        conn.execute("select pg_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
+        try:
+            if _standins_needed(conn):
+                with conn.transaction():
+                    for path in sorted(STANDINS_DIR.glob("*.sql")):
+                        conn.execute(path.read_text(encoding="utf-8"))
+                done.append("sql/ stand-ins")
+            _ensure_meta(conn)
+            applied = _applied(conn)
+            for migration in migrations:
+                if migration.version in applied:
+                    if applied[migration.version] != migration.checksum:
+                        raise MigrationError(
+                            f"{migration.path.name} was changed after it was applied; "
+                            "add a new migration instead"
+                        )
+                    continue
+                try:
+                    with conn.transaction():
+                        conn.execute(migration.sql)
+                        conn.execute(
+                            "insert into mux_lessons_meta.schema_migrations "
+                            "(version, name, checksum) values (%s, %s, %s)",
+                            (migration.version, migration.name, migration.checksum),
+                        )
+                except psycopg.Error as exc:
+                    raise MigrationError(f"{migration.path.name} failed: {exc}") from exc
+                done.append(f"{migration.version}_{migration.name}")
+        finally:
+            conn.execute("select pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
+    return done

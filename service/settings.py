@@ -1,0 +1,191 @@
+"""One settings object, read from the environment (and `.env`), validated at start-up.
+
+A missing or malformed setting stops start-up with a one-line message naming it; values are
+never echoed back, since several of them are secrets.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+ENVIRONMENTS = ("development", "test", "production")
+PLAYBACK_POLICIES = ("public", "signed")
+
+_Getter = Callable[[str], str | None]
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it and says what is expected."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_env: str = "development"
+    database_url: str | None = field(default=None, repr=False)
+    db_pool_min: int = 2
+    db_pool_max: int = 10
+    db_prepared_statements: bool = True
+    mux_api_url: str = "https://api.mux.com"
+    mux_token_id: str | None = None
+    mux_token_secret: str | None = field(default=None, repr=False)
+    mux_webhook_secrets: tuple[str, ...] = field(default=(), repr=False)
+    mux_webhook_tolerance_seconds: int = 300
+    mux_playback_policy: str = "public"
+    mux_signing_key_id: str | None = None
+    mux_signing_private_key: str | None = field(default=None, repr=False)
+    webhook_max_body_bytes: int = 1024 * 1024
+    supabase_url: str | None = None
+    supabase_jwt_secret: str | None = field(default=None, repr=False)
+    cors_allowed_origins: tuple[str, ...] = ()
+    admin_token: str | None = field(default=None, repr=False)
+    log_level: str = "INFO"
+
+    @property
+    def production(self) -> bool:
+        return self.app_env == "production"
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, dotenv_path: str | None = ".env"
+    ) -> Settings:
+        """Read settings; real environment variables win over `.env` entries."""
+        values: dict[str, str] = {}
+        if dotenv_path and os.path.exists(dotenv_path):
+            values.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+        values.update(os.environ if environ is None else environ)
+        return cls._parse(values)
+
+    @classmethod
+    def _parse(cls, env: Mapping[str, str]) -> Settings:
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        app_env = (get("APP_ENV") or "development").lower()
+        if app_env not in ENVIRONMENTS:
+            raise SettingsError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}")
+        production = app_env == "production"
+
+        def required(name: str) -> str | None:
+            value = get(name)
+            if value is None and production:
+                raise SettingsError(f"{name} is required when APP_ENV=production")
+            return value
+
+        database_url = required("DATABASE_URL")
+        if database_url is not None:
+            _check_database_url(database_url)
+        policy = (get("MUX_PLAYBACK_POLICY") or "public").lower()
+        if policy not in PLAYBACK_POLICIES:
+            raise SettingsError("MUX_PLAYBACK_POLICY must be 'public' or 'signed'")
+        settings = cls(
+            app_env=app_env,
+            database_url=database_url,
+            db_pool_min=_int(get, "DB_POOL_MIN", 2, minimum=0),
+            db_pool_max=_int(get, "DB_POOL_MAX", 10, minimum=1),
+            db_prepared_statements=_bool(get, "DB_PREPARED_STATEMENTS", True)
+            and not _is_transaction_pooler(database_url),
+            mux_api_url=_url(get, "MUX_API_URL", "https://api.mux.com"),
+            mux_token_id=required("MUX_TOKEN_ID"),
+            mux_token_secret=required("MUX_TOKEN_SECRET"),
+            mux_webhook_secrets=_csv(required("MUX_WEBHOOK_SECRET")),
+            mux_webhook_tolerance_seconds=_int(
+                get, "MUX_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1
+            ),
+            mux_playback_policy=policy,
+            mux_signing_key_id=get("MUX_SIGNING_KEY_ID"),
+            mux_signing_private_key=get("MUX_SIGNING_PRIVATE_KEY"),
+            webhook_max_body_bytes=_int(get, "WEBHOOK_MAX_BODY_BYTES", 1024 * 1024, minimum=1024),
+            supabase_url=_optional_url(get, "SUPABASE_URL"),
+            supabase_jwt_secret=get("SUPABASE_JWT_SECRET"),
+            cors_allowed_origins=_csv(get("CORS_ALLOWED_ORIGINS")),
+            admin_token=get("ADMIN_TOKEN"),
+            log_level=(get("LOG_LEVEL") or "INFO").upper(),
+        )
+        if settings.db_pool_min > settings.db_pool_max:
+            raise SettingsError("DB_POOL_MIN must not exceed DB_POOL_MAX")
+        if policy == "signed" and not (
+            settings.mux_signing_key_id and settings.mux_signing_private_key
+        ):
+            raise SettingsError(
+                "MUX_SIGNING_KEY_ID and MUX_SIGNING_PRIVATE_KEY are required "
+                "when MUX_PLAYBACK_POLICY=signed"
+            )
+        if production and not (settings.supabase_jwt_secret or settings.supabase_url):
+            raise SettingsError(
+                "SUPABASE_URL (for JWKS) or SUPABASE_JWT_SECRET is required when APP_ENV=production"
+            )
+        return settings
+
+
+def _check_database_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise SettingsError(
+            "DATABASE_URL is malformed: expected postgresql://user:password@host:port/database"
+        )
+    try:
+        parts.port  # noqa: B018 - raises on a non-numeric port
+    except ValueError as exc:
+        raise SettingsError("DATABASE_URL is malformed: the port is not a number") from exc
+    if not (parts.hostname or "host=" in parts.query):
+        raise SettingsError("DATABASE_URL is malformed: no host")
+
+
+def _is_transaction_pooler(url: str | None) -> bool:
+    """Supabase's transaction pooler (port 6543) cannot keep server-side prepared statements."""
+    if url is None:
+        return False
+    try:
+        return urlsplit(url).port == 6543
+    except ValueError:
+        return False
+
+
+def _int(get: _Getter, name: str, default: int, *, minimum: int) -> int:
+    raw = get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer") from exc
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}")
+    return value
+
+
+def _bool(get: _Getter, name: str, default: bool) -> bool:
+    raw = get(name)
+    if raw is None:
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false")
+
+
+def _url(get: _Getter, name: str, default: str) -> str:
+    return _optional_url(get, name) or default
+
+
+def _optional_url(get: _Getter, name: str) -> str | None:
+    raw = get(name)
+    if raw is None:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(f"{name} must be an http(s) URL")
+    return raw.rstrip("/")
+
+
+def _csv(raw: str | None) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    return tuple(item.strip() for item in raw.split(",") if item.strip())

@@ -1,0 +1,66 @@
+"""Test harness: one real PostgreSQL per run, a fresh migrated database, clean tables per test.
+
+The server is DATABASE_URL when set, else the local server on 127.0.0.1:5432 when it answers,
+else an embedded one from the `pgserver` wheel.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import psycopg
+import pytest
+
+from service import devdb, migrate
+from service.db import Database
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    return devdb.server_url(prefer_local=True)
+
+
+@pytest.fixture(scope="session")
+def database_url(pg_server: str) -> Iterator[str]:
+    url = devdb.create_scratch_database(pg_server)
+    migrate.migrate(url)
+    yield url
+    devdb.drop_database(pg_server, url)
+
+
+@pytest.fixture
+def scratch_database(pg_server: str) -> Iterator[str]:
+    """An empty, unmigrated database for tests of the migration runner itself."""
+    url = devdb.create_scratch_database(pg_server, prefix="mux_lessons_scratch")
+    yield url
+    devdb.drop_database(pg_server, url)
+
+
+def _truncate_all(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = conn.execute(
+            "select string_agg(format('%I.%I', schemaname, tablename), ', ') from pg_tables "
+            "where schemaname = 'public' or (schemaname = 'auth' and tablename = 'users')"
+        ).fetchone()
+        assert tables and tables[0]
+        conn.execute(f"truncate {tables[0]} cascade")
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    _truncate_all(database_url)
+    database = Database(database_url, min_size=1, max_size=10)
+    await database.open()
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+def repo_env() -> dict[str, str]:
+    """Environment for subprocesses of the service CLI, without the developer's .env."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MUX_", "SUPABASE_"))}
+    env.pop("DATABASE_URL", None)
+    return env

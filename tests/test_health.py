@@ -1,0 +1,46 @@
+"""`/healthz` reports whether the database can be reached, so operators and Mux retries align."""
+
+from __future__ import annotations
+
+import httpx
+
+from service.app import create_app
+from service.db import Database
+from service.settings import Settings
+
+
+async def _get_health(database: Database) -> httpx.Response:
+    app = create_app(
+        Settings(app_env="test", database_url="postgresql://unused"), database=database
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        return await client.get("/healthz")
+
+
+async def test_healthz_ok_when_database_answers(db: Database) -> None:
+    response = await _get_health(db)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+async def test_healthz_503_when_database_is_down() -> None:
+    database = Database("postgresql://postgres@127.0.0.1:1/postgres", min_size=0, max_size=1)
+    await database.open()
+    try:
+        response = await _get_health(database)
+    finally:
+        await database.close()
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+async def test_unknown_route_is_a_json_error(db: Database) -> None:
+    app = create_app(Settings(app_env="test", database_url="postgresql://unused"), database=db)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        response = await client.get("/nope")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

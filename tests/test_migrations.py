@@ -1,0 +1,109 @@
+"""The migration runner: applies everything once, is idempotent, and tolerates concurrency."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psycopg
+
+from service import migrate
+
+ALL = [f"{m.version}_{m.name}" for m in migrate.discover()]
+
+
+def _recorded_versions(url: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "select version from mux_lessons_meta.schema_migrations order by version"
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def test_applies_everything_on_an_empty_database_then_nothing(scratch_database: str) -> None:
+    assert migrate.migrate(scratch_database) == ["sql/ stand-ins", *ALL]
+    assert migrate.migrate(scratch_database) == []
+    assert _recorded_versions(scratch_database) == [m.version for m in migrate.discover()]
+    state = migrate.status(scratch_database)
+    assert state.pending == [] and not state.standins_needed
+
+
+def test_two_concurrent_processes_do_not_conflict(
+    scratch_database: str, repo_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**repo_env, "DATABASE_URL": scratch_database}
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "service", "migrate"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: run(), range(2)))
+    assert [r.returncode for r in results] == [0, 0], [r.stderr for r in results]
+    outputs = sorted(r.stdout.strip() for r in results)
+    assert outputs[1] == "up to date"  # exactly one of them did the work
+    assert _recorded_versions(scratch_database) == [m.version for m in migrate.discover()]
+
+
+def test_status_lists_pending_then_applied(
+    scratch_database: str, repo_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**repo_env, "DATABASE_URL": scratch_database}
+    cmd = [sys.executable, "-m", "service", "migrate", "--status"]
+    before = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert all(f"pending  {name}" in before.stdout for name in ALL)
+    migrate.migrate(scratch_database)
+    after = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert "pending" not in after.stdout
+    assert after.stdout.count("applied") == len(ALL)
+
+
+def test_supabase_database_keeps_its_own_auth_schema(scratch_database: str) -> None:
+    """When `auth` already exists (a Supabase project), the stand-ins are not applied."""
+    standins = (migrate.STANDINS_DIR / "01_auth.sql").read_text()
+    supabase_auth = standins.split("create or replace function auth.email()")[0]
+    with psycopg.connect(scratch_database, autocommit=True) as conn:
+        conn.execute((migrate.STANDINS_DIR / "00_roles.sql").read_text())
+        conn.execute(
+            supabase_auth + "\ncreate or replace function auth.jwt() returns jsonb "
+            "language sql stable as $$ select '{}'::jsonb $$;"
+        )
+    assert migrate.migrate(scratch_database) == ALL
+    with psycopg.connect(scratch_database) as conn:
+        email_fn = conn.execute("select to_regprocedure('auth.email()')").fetchone()
+    assert email_fn == (None,)
+
+
+def test_lessons_join_the_supabase_realtime_publication_when_it_exists(
+    scratch_database: str,
+) -> None:
+    with psycopg.connect(scratch_database, autocommit=True) as conn:
+        conn.execute("create publication supabase_realtime")
+    migrate.migrate(scratch_database)
+    with psycopg.connect(scratch_database, autocommit=True) as conn:
+        tables = conn.execute(
+            "select schemaname, tablename from pg_publication_tables "
+            "where pubname = 'supabase_realtime'"
+        ).fetchall()
+        conn.execute("drop publication supabase_realtime")
+    assert tables == [("public", "lessons")]
+
+
+def test_an_edited_applied_migration_is_refused(scratch_database: str, tmp_path: Path) -> None:
+    migrate.migrate(scratch_database)
+    with psycopg.connect(scratch_database, autocommit=True) as conn:
+        conn.execute("update mux_lessons_meta.schema_migrations set checksum = 'stale'")
+    try:
+        migrate.migrate(scratch_database)
+    except migrate.MigrationError as exc:
+        assert "was changed after it was applied" in str(exc)
+    else:
+        raise AssertionError("an edited migration must not pass silently")
