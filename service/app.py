@@ -14,6 +14,7 @@ from service.errors import EXCEPTION_HANDLERS
 from service.health import healthz
 from service.logs import configure_logging
 from service.settings import Settings
+from service.webhooks import receive_mux_webhook
 
 
 def database_for(settings: Settings) -> Database:
@@ -43,7 +44,10 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
                 await db.close()
 
     app = Starlette(
-        routes=[Route("/healthz", healthz, methods=["GET"])],
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/api/webhooks/mux", receive_mux_webhook, methods=["POST"]),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

@@ -9,11 +9,15 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import psycopg
 import pytest
 
 from service import devdb, migrate
+from service.app import create_app
 from service.db import Database
+from service.settings import Settings
+from tests.mux_scenario import TEST_SECRET
 
 
 @pytest.fixture(scope="session")
@@ -64,3 +68,22 @@ def repo_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MUX_", "SUPABASE_"))}
     env.pop("DATABASE_URL", None)
     return env
+
+
+@pytest.fixture
+def webhook_settings(database_url: str) -> Settings:
+    return Settings(
+        app_env="test",
+        database_url=database_url,
+        mux_webhook_secrets=(TEST_SECRET,),
+    )
+
+
+@pytest.fixture
+async def client(db: Database, webhook_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for the ASGI app, sharing the test's database pool."""
+    app = create_app(webhook_settings, database=db)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        yield http

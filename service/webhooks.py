@@ -1,0 +1,136 @@
+"""`POST /api/webhooks/mux`: the endpoint Mux calls.
+
+Status codes are chosen for Mux's retry behaviour: 2xx once the event is durable (even if
+applying it failed: the worker retries), 503 when it could not be stored (Mux retries),
+4xx only for requests that can never succeed (Mux should stop).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import psycopg
+from psycopg_pool import PoolTimeout
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from service import inbox
+from service.errors import ApiError
+from service.settings import Settings
+from service.webhook_signature import InvalidSignature, verify
+
+log = logging.getLogger(__name__)
+
+MAX_ID_LENGTH = 255
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refusing (413) anything over `limit` without reading further."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise ApiError(413, "payload_too_large", f"Request bodies are limited to {limit} bytes.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(
+                413, "payload_too_large", f"Request bodies are limited to {limit} bytes."
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_envelope(body: bytes) -> tuple[dict[str, Any], str]:
+    """The event and its text; ApiError 400 `malformed_event` when it is not a Mux envelope."""
+    try:
+        text = body.decode("utf-8")
+        event = json.loads(text, parse_constant=_reject_constant)
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise _malformed(f"body is not UTF-8 JSON ({exc.__class__.__name__})") from exc
+    if not isinstance(event, dict):
+        raise _malformed("body is not a JSON object")
+    for field in ("id", "type"):
+        value = event.get(field)
+        if not isinstance(value, str) or not value.strip() or len(value) > MAX_ID_LENGTH:
+            raise _malformed(f"`{field}` must be a non-empty string")
+    if not isinstance(event.get("data"), dict):
+        raise _malformed("`data` must be an object")
+    return event, text
+
+
+def _malformed(reason: str) -> ApiError:
+    return ApiError(400, "malformed_event", f"Not a Mux webhook event: {reason}.")
+
+
+async def receive_mux_webhook(request: Request) -> JSONResponse:
+    settings: Settings = request.app.state.settings
+    body = await read_body(request, settings.webhook_max_body_bytes)
+    try:
+        verify(
+            body,
+            request.headers.get("mux-signature"),
+            settings.mux_webhook_secrets,
+            tolerance_seconds=settings.mux_webhook_tolerance_seconds,
+        )
+    except InvalidSignature as exc:
+        log.warning("webhook signature rejected", extra={"reason": str(exc)})
+        raise ApiError(
+            401, "invalid_signature", "The Mux-Signature header is missing or invalid."
+        ) from exc
+    try:
+        event, text = parse_envelope(body)
+    except ApiError as exc:
+        # Correctly signed yet malformed: a bug on the sending side, worth shouting about.
+        log.error("signed webhook is malformed", extra={"reason": exc.message})
+        raise
+    try:
+        outcome = await inbox.ingest(
+            request.app.state.database,
+            event["id"],
+            text,
+            preferred_policy=settings.mux_playback_policy,
+        )
+    except psycopg.DataError as exc:
+        log.error("signed webhook is not storable JSON", extra={"event_id": event["id"]})
+        raise _malformed("the payload cannot be stored as JSON") from exc
+    except (psycopg.Error, PoolTimeout) as exc:
+        log.error(
+            "webhook not stored: database unavailable",
+            extra={"event_id": event["id"], "event_type": event["type"], "error": str(exc)},
+        )
+        raise ApiError(
+            503,
+            "database_unavailable",
+            "The event could not be stored; please retry.",
+            headers={"Retry-After": "5"},
+        ) from exc
+    _log_outcome(event, outcome)
+    return JSONResponse(
+        {
+            "received": True,
+            "eventId": outcome.event_id,
+            "state": outcome.state,
+            "duplicate": not outcome.inserted,
+        }
+    )
+
+
+def _log_outcome(event: dict[str, Any], outcome: inbox.Outcome) -> None:
+    fields = {
+        "event_id": outcome.event_id,
+        "event_type": event["type"],
+        "lesson_id": str(outcome.lesson_id) if outcome.lesson_id else None,
+        "state": outcome.state,
+        "duplicate": not outcome.inserted,
+    }
+    if outcome.state == "failed":
+        log.error("webhook stored but not applied", extra={**fields, "error": outcome.error})
+    else:
+        log.info("webhook received", extra=fields)

@@ -1,0 +1,229 @@
+"""`POST /api/webhooks/mux` through HTTP: what is answered, and what is (not) stored."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import socket
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from mux_emulator.payloads import event
+from service.app import create_app
+from service.db import Database
+from service.settings import Settings
+from tests.factories import create_lesson, create_user, lesson_row
+from tests.mux_scenario import Video, attach_upload, deliver, inbox_rows, signed_request
+
+URL = "/api/webhooks/mux"
+
+
+def _signed(body: bytes, **kwargs: Any) -> dict[str, str]:
+    return signed_request(body, **kwargs)[1]
+
+
+async def _lesson_with_upload(db: Database) -> Video:
+    lesson = await create_lesson(db, await create_user(db))
+    video = Video(lesson)
+    await attach_upload(db, lesson, video.upload_id)
+    return video
+
+
+async def test_a_verified_event_is_stored_and_applied(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    video = await _lesson_with_upload(db)
+    ready = video.asset_ready()
+    response = await client.post(
+        URL, content=json.dumps(ready).encode(), headers=_signed(json.dumps(ready).encode())
+    )
+    assert response.status_code == 200
+    assert response.json() == {
+        "received": True,
+        "eventId": ready["id"],
+        "state": "applied",
+        "duplicate": False,
+    }
+    [row] = await inbox_rows(db)
+    assert (row["id"], row["state"], row["attempts"], row["lesson_id"]) == (
+        ready["id"],
+        "applied",
+        1,
+        video.lesson_id,
+    )
+    assert (await lesson_row(db, video.lesson_id))["status"] == "published"
+
+
+async def test_duplicate_delivery_is_200_and_changes_nothing(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    video = await _lesson_with_upload(db)
+    ready = video.asset_ready()
+    assert (await deliver(client, ready)).status_code == 200
+    before = await lesson_row(db, video.lesson_id)
+    again = await deliver(client, ready)
+    assert again.status_code == 200
+    assert again.json()["duplicate"] is True and again.json()["state"] == "applied"
+    assert await lesson_row(db, video.lesson_id) == before
+    assert [r["attempts"] for r in await inbox_rows(db)] == [1]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Mux-Signature": "nonsense"},
+        {"Mux-Signature": "t=1,v1=" + "0" * 64},
+        {"Mux-Signature": "x" * 10_000},
+    ],
+)
+async def test_missing_or_invalid_signature_is_401_and_nothing_stored(
+    client: httpx.AsyncClient, db: Database, headers: dict[str, str]
+) -> None:
+    body = json.dumps(Video(None).upload_created()).encode()
+    response = await client.post(URL, content=body, headers=headers)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "invalid_signature"
+    assert await inbox_rows(db) == []
+
+
+async def test_signature_of_a_different_body_is_refused(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    signed_body = json.dumps(Video(None).upload_created()).encode()
+    other_body = json.dumps(Video(None).upload_created()).encode()
+    response = await client.post(URL, content=other_body, headers=_signed(signed_body))
+    assert response.status_code == 401
+    assert await inbox_rows(db) == []
+
+
+async def test_replay_of_a_captured_request_ten_minutes_later_is_refused(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    captured = Video(None).upload_created()
+    response = await deliver(client, captured, timestamp=int(time.time()) - 600)
+    assert response.status_code == 401
+    assert await inbox_rows(db) == []
+
+
+async def test_rotated_out_secret_accepted_while_configured_then_refused(
+    db: Database, webhook_settings: Settings
+) -> None:
+    both = dataclasses.replace(webhook_settings, mux_webhook_secrets=("new-secret", "old-secret"))
+    only_new = dataclasses.replace(webhook_settings, mux_webhook_secrets=("new-secret",))
+    for settings, expected in ((both, 200), (only_new, 401)):
+        app = create_app(settings, database=db)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            response = await deliver(http, Video(None).upload_created(), secret="old-secret")
+        assert response.status_code == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"not json", "not UTF-8 JSON"),
+        (b"\xff\xfe{}", "not UTF-8 JSON"),
+        (b"[1, 2]", "not a JSON object"),
+        (b'"text"', "not a JSON object"),
+        (b'{"type": "video.asset.ready", "data": {}}', "`id`"),
+        (b'{"id": "e1", "data": {}}', "`type`"),
+        (b'{"id": "e1", "type": "video.asset.ready"}', "`data`"),
+        (b'{"id": "e1", "type": "video.asset.ready", "data": []}', "`data`"),
+        (b'{"id": 5, "type": "video.asset.ready", "data": {}}', "`id`"),
+        (b'{"id": "e1", "type": "video.asset.ready", "data": {"x": NaN}}', "not UTF-8 JSON"),
+        (b'{"id": "e1", "type": "video.asset.ready", "data": {"x": "\\u0000"}}', "stored"),
+    ],
+)
+async def test_signed_but_malformed_bodies_are_400_and_nothing_stored(
+    client: httpx.AsyncClient, db: Database, body: bytes, reason: str
+) -> None:
+    response = await client.post(URL, content=body, headers=_signed(body))
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "malformed_event" and reason in error["message"]
+    assert await inbox_rows(db) == []
+
+
+async def test_unknown_event_type_is_200_and_recorded_as_ignored(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    live = event("video.live_stream.active", {"id": "ls1", "status": "active"})
+    response = await deliver(client, live)
+    assert response.status_code == 200 and response.json()["state"] == "ignored"
+    [row] = await inbox_rows(db)
+    assert (row["state"], row["outcome"]) == ("ignored", "event type not used by this service")
+
+
+async def test_oversized_body_is_413_without_reading_it(
+    client: httpx.AsyncClient, db: Database, webhook_settings: Settings
+) -> None:
+    limit = webhook_settings.webhook_max_body_bytes
+    body = b'{"pad": "' + b"x" * limit + b'"}'
+    response = await client.post(URL, content=body, headers=_signed(body))
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+
+    async def streamed():  # no Content-Length: the limit is enforced while reading
+        for _ in range(limit // 65536 + 2):
+            yield b"x" * 65536
+
+    response = await client.post(URL, content=streamed(), headers={"Mux-Signature": "t=1,v1=0"})
+    assert response.status_code == 413
+    assert await inbox_rows(db) == []
+
+
+async def test_event_that_cannot_be_applied_is_stored_failed_and_answered_200(
+    client: httpx.AsyncClient, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    video = await _lesson_with_upload(db)
+    await deliver(client, video.upload_asset_created())
+    ready_without_playback = video.asset_ready(playback_ids=[])
+    response = await deliver(client, ready_without_playback)
+    assert response.status_code == 200 and response.json()["state"] == "failed"
+    rows = {r["id"]: r for r in await inbox_rows(db)}
+    failed = rows[ready_without_playback["id"]]
+    assert failed["state"] == "failed" and "carries no playback id" in failed["last_error"]
+    assert (await lesson_row(db, video.lesson_id))["status"] == "processing"
+    assert any(
+        r.message == "webhook stored but not applied"
+        and getattr(r, "event_id", None) == ready_without_playback["id"]
+        for r in caplog.records
+    )
+
+
+async def test_database_down_is_503_so_mux_retries(webhook_settings: Settings) -> None:
+    down = Database("postgresql://postgres@127.0.0.1:1/postgres", min_size=0, max_size=1, timeout=1)
+    await down.open()
+    try:
+        app = create_app(webhook_settings, database=down)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            response = await deliver(http, Video(None).upload_created())
+    finally:
+        await down.close()
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "database_unavailable"
+    assert response.headers["retry-after"] == "5"
+
+
+async def test_route_makes_no_network_call_besides_the_database(
+    client: httpx.AsyncClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libpq talks to Postgres from C; any Python-level socket connection would be another call."""
+    video = await _lesson_with_upload(db)
+    attempts: list[object] = []
+
+    def forbidden(self: socket.socket, address: object) -> None:
+        attempts.append(address)
+        raise AssertionError(f"unexpected network call to {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", forbidden)
+    monkeypatch.setattr(socket.socket, "connect_ex", forbidden)
+    for payload in video.ready_path():
+        assert (await deliver(client, payload)).status_code == 200
+    assert attempts == []
+    assert (await lesson_row(db, video.lesson_id))["status"] == "published"
