@@ -36,9 +36,8 @@ def new_asset_settings(passthrough: str | None, playback_policy: str = "public")
 def upload_object(
     upload_id: str,
     *,
+    new_asset_settings: dict[str, Any],
     status: str = "waiting",
-    passthrough: str | None = None,
-    playback_policy: str = "public",
     cors_origin: str = "*",
     timeout: int = 3600,
     asset_id: str | None = None,
@@ -50,7 +49,7 @@ def upload_object(
         "id": upload_id,
         "timeout": timeout,
         "status": status,
-        "new_asset_settings": new_asset_settings(passthrough, playback_policy),
+        "new_asset_settings": new_asset_settings,
         "cors_origin": cors_origin,
     }
     if url is not None:

@@ -7,12 +7,17 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
+from service.auth import TokenVerifier
+from service.author_api import create_upload, get_video, update_upload_id
 from service.db import Database
 from service.errors import EXCEPTION_HANDLERS
 from service.health import healthz
 from service.logs import configure_logging
+from service.mux_client import MuxClient
 from service.settings import Settings
 from service.webhooks import receive_mux_webhook
 
@@ -32,6 +37,9 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
     """Build the app. A `database` passed in is used as is and left open (tests share one)."""
     owns_database = database is None
     db = database if database is not None else database_for(settings)
+    verifier = TokenVerifier(
+        jwt_secret=settings.supabase_jwt_secret, supabase_url=settings.supabase_url
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -40,6 +48,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
         try:
             yield
         finally:
+            await verifier.aclose()
             if owns_database:
                 await db.close()
 
@@ -47,12 +56,26 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/api/webhooks/mux", receive_mux_webhook, methods=["POST"]),
+            Route("/api/mux/upload", create_upload, methods=["POST"]),
+            Route("/api/lessons/update-upload-id", update_upload_id, methods=["POST"]),
+            Route("/api/lessons/{lesson_id}/video", get_video, methods=["GET"]),
+        ],
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_allowed_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+                max_age=600,
+            )
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.database = db
+    app.state.verifier = verifier
+    app.state.mux = MuxClient(settings)
     return app
 
 

@@ -82,3 +82,8 @@ async def act_as_user(conn: Connection, claims: Mapping[str, Any] | None) -> Non
         "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)",
         (role, json.dumps(payload)),
     )
+
+
+async def act_as_service(conn: Connection) -> None:
+    """Return the current transaction to the connecting role after `act_as_user`."""
+    await conn.execute("select set_config('role', 'none', true)")

@@ -43,6 +43,8 @@ class Settings:
     supabase_jwt_secret: str | None = field(default=None, repr=False)
     cors_allowed_origins: tuple[str, ...] = ()
     admin_token: str | None = field(default=None, repr=False)
+    upload_rate_limit_per_minute: int = 20
+    playback_token_ttl_seconds: int = 900
     log_level: str = "INFO"
 
     @property
@@ -105,6 +107,8 @@ class Settings:
             supabase_jwt_secret=get("SUPABASE_JWT_SECRET"),
             cors_allowed_origins=_csv(get("CORS_ALLOWED_ORIGINS")),
             admin_token=get("ADMIN_TOKEN"),
+            upload_rate_limit_per_minute=_int(get, "UPLOAD_RATE_LIMIT_PER_MINUTE", 20, minimum=1),
+            playback_token_ttl_seconds=_int(get, "PLAYBACK_TOKEN_TTL_SECONDS", 900, minimum=30),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
         )
         if settings.db_pool_min > settings.db_pool_max:
@@ -115,6 +119,12 @@ class Settings:
             raise SettingsError(
                 "MUX_SIGNING_KEY_ID and MUX_SIGNING_PRIVATE_KEY are required "
                 "when MUX_PLAYBACK_POLICY=signed"
+            )
+        if settings.mux_signing_private_key and not _is_rsa_private_key(
+            settings.mux_signing_private_key
+        ):
+            raise SettingsError(
+                "MUX_SIGNING_PRIVATE_KEY must be the base64-encoded PEM private key Mux issued"
             )
         if production and not (settings.supabase_jwt_secret or settings.supabase_url):
             raise SettingsError(
@@ -135,6 +145,16 @@ def _check_database_url(url: str) -> None:
         raise SettingsError("DATABASE_URL is malformed: the port is not a number") from exc
     if not (parts.hostname or "host=" in parts.query):
         raise SettingsError("DATABASE_URL is malformed: no host")
+
+
+def _is_rsa_private_key(encoded: str) -> bool:
+    from service.playback_tokens import load_private_key
+
+    try:
+        load_private_key(encoded)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_transaction_pooler(url: str | None) -> bool:

@@ -18,29 +18,13 @@ from starlette.responses import JSONResponse
 
 from service import inbox
 from service.errors import ApiError
+from service.request_body import read_body
 from service.settings import Settings
 from service.webhook_signature import InvalidSignature, verify
 
 log = logging.getLogger(__name__)
 
 MAX_ID_LENGTH = 255
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body, refusing (413) anything over `limit` without reading further."""
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        raise ApiError(413, "payload_too_large", f"Request bodies are limited to {limit} bytes.")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(
-                413, "payload_too_large", f"Request bodies are limited to {limit} bytes."
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _reject_constant(name: str) -> Any:

@@ -6,6 +6,7 @@ else an embedded one from the `pgserver` wheel.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import AsyncIterator, Iterator
 
@@ -13,11 +14,16 @@ import httpx
 import psycopg
 import pytest
 
+from mux_emulator.app import create_app as create_emulator
+from mux_emulator.config import EmulatorConfig
+from mux_emulator.server import BackgroundServer
+from mux_emulator.store import Store
 from service import devdb, migrate
 from service.app import create_app
 from service.db import Database
 from service.settings import Settings
 from tests.mux_scenario import TEST_SECRET
+from tests.tokens import JWT_SECRET, SUPABASE_URL
 
 
 @pytest.fixture(scope="session")
@@ -86,4 +92,48 @@ async def client(db: Database, webhook_settings: Settings) -> AsyncIterator[http
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://testserver"
     ) as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+def mux_server() -> Iterator[BackgroundServer]:
+    """The Mux emulator's API on loopback, reached through the real mux-python client."""
+    server = BackgroundServer(create_emulator()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mux_store(mux_server: BackgroundServer) -> Iterator[Store]:
+    store: Store = mux_server.app.state.store
+    yield store
+    store.fault_count = 0
+
+
+@pytest.fixture
+def author_settings(webhook_settings: Settings, mux_server: BackgroundServer) -> Settings:
+    emulator: EmulatorConfig = mux_server.app.state.config
+    return dataclasses.replace(
+        webhook_settings,
+        mux_api_url=mux_server.url,
+        mux_token_id=emulator.token_id,
+        mux_token_secret=emulator.token_secret,
+        supabase_jwt_secret=JWT_SECRET,
+        supabase_url=SUPABASE_URL,
+        cors_allowed_origins=("http://localhost:3000", "https://app.example.test"),
+        upload_rate_limit_per_minute=5,
+    )
+
+
+@pytest.fixture
+async def author_client(
+    db: Database, author_settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(author_settings, database=db)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        ) as http,
+    ):
         yield http

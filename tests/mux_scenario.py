@@ -10,7 +10,13 @@ from typing import Any
 
 import httpx
 
-from mux_emulator.payloads import asset_object, event, mux_id, upload_object
+from mux_emulator.payloads import (
+    asset_object,
+    event,
+    mux_id,
+    new_asset_settings,
+    upload_object,
+)
 from mux_emulator.signing import signature_header
 from service.db import Database
 
@@ -35,8 +41,7 @@ class Video:
         return upload_object(
             self.upload_id,
             status=status,
-            passthrough=self.passthrough,
-            playback_policy=self.policy,
+            new_asset_settings=new_asset_settings(self.passthrough, self.policy),
             **extra,
         )
 

@@ -1,0 +1,141 @@
+"""The emulator's in-memory world: uploads, assets, their bytes, and request statistics."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mux_emulator.payloads import asset_object, mux_id, upload_object
+
+
+@dataclass
+class Upload:
+    id: str
+    cors_origin: str
+    new_asset_settings: dict[str, Any]
+    timeout: int
+    url: str
+    test: bool = False
+    status: str = "waiting"
+    asset_id: str | None = None
+    error: dict[str, str] | None = None
+    created_at: float = field(default_factory=time.time)
+    received: bytearray = field(default_factory=bytearray)
+    total_size: int | None = None
+
+    def as_mux(self) -> dict[str, Any]:
+        return upload_object(
+            self.id,
+            new_asset_settings=self.new_asset_settings,
+            status=self.status,
+            cors_origin=self.cors_origin,
+            timeout=self.timeout,
+            asset_id=self.asset_id,
+            error=self.error,
+            url=self.url,
+            test=self.test,
+        )
+
+    @property
+    def passthrough(self) -> str | None:
+        value = self.new_asset_settings.get("passthrough")
+        return value if isinstance(value, str) else None
+
+    @property
+    def playback_policies(self) -> list[str]:
+        policies = self.new_asset_settings.get("playback_policies") or self.new_asset_settings.get(
+            "playback_policy"
+        )
+        if isinstance(policies, str):
+            return [policies]
+        return [p for p in policies or [] if isinstance(p, str)]
+
+
+@dataclass
+class Asset:
+    id: str
+    upload_id: str | None
+    passthrough: str | None
+    playback_ids: list[dict[str, str]]
+    status: str = "preparing"
+    duration: float | None = None
+    aspect_ratio: str | None = None
+    errors: dict[str, Any] | None = None
+    file: Path | None = None
+    created_at: int = field(default_factory=lambda: int(time.time()))
+
+    def as_mux(self) -> dict[str, Any]:
+        ready = self.status == "ready"
+        return asset_object(
+            self.id,
+            status=self.status,
+            upload_id=self.upload_id,
+            passthrough=self.passthrough,
+            playback_ids=self.playback_ids,
+            duration=self.duration if ready else None,
+            aspect_ratio=self.aspect_ratio if ready else None,
+            errors=self.errors,
+            created_at=self.created_at,
+        )
+
+
+@dataclass
+class Store:
+    uploads: dict[str, Upload] = field(default_factory=dict)
+    assets: dict[str, Asset] = field(default_factory=dict)
+    requests: Counter[str] = field(default_factory=Counter)
+    deliveries: Counter[str] = field(default_factory=Counter)
+    # Injected API failures: the next `count` API requests answer `status`.
+    fault_status: int = 0
+    fault_count: int = 0
+
+    def new_upload(
+        self,
+        *,
+        cors_origin: str,
+        new_asset_settings: dict[str, Any],
+        timeout: int,
+        test: bool,
+        public_url: str,
+    ) -> Upload:
+        upload_id = mux_id()
+        upload = Upload(
+            id=upload_id,
+            cors_origin=cors_origin,
+            new_asset_settings=new_asset_settings,
+            timeout=timeout,
+            test=test,
+            url=f"{public_url}/upload/{upload_id}",
+        )
+        self.uploads[upload_id] = upload
+        return upload
+
+    def new_asset(self, upload: Upload) -> Asset:
+        asset = Asset(
+            id=mux_id(),
+            upload_id=upload.id,
+            passthrough=upload.passthrough,
+            playback_ids=[{"id": mux_id(), "policy": p} for p in upload.playback_policies],
+        )
+        self.assets[asset.id] = asset
+        upload.asset_id = asset.id
+        upload.status = "asset_created"
+        return asset
+
+    def asset_by_playback_id(self, playback_id: str) -> Asset | None:
+        for asset in self.assets.values():
+            if any(p["id"] == playback_id for p in asset.playback_ids):
+                return asset
+        return None
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "requests": dict(self.requests),
+            "requests_total": sum(self.requests.values()),
+            "webhooks": dict(self.deliveries),
+            "uploads": len(self.uploads),
+            "assets": len(self.assets),
+        }

@@ -1,0 +1,197 @@
+"""The author API the Next.js front end calls: create uploads, attach uploads, read video state.
+
+Who may touch a lesson is decided by the database: ownership is checked by locking the row
+as the caller (`SELECT ... FOR UPDATE` applies the RLS UPDATE policy), so a lesson the caller
+may not change is a 404, whether it exists or not. Video columns are then changed by the
+service through `mux_attach_upload`, in the same transaction as the check.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any
+
+import psycopg
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from service.auth import AuthError, TokenVerifier, bearer_token
+from service.db import Connection, Database, act_as_service, act_as_user
+from service.errors import ApiError
+from service.lesson_video import video_json, visible_video
+from service.mux_client import MuxClient, MuxError, MuxNotFound, MuxRejected
+from service.request_body import id_field, json_object, uuid_field
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+BODY_LIMIT = 16 * 1024
+UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{1,255}")
+
+
+def lesson_not_found() -> ApiError:
+    return ApiError(404, "lesson_not_found", "No such lesson, or not one you may see or change.")
+
+
+async def caller_claims(request: Request, *, required: bool) -> dict[str, Any] | None:
+    """Verified claims of the caller; None for an anonymous caller where that is allowed."""
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
+        if required:
+            raise AuthError("missing_token", "Sign in: this route needs a Bearer access token.")
+        return None
+    verifier: TokenVerifier = request.app.state.verifier
+    return await verifier.verify(token)
+
+
+async def _owned_lesson(conn: Connection, lesson_id: uuid.UUID) -> dict[str, Any] | None:
+    """The lesson if the session's user may change it (RLS UPDATE policy), else None."""
+    cur = await conn.execute(
+        "select id, mux_upload_id from public.lessons where id = %s for update", (lesson_id,)
+    )
+    return await cur.fetchone()
+
+
+async def _attach(
+    db: Database, claims: dict[str, Any], lesson_id: uuid.UUID, upload_id: str, policy: str
+) -> None:
+    """In one transaction: re-check ownership as the caller, then attach as the service."""
+    async with db.service_session() as conn:
+        # The upload lock comes before the row lock, as in the state machine (no deadlock).
+        await conn.execute("select public.mux_lock_upload(%s)", (upload_id,))
+        await act_as_user(conn, claims)
+        if await _owned_lesson(conn, lesson_id) is None:
+            raise lesson_not_found()
+        await act_as_service(conn)
+        try:
+            await conn.execute(
+                "select public.mux_attach_upload(%s, %s, %s)", (lesson_id, upload_id, policy)
+            )
+        except psycopg.errors.UniqueViolation as exc:
+            raise ApiError(
+                409, "upload_in_use", "That upload already belongs to another lesson."
+            ) from exc
+
+
+def _mux_failure(exc: MuxError) -> ApiError:
+    if isinstance(exc, MuxRejected):
+        return ApiError(502, "mux_rejected", "Mux refused the request; check the Mux credentials.")
+    return ApiError(502, "mux_unavailable", "Mux could not be reached; try again shortly.")
+
+
+def _upload_cors_origin(request: Request, settings: Settings) -> str:
+    """Where the browser will PUT the file from: the caller's origin when it is allowed."""
+    origin = request.headers.get("origin")
+    if origin and origin in settings.cors_allowed_origins:
+        return origin
+    return settings.cors_allowed_origins[0] if settings.cors_allowed_origins else "*"
+
+
+async def _take_upload_slot(db: Database, user_id: str, limit: int) -> None:
+    async with db.service_session() as conn:
+        cur = await conn.execute(
+            "select allowed, retry_after from public.take_upload_slot(%s, %s)", (user_id, limit)
+        )
+        row = await cur.fetchone()
+    assert row is not None
+    if not row["allowed"]:
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"At most {limit} uploads per minute; try again in {row['retry_after']} s.",
+            headers={"Retry-After": str(row["retry_after"])},
+        )
+
+
+async def create_upload(request: Request) -> JSONResponse:
+    """`POST /api/mux/upload {"lessonId"}`: a Mux direct-upload URL, already tied to the lesson."""
+    settings: Settings = request.app.state.settings
+    db: Database = request.app.state.database
+    mux: MuxClient = request.app.state.mux
+    claims = await caller_claims(request, required=True)
+    assert claims is not None
+    lesson_id = uuid_field(await json_object(request, BODY_LIMIT), "lessonId")
+
+    async with db.user_session(claims) as conn:
+        if await _owned_lesson(conn, lesson_id) is None:
+            raise lesson_not_found()
+    await _take_upload_slot(db, claims["sub"], settings.upload_rate_limit_per_minute)
+    try:
+        upload = await mux.create_upload(
+            passthrough=str(lesson_id),
+            cors_origin=_upload_cors_origin(request, settings),
+            playback_policy=settings.mux_playback_policy,
+        )
+    except MuxError as exc:
+        log.error(
+            "Mux upload creation failed", extra={"lesson_id": str(lesson_id), "error": str(exc)}
+        )
+        raise _mux_failure(exc) from exc
+    await _attach(db, claims, lesson_id, upload.id, settings.mux_playback_policy)
+    log.info("upload issued", extra={"lesson_id": str(lesson_id), "upload_id": upload.id})
+    return JSONResponse(
+        {
+            "uploadId": upload.id,
+            "url": upload.url,
+            "lessonId": str(lesson_id),
+            "status": "uploading",
+        },
+        status_code=201,
+    )
+
+
+async def update_upload_id(request: Request) -> JSONResponse:
+    """`POST /api/lessons/update-upload-id`: the old flow, where the browser reports the upload."""
+    settings: Settings = request.app.state.settings
+    db: Database = request.app.state.database
+    mux: MuxClient = request.app.state.mux
+    claims = await caller_claims(request, required=True)
+    assert claims is not None
+    body = await json_object(request, BODY_LIMIT)
+    lesson_id = uuid_field(body, "lessonId")
+    upload_id = id_field(body, "muxUploadId", UPLOAD_ID)
+
+    async with db.user_session(claims) as conn:
+        lesson = await _owned_lesson(conn, lesson_id)
+    if lesson is None:
+        raise lesson_not_found()
+    if lesson["mux_upload_id"] != upload_id:
+        try:
+            upload = await mux.get_upload(upload_id)
+        except MuxNotFound as exc:
+            raise ApiError(404, "upload_not_found", "Mux has no such upload.") from exc
+        except MuxError as exc:
+            raise _mux_failure(exc) from exc
+        if _names_another_lesson(upload.passthrough, lesson_id):
+            raise ApiError(409, "upload_mismatch", "That upload was made for another lesson.")
+    await _attach(db, claims, lesson_id, upload_id, settings.mux_playback_policy)
+    async with db.user_session(claims) as conn:
+        row = await visible_video(conn, lesson_id)
+    if row is None:
+        raise lesson_not_found()
+    return JSONResponse(video_json(row, settings))
+
+
+def _names_another_lesson(passthrough: str | None, lesson_id: uuid.UUID) -> bool:
+    try:
+        return passthrough is not None and uuid.UUID(passthrough) != lesson_id
+    except ValueError:
+        return False  # a passthrough that is not a lesson id names no lesson
+
+
+async def get_video(request: Request) -> JSONResponse:
+    """`GET /api/lessons/{id}/video`: to the owner always, to anyone once published."""
+    settings: Settings = request.app.state.settings
+    db: Database = request.app.state.database
+    claims = await caller_claims(request, required=False)
+    try:
+        lesson_id = uuid.UUID(request.path_params["lesson_id"])
+    except ValueError as exc:
+        raise lesson_not_found() from exc
+    async with db.user_session(claims) as conn:
+        row = await visible_video(conn, lesson_id)
+    if row is None:
+        raise lesson_not_found()
+    return JSONResponse(video_json(row, settings))

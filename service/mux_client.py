@@ -1,0 +1,105 @@
+"""The only way the service reaches Mux: `mux-python`, run off the event loop.
+
+`mux-python` is synchronous (urllib3), so each call runs in a worker thread. Failures are
+mapped to two kinds a caller can act on: Mux is unavailable (network, timeout, 5xx: worth
+retrying later) or Mux rejected the request (credentials, bad input: fix configuration).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import mux_python
+import urllib3
+from mux_python.rest import ApiException, NotFoundException, ServiceException
+
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class MuxError(Exception):
+    """Base for failures talking to Mux."""
+
+
+class MuxUnavailable(MuxError):
+    """Network failure, timeout or a 5xx from Mux."""
+
+
+class MuxRejected(MuxError):
+    """Mux refused the request (bad credentials, invalid parameters)."""
+
+
+class MuxNotFound(MuxError):
+    """The upload or asset does not exist (or this token cannot see it)."""
+
+
+@dataclass(frozen=True)
+class MuxUpload:
+    id: str
+    url: str | None
+    status: str
+    passthrough: str | None
+    asset_id: str | None
+    raw: dict[str, Any]
+
+
+class MuxClient:
+    def __init__(self, settings: Settings, *, timeout: float = 10.0) -> None:
+        configuration = mux_python.Configuration()
+        configuration.host = settings.mux_api_url
+        configuration.username = settings.mux_token_id or ""
+        configuration.password = settings.mux_token_secret or ""
+        # Connection failures are retried briefly; a sent POST is never retried blindly.
+        configuration.retries = urllib3.Retry(
+            total=2, connect=2, read=0, status=0, other=0, backoff_factor=0.1
+        )
+        api_client = mux_python.ApiClient(configuration)
+        self._uploads = mux_python.DirectUploadsApi(api_client)
+        self._assets = mux_python.AssetsApi(api_client)
+        self._timeout = (3.05, timeout)
+
+    async def create_upload(
+        self, *, passthrough: str, cors_origin: str, playback_policy: str
+    ) -> MuxUpload:
+        request = mux_python.CreateUploadRequest(
+            cors_origin=cors_origin,
+            new_asset_settings=mux_python.CreateAssetRequest(
+                playback_policies=[playback_policy], passthrough=passthrough
+            ),
+        )
+        response = await self._call(self._uploads.create_direct_upload, request)
+        return _upload(response.data)
+
+    async def get_upload(self, upload_id: str) -> MuxUpload:
+        response = await self._call(self._uploads.get_direct_upload, upload_id)
+        return _upload(response.data)
+
+    async def _call(self, method: Any, *args: Any) -> Any:
+        try:
+            return await asyncio.to_thread(method, *args, _request_timeout=self._timeout)
+        except NotFoundException as exc:
+            raise MuxNotFound("Mux has no such object") from exc
+        except ServiceException as exc:
+            raise MuxUnavailable(f"Mux answered {exc.status}") from exc
+        except ApiException as exc:
+            if exc.status in (408, 429) or (exc.status or 0) >= 500:
+                raise MuxUnavailable(f"Mux answered {exc.status}") from exc
+            raise MuxRejected(f"Mux refused the request ({exc.status})") from exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise MuxUnavailable(f"Mux is unreachable ({exc.__class__.__name__})") from exc
+
+
+def _upload(data: Any) -> MuxUpload:
+    settings = data.new_asset_settings
+    return MuxUpload(
+        id=data.id,
+        url=data.url,
+        status=data.status,
+        passthrough=getattr(settings, "passthrough", None) if settings else None,
+        asset_id=data.asset_id,
+        raw=data.to_dict(),
+    )

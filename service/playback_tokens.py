@@ -1,0 +1,41 @@
+"""Signed playback: short-lived tokens made with the project's Mux signing key.
+
+Mux expects an RS256 JWT whose header `kid` is the signing key id, with `sub` = playback id
+and `aud` = `v` (video playback); the private key is given base64-encoded PEM.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from functools import lru_cache
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+VIDEO_AUDIENCE = "v"
+
+
+@lru_cache(maxsize=4)
+def load_private_key(encoded: str) -> Any:
+    """The key from base64-encoded PEM (as Mux issues it) or plain PEM; ValueError if neither."""
+    try:
+        pem = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        pem = encoded.encode()
+    try:
+        return load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError) as exc:
+        raise ValueError("not a PEM private key") from exc
+
+
+def playback_token(
+    playback_id: str, *, key_id: str, private_key: str, ttl_seconds: int, now: float | None = None
+) -> str:
+    issued = int(time.time() if now is None else now)
+    claims = {"sub": playback_id, "aud": VIDEO_AUDIENCE, "exp": issued + ttl_seconds}
+    return jwt.encode(
+        claims, load_private_key(private_key), algorithm="RS256", headers={"kid": key_id}
+    )
