@@ -1,29 +1,37 @@
-"""The emulator's ASGI app: the Mux API subset plus `/_emulator/*` controls for tests."""
+"""The emulator's ASGI app: the Mux API subset, the upload URL, playback, and test controls."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from mux_emulator.api import Emit, api_routes
+from mux_emulator.api import api_routes, mux_error
 from mux_emulator.config import EmulatorConfig
 from mux_emulator.store import Store
+from mux_emulator.uploads import upload_routes
+from mux_emulator.webhooks import WebhookSender
 
 
-def _no_webhooks(event_type: str, data: dict[str, Any]) -> None:
-    """Used when nothing listens for webhooks."""
-
-
-def create_app(config: EmulatorConfig | None = None, *, emit: Emit | None = None) -> Starlette:
+def create_app(config: EmulatorConfig | None = None) -> Starlette:
     config = config or EmulatorConfig()
     store = Store()
+    sender = WebhookSender(config, store)
+    tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
 
     async def stats(request: Request) -> JSONResponse:
-        return JSONResponse(store.stats())
+        return JSONResponse({**store.stats(), "webhooks_in_flight": sender.pending})
 
     async def faults(request: Request) -> JSONResponse:
         """Make the next `count` API requests fail with `status` (e.g. 503)."""
@@ -32,13 +40,34 @@ def create_app(config: EmulatorConfig | None = None, *, emit: Emit | None = None
         store.fault_count = int(body.get("count", 1))
         return JSONResponse({"status": store.fault_status, "count": store.fault_count})
 
+    async def playback(request: Request) -> Response:
+        """The uploaded file, at a URL derived from the playback id (the demo's player)."""
+        asset = store.asset_by_playback_id(request.path_params["playback_id"])
+        if asset is None or asset.status != "ready" or asset.file is None:
+            return mux_error(404, "not_found", "No ready asset has that playback id")
+        return FileResponse(asset.file, media_type="video/mp4")
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            for task in list(tasks):
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await sender.aclose()
+
     app = Starlette(
         routes=[
-            *api_routes(store, config, emit or _no_webhooks),
+            *api_routes(store, config, sender.emit),
+            *upload_routes(store, config, sender.emit, spawn),
+            Route("/stream/{playback_id}.mp4", playback, methods=["GET"]),
             Route("/_emulator/stats", stats, methods=["GET"]),
             Route("/_emulator/faults", faults, methods=["POST"]),
-        ]
+        ],
+        lifespan=lifespan,
     )
     app.state.store = store
     app.state.config = config
+    app.state.sender = sender
     return app

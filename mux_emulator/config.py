@@ -21,6 +21,8 @@ class EmulatorConfig:
     # back and released in shuffled order within this window (seconds); delay plus jitter.
     duplicate_probability: float = 0.0
     drop_probability: float = 0.0
+    # Event types never delivered (e.g. to show the reconciler repairing a lost `ready`).
+    drop_event_types: tuple[str, ...] = ()
     reorder_window: float = 0.0
     delivery_delay: float = 0.0
     delivery_jitter: float = 0.0
@@ -29,3 +31,4 @@ class EmulatorConfig:
     max_attempts: int = 8
     delivery_timeout: float = 5.0
     seed: int | None = None
+    max_upload_bytes: int = 512 * 1024 * 1024

@@ -258,7 +258,7 @@ async def test_cors_preflight_allows_only_configured_origins(
 async def _upload_at_mux(mux_store: Store, passthrough: str | None) -> str:
     settings = {"playback_policies": ["public"]}
     if passthrough:
-        settings["passthrough"] = passthrough  # type: ignore[assignment]
+        settings["passthrough"] = passthrough
     upload = mux_store.new_upload(
         cors_origin="*",
         new_asset_settings=settings,

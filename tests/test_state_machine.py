@@ -24,7 +24,7 @@ from tests.mux_scenario import Video, attach_upload, deliver, inbox_rows
 async def _video(db: Database, owner: uuid.UUID | None = None) -> Video:
     owner = owner or await create_user(db)
     video = Video(await create_lesson(db, owner))
-    await attach_upload(db, video.lesson_id, video.upload_id)  # type: ignore[arg-type]
+    await attach_upload(db, video.lesson_id, video.upload_id)
     return video
 
 
