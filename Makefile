@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 ARGS ?=
 
-.PHONY: install test lint typecheck pytest serve migrate clean
+.PHONY: install chromium test lint typecheck pytest serve worker migrate clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,12 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
+# The status-page browser test drives Debian's chromium (never a downloaded browser).
+chromium:
+	@command -v chromium >/dev/null || { \
+		echo "installing Debian's chromium for the browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -25,7 +31,7 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-pytest: install
+pytest: install chromium
 	$(PY) -m pytest $(ARGS)
 
 test: lint typecheck pytest
@@ -34,7 +40,10 @@ migrate: install
 	$(PY) -m service migrate $(ARGS)
 
 serve: install
-	$(PY) -m service serve --host $(HOST) --port $(PORT) $(ARGS)
+	$(PY) -m service serve --with-worker --host $(HOST) --port $(PORT) $(ARGS)
+
+worker: install
+	$(PY) -m service worker $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pgdata .pytest_cache .mypy_cache .ruff_cache

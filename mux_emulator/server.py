@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from typing import Any
@@ -9,10 +10,20 @@ from typing import Any
 import uvicorn
 
 
+class _Server(uvicorn.Server):
+    """Remembers its event loop, so tests can inspect what runs on it."""
+
+    loop: asyncio.AbstractEventLoop | None = None
+
+    async def serve(self, sockets: Any = None) -> None:
+        self.loop = asyncio.get_running_loop()
+        await super().serve(sockets)
+
+
 class BackgroundServer:
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
-        self._server = uvicorn.Server(config)
+        self._server = _Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self.host = host
         self.app = app
@@ -21,6 +32,11 @@ class BackgroundServer:
     def port(self) -> int:
         sockets = self._server.servers[0].sockets
         return int(sockets[0].getsockname()[1])
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        assert self._server.loop is not None
+        return self._server.loop
 
     @property
     def url(self) -> str:

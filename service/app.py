@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,15 +12,19 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
+from service.admin import admin_page, admin_stream, replay_event
 from service.auth import TokenVerifier
 from service.author_api import create_upload, get_video, update_upload_id
 from service.db import Database
 from service.errors import EXCEPTION_HANDLERS
 from service.health import healthz
+from service.live import LiveHub
+from service.live_status import lesson_events
 from service.logs import configure_logging
 from service.mux_client import MuxClient
 from service.settings import Settings
 from service.webhooks import receive_mux_webhook
+from service.worker import Worker
 
 
 def database_for(settings: Settings) -> Database:
@@ -33,21 +38,39 @@ def database_for(settings: Settings) -> Database:
     )
 
 
-def create_app(settings: Settings, *, database: Database | None = None) -> Starlette:
-    """Build the app. A `database` passed in is used as is and left open (tests share one)."""
+def create_app(
+    settings: Settings, *, database: Database | None = None, with_worker: bool = False
+) -> Starlette:
+    """Build the app. A `database` passed in is used as is and left open (tests share one).
+
+    `with_worker` runs the inbox worker (and its periodic reconciler) inside this process.
+    """
     owns_database = database is None
     db = database if database is not None else database_for(settings)
     verifier = TokenVerifier(
         jwt_secret=settings.supabase_jwt_secret, supabase_url=settings.supabase_url
     )
+    mux = MuxClient(settings)
+    hub = LiveHub(db.url)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if owns_database:
             await db.open()
+        await hub.start()
+        stop = asyncio.Event()
+        worker = (
+            asyncio.create_task(Worker(db, settings, mux).run(stop), name="worker")
+            if with_worker
+            else None
+        )
         try:
             yield
         finally:
+            stop.set()
+            if worker is not None:
+                await worker
+            await hub.stop()
             await verifier.aclose()
             if owns_database:
                 await db.close()
@@ -59,6 +82,10 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
             Route("/api/mux/upload", create_upload, methods=["POST"]),
             Route("/api/lessons/update-upload-id", update_upload_id, methods=["POST"]),
             Route("/api/lessons/{lesson_id}/video", get_video, methods=["GET"]),
+            Route("/api/lessons/{lesson_id}/events", lesson_events, methods=["GET"]),
+            Route("/admin", admin_page, methods=["GET"]),
+            Route("/admin/stream", admin_stream, methods=["GET"]),
+            Route("/admin/events/{event_id}/replay", replay_event, methods=["POST"]),
         ],
         middleware=[
             Middleware(
@@ -75,7 +102,8 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
     app.state.settings = settings
     app.state.database = db
     app.state.verifier = verifier
-    app.state.mux = MuxClient(settings)
+    app.state.mux = mux
+    app.state.live = hub
     return app
 
 

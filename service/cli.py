@@ -1,14 +1,24 @@
-"""`python -m service <command>`: migrate and serve (more commands join as capabilities land)."""
+"""`python -m service <command>`: migrate, serve, run the worker, reconcile, inspect events."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
+import json
+import signal
 import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from service import devdb, migrate
+from service import devdb, inbox, migrate
+from service.app import create_app, database_for
+from service.db import Database
 from service.logs import configure_logging
+from service.mux_client import MuxClient
+from service.reconciler import Reconciler
 from service.settings import Settings, SettingsError
+from service.worker import Worker
 
 
 def _database_url(settings: Settings) -> str:
@@ -37,13 +47,86 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from service.app import create_app
-
     url = _database_url(settings)
     migrate.migrate(url)
     settings = dataclasses.replace(settings, database_url=url)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
+    app = create_app(settings, with_worker=args.with_worker)
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None)
     return 0
+
+
+def _with_database(settings: Settings, job: Callable[[Database, Settings], Awaitable[int]]) -> int:
+    """Run an async job with an open pool on the configured (or embedded) database."""
+    settings = dataclasses.replace(settings, database_url=_database_url(settings))
+
+    async def main() -> int:
+        db = database_for(settings)
+        await db.open()
+        try:
+            return await job(db, settings)
+        finally:
+            await db.close()
+
+    return asyncio.run(main())
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    async def job(db: Database, settings: Settings) -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        mux = None if args.no_reconcile else MuxClient(settings)
+        await Worker(db, settings, mux).run(stop)
+        return 0
+
+    return _with_database(settings, job)
+
+
+def cmd_reconcile(settings: Settings, args: argparse.Namespace) -> int:
+    async def job(db: Database, settings: Settings) -> int:
+        report = await Reconciler(db, MuxClient(settings), settings).run()
+        if report.skipped_locked:
+            print("another reconcile run is in progress; nothing done")
+            return 0
+        print(
+            f"stuck lessons: {report.stuck}  Mux calls: {report.mux_calls}  fixed: {report.fixed}"
+        )
+        return 0
+
+    return _with_database(settings, job)
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, default=str))
+
+
+def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
+    async def job(db: Database, settings: Settings) -> int:
+        if args.action == "list":
+            rows = await inbox.list_events(db, state=args.state, limit=args.limit)
+            for row in rows:
+                note = row["last_error"] or row["outcome"] or ""
+                print(
+                    f"{row['received_at']:%Y-%m-%d %H:%M:%S}  {row['state']:<9}  "
+                    f"{row['attempts']:>3}  {row['type']:<28}  {row['id']}  {note}"
+                )
+            return 0
+        if args.action == "show":
+            event = await inbox.get_event(db, args.event_id)
+            if event is None:
+                print(f"no event {args.event_id}", file=sys.stderr)
+                return 1
+            _print_json(event)
+            return 0
+        result = await inbox.replay(db, args.event_id, settings.mux_playback_policy)
+        if result is None:
+            print(f"no event {args.event_id}", file=sys.stderr)
+            return 1
+        _print_json(dataclasses.asdict(result))
+        return 0 if result.state not in ("failed", "dead") else 1
+
+    return _with_database(settings, job)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,7 +140,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("serve", help="run the HTTP service on uvicorn")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--with-worker", action="store_true", help="also run the inbox worker")
     p.set_defaults(handler=cmd_serve)
+
+    p = commands.add_parser("worker", help="retry and re-apply inbox events; reconcile")
+    p.add_argument("--no-reconcile", action="store_true", help="never call Mux")
+    p.set_defaults(handler=cmd_worker)
+
+    p = commands.add_parser("reconcile", help="ask Mux about lessons stuck too long (once)")
+    p.set_defaults(handler=cmd_reconcile)
+
+    p = commands.add_parser("events", help="inspect and replay inbox events")
+    actions = p.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="latest events")
+    listing.add_argument(
+        "--state", choices=["pending", "applied", "ignored", "unmatched", "failed", "dead"]
+    )
+    listing.add_argument("--limit", type=int, default=50)
+    for name, text in (("show", "one event with its payload"), ("replay", "apply an event again")):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("event_id")
+    p.set_defaults(handler=cmd_events)
     return parser
 
 

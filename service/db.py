@@ -31,6 +31,7 @@ class Database:
         prepared_statements: bool = True,
         timeout: float = 5.0,
     ) -> None:
+        self.url = url
         kwargs: dict[str, Any] = {"autocommit": True, "row_factory": dict_row}
         if not prepared_statements:
             kwargs["prepare_threshold"] = None

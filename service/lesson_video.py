@@ -10,8 +10,8 @@ from service.playback_tokens import playback_token
 from service.settings import Settings
 
 _VIDEO_QUERY = """
-select id, status::text as status, mux_playback_id, playback_policy, duration_seconds,
-       aspect_ratio, video_error, status_changed_at
+select id, title, video_version, status::text as status, mux_playback_id, playback_policy,
+       duration_seconds, aspect_ratio, video_error, status_changed_at
 from public.lessons where id = %s
 """
 

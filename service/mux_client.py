@@ -47,6 +47,13 @@ class MuxUpload:
     raw: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class MuxAsset:
+    id: str
+    status: str
+    raw: dict[str, Any]
+
+
 class MuxClient:
     def __init__(self, settings: Settings, *, timeout: float = 10.0) -> None:
         configuration = mux_python.Configuration()
@@ -77,6 +84,12 @@ class MuxClient:
     async def get_upload(self, upload_id: str) -> MuxUpload:
         response = await self._call(self._uploads.get_direct_upload, upload_id)
         return _upload(response.data)
+
+    async def get_asset(self, asset_id: str) -> MuxAsset:
+        response = await self._call(self._assets.get_asset, asset_id)
+        return MuxAsset(
+            id=response.data.id, status=response.data.status, raw=response.data.to_dict()
+        )
 
     async def _call(self, method: Any, *args: Any) -> Any:
         try:

@@ -45,6 +45,15 @@ class Settings:
     admin_token: str | None = field(default=None, repr=False)
     upload_rate_limit_per_minute: int = 20
     playback_token_ttl_seconds: int = 900
+    worker_max_attempts: int = 10
+    worker_retry_base_seconds: float = 5.0
+    worker_retry_max_seconds: float = 3600.0
+    worker_poll_seconds: float = 1.0
+    unmatched_max_age_seconds: int = 7 * 24 * 3600
+    reconcile_interval_seconds: int = 300
+    reconcile_uploading_after_seconds: int = 3900
+    reconcile_processing_after_seconds: int = 900
+    reconcile_max_mux_calls: int = 50
     log_level: str = "INFO"
 
     @property
@@ -109,6 +118,21 @@ class Settings:
             admin_token=get("ADMIN_TOKEN"),
             upload_rate_limit_per_minute=_int(get, "UPLOAD_RATE_LIMIT_PER_MINUTE", 20, minimum=1),
             playback_token_ttl_seconds=_int(get, "PLAYBACK_TOKEN_TTL_SECONDS", 900, minimum=30),
+            worker_max_attempts=_int(get, "WORKER_MAX_ATTEMPTS", 10, minimum=1),
+            worker_retry_base_seconds=_float(get, "WORKER_RETRY_BASE_SECONDS", 5.0),
+            worker_retry_max_seconds=_float(get, "WORKER_RETRY_MAX_SECONDS", 3600.0),
+            worker_poll_seconds=_float(get, "WORKER_POLL_SECONDS", 1.0),
+            unmatched_max_age_seconds=_int(
+                get, "UNMATCHED_MAX_AGE_SECONDS", 7 * 24 * 3600, minimum=60
+            ),
+            reconcile_interval_seconds=_int(get, "RECONCILE_INTERVAL_SECONDS", 300, minimum=1),
+            reconcile_uploading_after_seconds=_int(
+                get, "RECONCILE_UPLOADING_AFTER_SECONDS", 3900, minimum=1
+            ),
+            reconcile_processing_after_seconds=_int(
+                get, "RECONCILE_PROCESSING_AFTER_SECONDS", 900, minimum=1
+            ),
+            reconcile_max_mux_calls=_int(get, "RECONCILE_MAX_MUX_CALLS", 50, minimum=0),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
         )
         if settings.db_pool_min > settings.db_pool_max:
@@ -177,6 +201,19 @@ def _int(get: _Getter, name: str, default: int, *, minimum: int) -> int:
         raise SettingsError(f"{name} must be an integer") from exc
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}")
+    return value
+
+
+def _float(get: _Getter, name: str, default: float) -> float:
+    raw = get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number") from exc
+    if not value > 0:
+        raise SettingsError(f"{name} must be greater than 0")
     return value
 
 

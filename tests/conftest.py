@@ -23,7 +23,7 @@ from service.app import create_app
 from service.db import Database
 from service.settings import Settings
 from tests.mux_scenario import TEST_SECRET
-from tests.tokens import JWT_SECRET, SUPABASE_URL
+from tests.tokens import ADMIN_TOKEN, JWT_SECRET, SUPABASE_URL
 
 
 @pytest.fixture(scope="session")
@@ -137,3 +137,12 @@ async def author_client(
         ) as http,
     ):
         yield http
+
+
+@pytest.fixture
+def live_service(db: Database, author_settings: Settings) -> Iterator[BackgroundServer]:
+    """The service on a real loopback port, with its own pool (opened by its lifespan)."""
+    settings = dataclasses.replace(author_settings, admin_token=ADMIN_TOKEN)
+    server = BackgroundServer(create_app(settings)).start()
+    yield server
+    server.stop()

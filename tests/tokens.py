@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 JWT_SECRET = "test-supabase-jwt-secret-with-at-least-32-characters"
 SUPABASE_URL = "https://project.supabase.test"
 JWKS_URL = f"{SUPABASE_URL}/auth/v1/.well-known/jwks.json"
+ADMIN_TOKEN = "test-admin-token"
 
 
 def claims(sub: uuid.UUID | str, *, expires_in: int = 3600, **overrides: Any) -> dict[str, Any]:

@@ -1,0 +1,84 @@
+"""The inbox worker: retries failed events, re-applies parked ones, reconciles periodically.
+
+Any number of workers (and service instances) can run against one database: events are
+claimed with `FOR UPDATE SKIP LOCKED`, one transaction each, so a worker killed mid-event
+leaves it untouched for the next. Stopping (SIGTERM/SIGINT) finishes the event in hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from service import inbox
+from service.db import Database
+from service.mux_client import MuxClient
+from service.reconciler import Reconciler
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+BATCH = 100
+SWEEP_INTERVAL_SECONDS = 30.0
+
+
+class Worker:
+    def __init__(self, db: Database, settings: Settings, mux: MuxClient | None = None) -> None:
+        self.db = db
+        self.settings = settings
+        self.reconciler = Reconciler(db, mux, settings) if mux is not None else None
+        self.processed = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        log.info("worker started")
+        next_sweep = next_reconcile = time.monotonic()
+        while not stop.is_set():
+            try:
+                busy = await self.drain(stop)
+                now = time.monotonic()
+                if now >= next_sweep:
+                    next_sweep = now + SWEEP_INTERVAL_SECONDS
+                    rematched, expired = await inbox.sweep_unmatched(self.db, self.settings)
+                    busy = busy or rematched > 0
+                    if rematched or expired:
+                        log.info(
+                            "unmatched events swept",
+                            extra={"rematched": rematched, "expired": expired},
+                        )
+                if self.reconciler is not None and now >= next_reconcile:
+                    next_reconcile = now + self.settings.reconcile_interval_seconds
+                    await self.reconciler.run()
+            except Exception:
+                log.exception("worker iteration failed; retrying shortly")
+                busy = False
+            if not busy:
+                await _sleep_unless(stop, self.settings.worker_poll_seconds)
+        log.info("worker stopped", extra={"processed": self.processed})
+
+    async def drain(self, stop: asyncio.Event | None = None) -> bool:
+        """Apply due events until none is due (or BATCH done, or stop). True if any was."""
+        done = 0
+        while done < BATCH and not (stop is not None and stop.is_set()):
+            result = await inbox.work_next(self.db, self.settings)
+            if result is None:
+                break
+            done += 1
+            self.processed += 1
+            fields = {
+                "event_id": result.event_id,
+                "state": result.state,
+                "attempts": result.attempts,
+                "lesson_id": str(result.lesson_id) if result.lesson_id else None,
+            }
+            if result.state in ("failed", "dead"):
+                log.error("event not applied", extra={**fields, "error": result.error})
+            else:
+                log.info("event applied by worker", extra=fields)
+        return done > 0
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -1,0 +1,142 @@
+"""The operator status page and the events CLI."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mux_emulator.server import BackgroundServer
+from service.app import create_app
+from service.db import Database
+from service.settings import Settings
+from tests.factories import create_lesson, create_user, lesson_row
+from tests.mux_scenario import Video, attach_upload, deliver, inbox_rows
+from tests.sse_client import SseReader
+from tests.tokens import ADMIN_TOKEN
+
+
+async def _dead_ready_event(db: Database, http: httpx.AsyncClient) -> tuple[Video, str]:
+    """A lesson whose `ready` event failed for good (no playback id), and that event's id."""
+    video = Video(await create_lesson(db, await create_user(db)))
+    await attach_upload(db, video.lesson_id, video.upload_id)
+    broken = video.asset_ready(playback_ids=[])
+    await deliver(http, broken)
+    async with db.service_session() as conn:
+        await conn.execute("update mux_events set state = 'dead' where id = %s", (broken["id"],))
+    return video, broken["id"]
+
+
+async def test_status_page_needs_the_operator_token(live_service: BackgroundServer) -> None:
+    async with httpx.AsyncClient(base_url=live_service.url, timeout=10) as http:
+        assert (await http.get("/admin")).status_code == 401
+        assert (await http.get("/admin?token=wrong")).status_code == 401
+        assert (await http.get("/admin/stream")).json()["error"]["code"] == "admin_unauthorized"
+        login = await http.get(f"/admin?token={ADMIN_TOKEN}")
+        assert login.status_code == 303 and login.headers["location"] == "/admin"
+        cookie = login.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+        page = await http.get("/admin")  # the cookie now authenticates
+        assert page.status_code == 200 and "live status" in page.text
+    async with httpx.AsyncClient(base_url=live_service.url, timeout=10) as fresh:
+        bearer = await fresh.get("/admin", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert bearer.status_code == 200
+
+
+async def test_status_page_is_off_without_a_token(db: Database, author_settings: Settings) -> None:
+    app = create_app(dataclasses.replace(author_settings, admin_token=None), database=db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        response = await http.get("/admin")
+    assert (response.status_code, response.json()["error"]["code"]) == (404, "admin_disabled")
+
+
+async def test_stream_sends_a_snapshot_then_live_lesson_changes(
+    db: Database, live_service: BackgroundServer
+) -> None:
+    video = Video(await create_lesson(db, await create_user(db), title="Live one"))
+    await attach_upload(db, video.lesson_id, video.upload_id)
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    async with (
+        httpx.AsyncClient(base_url=live_service.url, timeout=10) as http,
+        http.stream("GET", "/admin/stream", headers=headers) as stream,
+    ):
+        events = SseReader(stream)
+        [snapshot] = await events.read(1)
+        assert snapshot["event"] == "snapshot"
+        assert [lesson["title"] for lesson in snapshot["data"]["lessons"]] == ["Live one"]
+        await deliver(http, video.asset_ready())
+        seen = await events.read(2)
+    by_kind = {event["event"]: event["data"] for event in seen}
+    assert by_kind["lesson"]["status"] == "published"
+    assert by_kind["events"]["events"][0]["state"] == "applied"
+
+
+async def test_replay_applies_a_dead_event_again(
+    db: Database, live_service: BackgroundServer
+) -> None:
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    async with httpx.AsyncClient(base_url=live_service.url, timeout=10) as http:
+        video, event_id = await _dead_ready_event(db, http)
+        response = await http.post(f"/admin/events/{event_id}/replay", headers=headers)
+        assert response.status_code == 200
+        assert response.json()["state"] == "failed"  # still broken: a real replay, counted
+        assert response.json()["attempts"] == 2
+        missing = await http.post("/admin/events/nope/replay", headers=headers)
+        assert missing.status_code == 404
+        unauthorized = await http.post(f"/admin/events/{event_id}/replay")
+        assert unauthorized.status_code == 401
+    assert (await lesson_row(db, video.lesson_id))["status"] == "uploading"
+
+
+def _cli(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "service", *args],
+        env={**env, "LOG_LEVEL": "WARNING"},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+async def test_events_cli_lists_shows_and_replays(
+    db: Database,
+    client: httpx.AsyncClient,
+    database_url: str,
+    repo_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    video, dead_id = await _dead_ready_event(db, client)
+    env = {**repo_env, "DATABASE_URL": database_url}
+    listing = _cli(env, tmp_path, "events", "list", "--state", "dead")
+    assert listing.returncode == 0 and dead_id in listing.stdout
+    assert "carries no playback id" in listing.stdout
+    shown = _cli(env, tmp_path, "events", "show", dead_id)
+    assert json.loads(shown.stdout)["payload"]["type"] == "video.asset.ready"
+
+    # Fix the cause (Mux now reports a playback id), then replay: the lesson publishes.
+    async with db.service_session() as conn:
+        await conn.execute(
+            "update mux_events set payload = jsonb_set(payload, '{data,playback_ids}', "
+            '\'[{"id": "fixed", "policy": "public"}]\') where id = %s',
+            (dead_id,),
+        )
+    replayed = _cli(env, tmp_path, "events", "replay", dead_id)
+    assert replayed.returncode == 0, replayed.stderr
+    assert json.loads(replayed.stdout)["state"] == "applied"
+    assert (await lesson_row(db, video.lesson_id))["mux_playback_id"] == "fixed"
+    assert _cli(env, tmp_path, "events", "show", "nope").returncode == 1
+    assert [r["state"] for r in await inbox_rows(db)] == ["applied"]
+
+
+@pytest.mark.parametrize("args", [["events", "list", "--state", "bogus"], ["events"]])
+def test_events_cli_refuses_bad_arguments(
+    repo_env: dict[str, str], tmp_path: Path, args: list[str]
+) -> None:
+    assert _cli(repo_env, tmp_path, *args).returncode == 2

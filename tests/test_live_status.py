@@ -1,0 +1,157 @@
+"""Live lesson status over SSE, through a real server: changes arrive as they commit."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from mux_emulator.server import BackgroundServer
+from service.db import Database
+from service.live import RESYNC
+from service.live_status import stream_changes
+from tests.factories import create_lesson, create_user
+from tests.mux_scenario import Video, attach_upload, deliver
+from tests.sse_client import SseReader
+from tests.tokens import hs256
+
+
+async def _lesson_with_upload(db: Database) -> tuple[uuid.UUID, Video]:
+    author = await create_user(db)
+    lesson = await create_lesson(db, author)
+    video = Video(lesson)
+    await attach_upload(db, lesson, video.upload_id)
+    return author, video
+
+
+async def test_client_sees_processing_then_published(
+    db: Database, live_service: BackgroundServer
+) -> None:
+    author, video = await _lesson_with_upload(db)
+    async with httpx.AsyncClient(base_url=live_service.url, timeout=10) as http:
+        path = f"/api/lessons/{video.lesson_id}/events?access_token={hs256(author)}"
+        async with http.stream("GET", path) as stream:
+            events = SseReader(stream)
+            assert stream.status_code == 200
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            [first] = await events.read(1)
+            assert (first["event"], first["data"]["status"]) == ("video", "uploading")
+            await deliver(http, video.upload_asset_created())
+            [processing] = await events.read(1)
+            assert processing["data"]["status"] == "processing"
+            await deliver(http, video.asset_ready())
+            [published] = await events.read(1)
+    assert published["data"]["status"] == "published"
+    assert published["data"]["playbackId"] == video.playback_id
+    assert int(first["id"]) < int(processing["id"]) < int(published["id"])
+
+
+async def test_reconnect_with_last_event_id_skips_the_state_it_has(
+    db: Database, live_service: BackgroundServer
+) -> None:
+    author, video = await _lesson_with_upload(db)
+    async with httpx.AsyncClient(base_url=live_service.url, timeout=10) as http:
+        path = f"/api/lessons/{video.lesson_id}/events"
+        headers = {"Authorization": f"Bearer {hs256(author)}"}
+        async with http.stream("GET", path, headers=headers) as stream:
+            events = SseReader(stream)
+            [first] = await events.read(1)
+        resumed = {**headers, "Last-Event-ID": first["id"]}
+        async with http.stream("GET", path, headers=resumed) as stream:
+            events = SseReader(stream)
+            await deliver(http, video.upload_asset_created())
+            [next_event] = await events.read(1)
+    assert next_event["data"]["status"] == "processing"  # not the "uploading" it already had
+
+
+async def test_stream_visibility_matches_the_video_route(
+    db: Database, live_service: BackgroundServer
+) -> None:
+    _, video = await _lesson_with_upload(db)
+    stranger = await create_user(db)
+    async with httpx.AsyncClient(base_url=live_service.url, timeout=10) as http:
+        path = f"/api/lessons/{video.lesson_id}/events"
+        for query, status, code in (
+            (f"?access_token={hs256(stranger)}", 404, "lesson_not_found"),
+            ("", 404, "lesson_not_found"),
+            ("?access_token=garbage", 401, "invalid_token"),
+        ):
+            response = await http.get(path + query)
+            assert (response.status_code, response.json()["error"]["code"]) == (status, code)
+        await deliver(http, video.asset_ready())
+        async with http.stream("GET", path) as stream:  # published: anyone may watch
+            events = SseReader(stream)
+            [event] = await events.read(1)
+    assert event["data"]["status"] == "published"
+
+
+async def _tasks_on(server: BackgroundServer) -> int:
+    async def count() -> int:
+        return len(asyncio.all_tasks())
+
+    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(count(), server.loop))
+
+
+async def test_100_connect_disconnect_cycles_leak_nothing(
+    db: Database, live_service: BackgroundServer
+) -> None:
+    author, video = await _lesson_with_upload(db)
+    hub = live_service.app.state.live
+    pool = live_service.app.state.database.pool
+    path = f"/api/lessons/{video.lesson_id}/events?access_token={hs256(author)}"
+    async with httpx.AsyncClient(base_url=live_service.url, timeout=10) as http:
+        async with http.stream("GET", path) as stream:  # warm up
+            events = SseReader(stream)
+            await events.read(1)
+        await asyncio.sleep(0.2)
+        tasks_before = await _tasks_on(live_service)
+        for _ in range(100):
+            async with http.stream("GET", path) as stream:
+                events = SseReader(stream)
+                await events.read(1)
+    for _ in range(100):
+        if hub.subscriber_count == 0 and await _tasks_on(live_service) <= tasks_before:
+            break
+        await asyncio.sleep(0.05)
+    assert hub.subscriber_count == 0
+    assert await _tasks_on(live_service) <= tasks_before
+    stats = pool.get_stats()
+    assert stats["pool_available"] == stats["pool_size"] <= pool.max_size
+
+
+async def test_idle_streams_send_heartbeats_and_resync_after_a_reconnect() -> None:
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    rows = {"v": {"video_version": 1, "status": "uploading"}}
+
+    async def reread() -> dict[str, Any]:
+        return rows["v"]
+
+    stream = stream_changes(
+        queue,
+        reread,
+        rows["v"],
+        lambda row: f"state {row['status']}",
+        sent_version=-1,
+        heartbeat=0.05,
+    )
+    assert await anext(stream) == "retry: 3000\n\n"
+    assert await anext(stream) == "state uploading"
+    assert await anext(stream) == ": heartbeat\n\n"
+    rows["v"] = {"video_version": 3, "status": "published"}  # changed while disconnected
+    queue.put_nowait(RESYNC)
+    assert await anext(stream) == "state published"
+    queue.put_nowait({"video_version": 2, "status": "processing"})  # older: not sent
+    assert await anext(stream) == ": heartbeat\n\n"
+
+
+@pytest.mark.parametrize("last_event_id", ["7", "not-a-number"])
+async def test_last_event_id_parsing(last_event_id: str) -> None:
+    from starlette.requests import Request
+
+    from service.live_status import last_event_id as parse
+
+    scope = {"type": "http", "headers": [(b"last-event-id", last_event_id.encode())]}
+    assert parse(Request(scope)) == (7 if last_event_id == "7" else -1)
