@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 ARGS ?=
 
-.PHONY: install chromium test lint typecheck pytest serve worker migrate clean
+.PHONY: install chromium test lint typecheck pytest demo serve worker migrate clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ pytest: install chromium
 	$(PY) -m pytest $(ARGS)
 
 test: lint typecheck pytest
+
+demo: install
+	$(PY) -m demo $(ARGS)
 
 migrate: install
 	$(PY) -m service migrate $(ARGS)

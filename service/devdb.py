@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+import warnings
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -36,6 +37,7 @@ def answers(url: str, timeout: int = 2) -> bool:
 def embedded_server_url(data_dir: Path = EMBEDDED_DATA_DIR) -> str:
     """Start (or reuse) the embedded PostgreSQL in `data_dir`; it stops when the last user exits."""
     global _embedded
+    warnings.filterwarnings("ignore", module="platformdirs")  # pgserver's XDG_RUNTIME_DIR note
     try:
         import pgserver
     except ImportError as exc:
