@@ -18,6 +18,7 @@ from service.author_api import create_upload, get_video, update_upload_id
 from service.db import Database
 from service.errors import EXCEPTION_HANDLERS
 from service.health import healthz
+from service.inbox import IngestBatcher
 from service.live import LiveHub
 from service.live_status import lesson_events
 from service.logs import configure_logging
@@ -104,6 +105,7 @@ def create_app(
     app.state.verifier = verifier
     app.state.mux = mux
     app.state.live = hub
+    app.state.ingest = IngestBatcher(db, preferred_policy=settings.mux_playback_policy)
     return app
 
 

@@ -90,11 +90,9 @@ def _upload_cors_origin(request: Request, settings: Settings) -> str:
 
 
 async def _take_upload_slot(db: Database, user_id: str, limit: int) -> None:
-    async with db.service_session() as conn:
-        cur = await conn.execute(
-            "select allowed, retry_after from public.take_upload_slot(%s, %s)", (user_id, limit)
-        )
-        row = await cur.fetchone()
+    row = await db.call(
+        "select allowed, retry_after from public.take_upload_slot(%s, %s)", (user_id, limit)
+    )
     assert row is not None
     if not row["allowed"]:
         raise ApiError(

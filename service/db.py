@@ -1,6 +1,7 @@
 """Database access: one pool, and the two kinds of session the service uses.
 
-`service_session()` runs as the connecting (owner) role, for webhooks and workers.
+`service_session()` runs as the connecting (owner) role, for webhooks and workers; `call()`
+runs one statement in its own implicit transaction (one round trip instead of three).
 `user_session(claims)` does what Supabase's API gateway does, inside one transaction:
 switch to `authenticated` (or `anon`) and publish the JWT claims, so RLS decides for real.
 Both use `set_config(..., true)` only, never session-level SET, so they also work through
@@ -10,10 +11,11 @@ Supabase's transaction pooler.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+import psycopg
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
@@ -41,7 +43,6 @@ class Database:
             max_size=max_size,
             kwargs=kwargs,
             timeout=timeout,
-            check=AsyncConnectionPool.check_connection,
             open=False,
             name="mux-lessons",
         )
@@ -57,6 +58,32 @@ class Database:
         """A privileged transaction: commits on success, rolls back on error."""
         async with self.pool.connection() as conn, conn.transaction():
             yield conn
+
+    async def call(
+        self, query: str, params: Sequence[Any], *, retry_broken: bool = False
+    ) -> dict[str, Any] | None:
+        """One statement, atomic on its own; its first row. A pooled connection is not checked
+        before use (that would cost a round trip per call): one gone stale after a database
+        restart fails once and is discarded, and `retry_broken` (for idempotent statements)
+        then tries once more on another connection.
+        """
+        try:
+            return await self._call(query, params)
+        except psycopg.OperationalError:
+            if not retry_broken:
+                raise
+            return await self._call(query, params)
+
+    async def _call(self, query: str, params: Sequence[Any]) -> dict[str, Any] | None:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(query, params)
+            return await cur.fetchone()
+
+    async def call_all(self, query: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+        """Like `call`, returning every row."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(query, params)
+            return await cur.fetchall()
 
     @asynccontextmanager
     async def user_session(self, claims: Mapping[str, Any] | None) -> AsyncIterator[Connection]:

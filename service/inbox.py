@@ -8,13 +8,45 @@ them applies events through the same SQL state machine.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import psycopg
+from psycopg_pool import PoolTimeout
 
 from service.db import Database
 from service.settings import Settings
+
+_INGEST = (
+    "select inserted, state::text as state, lesson_id, error "
+    "from public.mux_ingest_event(%s::jsonb, %s, %s, %s)"
+)
+_INGEST_BATCH = (
+    "select idx, inserted, state::text as state, lesson_id, error "
+    "from public.mux_ingest_batch(%s::jsonb[], %s::timestamptz[], %s, %s)"
+)
+_RECORD_FAILED = (
+    "select inserted, state::text as state, lesson_id, error "
+    "from public.mux_record_failed_event(%s::jsonb, %s, %s, %s)"
+)
+
+
+def mux_time(value: object) -> datetime | None:
+    """Mux's timestamps: ISO 8601 in envelopes, epoch seconds (number or string) in objects."""
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value, UTC)
+        if isinstance(value, str):
+            if value.replace(".", "", 1).isdigit():
+                return datetime.fromtimestamp(float(value), UTC)
+            parsed = datetime.fromisoformat(value)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError, OSError):
+        pass
+    return None
 
 
 @dataclass(frozen=True)
@@ -32,18 +64,157 @@ async def ingest(
     payload_json: str,
     *,
     preferred_policy: str,
+    created_at: object = None,
     source: str = "webhook",
 ) -> Outcome:
-    """Store the event (unless already stored) and apply it; raises only if it cannot be stored."""
-    async with db.service_session() as conn:
-        cur = await conn.execute(
-            "select inserted, state::text as state, lesson_id, error "
-            "from public.mux_ingest_event(%s::jsonb, %s, %s)",
-            (payload_json, preferred_policy, source),
+    """Store the event (unless already stored) and apply it; raises only if it cannot be stored.
+
+    If applying raises, the event is stored `failed` with the error by a second call, for
+    the worker to retry. Both calls are idempotent by event id, so a call lost with a broken
+    connection is safely retried.
+    """
+    return await _ingest_one(
+        db, event_id, payload_json, preferred_policy, mux_time(created_at), source
+    )
+
+
+async def _ingest_one(
+    db: Database,
+    event_id: str,
+    payload_json: str,
+    preferred_policy: str,
+    mux_created_at: datetime | None,
+    source: str,
+) -> Outcome:
+    try:
+        row = await db.call(
+            _INGEST, (payload_json, preferred_policy, source, mux_created_at), retry_broken=True
         )
-        row = await cur.fetchone()
+    except (psycopg.OperationalError, psycopg.InterfaceError):
+        raise  # the database is unreachable: nothing stored
+    except psycopg.Error as exc:
+        error = exc.diag.message_primary or str(exc)
+        row = await db.call(
+            _RECORD_FAILED, (payload_json, error, source, mux_created_at), retry_broken=True
+        )
     assert row is not None
     return Outcome(event_id, row["inserted"], row["state"], row["lesson_id"], row["error"])
+
+
+@dataclass
+class _Queued:
+    event_id: str
+    payload_json: str
+    created_at: datetime | None
+    future: asyncio.Future[Outcome]
+
+
+class IngestBatcher:
+    """Stores and applies concurrent webhook deliveries together, one transaction per batch.
+
+    Per-request transactions limited ingest (each paid a round trip, statement overhead and a
+    commit). A batch starts as soon as fewer than `max_in_flight` are running, so a lone
+    request goes alone and at once; under load, requests that arrive meanwhile form the next
+    batch. A request is answered only after its batch commits. If a batch fails for any reason
+    but an unreachable database, its events are ingested one by one, so one bad event cannot
+    fail the others.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        preferred_policy: str,
+        source: str = "webhook",
+        max_batch: int = 100,
+        max_in_flight: int = 2,
+    ) -> None:
+        self._db = db
+        self._policy = preferred_policy
+        self._source = source
+        self._max_batch = max_batch
+        self._max_in_flight = max_in_flight
+        self._queue: list[_Queued] = []
+        self._in_flight: set[asyncio.Task[None]] = set()
+
+    async def ingest(self, event_id: str, payload_json: str, *, created_at: object) -> Outcome:
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Queued(event_id, payload_json, mux_time(created_at), future))
+        self._start_batches()
+        return await asyncio.shield(future)
+
+    def _start_batches(self) -> None:
+        while self._queue and len(self._in_flight) < self._max_in_flight:
+            batch = self._queue[: self._max_batch]
+            del self._queue[: self._max_batch]
+            task = asyncio.create_task(self._run(batch))
+            self._in_flight.add(task)
+            task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._start_batches()
+
+    async def _run(self, batch: list[_Queued]) -> None:
+        try:
+            if len(batch) == 1:
+                await self._one_by_one(batch)
+                return
+            rows = await self._db.call_all(
+                _INGEST_BATCH,
+                (
+                    [item.payload_json for item in batch],
+                    [item.created_at for item in batch],
+                    self._policy,
+                    self._source,
+                ),
+            )
+        except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
+            for item in batch:
+                _settle(item.future, exception=exc)
+            return
+        except psycopg.Error:
+            await self._one_by_one(batch)
+            return
+        for row in rows:
+            item = batch[row["idx"] - 1]
+            _settle(
+                item.future,
+                Outcome(
+                    item.event_id, row["inserted"], row["state"], row["lesson_id"], row["error"]
+                ),
+            )
+
+    async def _one_by_one(self, batch: list[_Queued]) -> None:
+        for item in batch:
+            try:
+                outcome = await _ingest_one(
+                    self._db,
+                    item.event_id,
+                    item.payload_json,
+                    self._policy,
+                    item.created_at,
+                    self._source,
+                )
+            except Exception as exc:
+                _settle(item.future, exception=exc)
+            else:
+                _settle(item.future, outcome)
+
+
+def _settle(
+    future: asyncio.Future[Outcome],
+    outcome: Outcome | None = None,
+    *,
+    exception: BaseException | None = None,
+) -> None:
+    if future.done():
+        return
+    if exception is not None:
+        future.set_exception(exception)
+    else:
+        assert outcome is not None
+        future.set_result(outcome)
 
 
 @dataclass(frozen=True)
@@ -57,29 +228,25 @@ class WorkResult:
 
 async def work_next(db: Database, settings: Settings) -> WorkResult | None:
     """Claim and apply the most overdue pending/failed event; None when nothing is due."""
-    async with db.service_session() as conn:
-        cur = await conn.execute(
-            "select event_id, state::text as state, lesson_id, error, attempts "
-            "from public.mux_work_next(%s, %s, %s, %s)",
-            (
-                settings.mux_playback_policy,
-                settings.worker_max_attempts,
-                settings.worker_retry_base_seconds,
-                settings.worker_retry_max_seconds,
-            ),
-        )
-        row = await cur.fetchone()
+    row = await db.call(
+        "select event_id, state::text as state, lesson_id, error, attempts "
+        "from public.mux_work_next(%s, %s, %s, %s)",
+        (
+            settings.mux_playback_policy,
+            settings.worker_max_attempts,
+            settings.worker_retry_base_seconds,
+            settings.worker_retry_max_seconds,
+        ),
+    )
     return WorkResult(**row) if row else None
 
 
 async def sweep_unmatched(db: Database, settings: Settings) -> tuple[int, int]:
     """Apply parked events a lesson now claims; expire old ones. Returns (rematched, expired)."""
-    async with db.service_session() as conn:
-        cur = await conn.execute(
-            "select rematched, expired from public.mux_sweep_unmatched(%s, %s)",
-            (settings.mux_playback_policy, timedelta(seconds=settings.unmatched_max_age_seconds)),
-        )
-        row = await cur.fetchone()
+    row = await db.call(
+        "select rematched, expired from public.mux_sweep_unmatched(%s, %s)",
+        (settings.mux_playback_policy, timedelta(seconds=settings.unmatched_max_age_seconds)),
+    )
     assert row is not None
     return row["rematched"], row["expired"]
 

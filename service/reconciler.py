@@ -113,6 +113,7 @@ class Reconciler:
                 event["id"],
                 json.dumps(event),
                 preferred_policy=self.settings.mux_playback_policy,
+                created_at=event["created_at"],
                 source="reconcile",
             )
             if await self._status(lesson["id"]) != lesson["status"]:

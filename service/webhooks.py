@@ -75,12 +75,8 @@ async def receive_mux_webhook(request: Request) -> JSONResponse:
         log.error("signed webhook is malformed", extra={"reason": exc.message})
         raise
     try:
-        outcome = await inbox.ingest(
-            request.app.state.database,
-            event["id"],
-            text,
-            preferred_policy=settings.mux_playback_policy,
-        )
+        batcher: inbox.IngestBatcher = request.app.state.ingest
+        outcome = await batcher.ingest(event["id"], text, created_at=event.get("created_at"))
     except psycopg.DataError as exc:
         log.error("signed webhook is not storable JSON", extra={"event_id": event["id"]})
         raise _malformed("the payload cannot be stored as JSON") from exc

@@ -321,7 +321,7 @@ async def test_200_concurrent_deliveries_for_50_lessons(
 @pytest.mark.parametrize(
     "call",
     [
-        "select public.mux_ingest_event('{}'::jsonb, 'public')",
+        "select public.mux_ingest_event('{}'::jsonb, 'public', 'webhook', null)",
         "select public.mux_process_event('e1', 'public')",
         "select public.mux_attach_upload(gen_random_uuid(), 'u1', 'public')",
     ],

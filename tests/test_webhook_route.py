@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import socket
@@ -14,6 +15,7 @@ import pytest
 from mux_emulator.payloads import event
 from service.app import create_app
 from service.db import Database
+from service.inbox import mux_time
 from service.settings import Settings
 from tests.factories import create_lesson, create_user, lesson_row
 from tests.mux_scenario import Video, attach_upload, deliver, inbox_rows, signed_request
@@ -227,3 +229,46 @@ async def test_route_makes_no_network_call_besides_the_database(
         assert (await deliver(client, payload)).status_code == 200
     assert attempts == []
     assert (await lesson_row(db, video.lesson_id))["status"] == "published"
+
+
+async def test_a_failing_event_in_a_concurrent_batch_fails_alone(
+    client: httpx.AsyncClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Concurrent deliveries are stored in batches; one that cannot be applied must not take
+    the others down with it (the batch is retried event by event)."""
+    batch_sizes: list[int] = []
+    original = db.call_all
+
+    async def counting_call_all(query: str, params: Any) -> list[dict[str, Any]]:
+        batch_sizes.append(len(params[0]))
+        return await original(query, params)
+
+    monkeypatch.setattr(db, "call_all", counting_call_all)
+    videos = [await _lesson_with_upload(db) for _ in range(20)]
+    broken = videos[10].asset_ready(playback_ids=[])  # mid-burst: inside a multi-event batch
+    events = [video.asset_ready() for video in videos]
+    events[10] = broken
+    responses = await asyncio.gather(*(deliver(client, payload) for payload in events))
+    assert [r.status_code for r in responses] == [200] * 20
+    assert max(batch_sizes) > 1  # the batch path really ran
+    states = {r["id"]: r["state"] for r in await inbox_rows(db)}
+    assert states.pop(broken["id"]) == "failed"
+    assert set(states.values()) == {"applied"}
+    for video in videos[:10] + videos[11:]:
+        assert (await lesson_row(db, video.lesson_id))["status"] == "published"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-06-10T22:20:11.102000Z", "2024-06-10T22:20:11.102000+00:00"),
+        (1718058241, "2024-06-10T22:24:01+00:00"),
+        ("1718058241", "2024-06-10T22:24:01+00:00"),
+        ("not a time", None),
+        (None, None),
+        (True, None),
+    ],
+)
+def test_mux_timestamps_are_read_in_both_of_muxs_formats(value: object, expected: str | None):
+    parsed = mux_time(value)
+    assert (parsed.isoformat() if parsed else None) == expected

@@ -1,0 +1,131 @@
+"""Shared benchmark plumbing: a scratch database, seeded lessons, servers as subprocesses."""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from bench.workload import BENCH_SECRET
+from service import devdb, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+LOGS = ROOT / "bench" / "logs"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()}"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def scratch_database() -> Iterator[str]:
+    server = devdb.server_url(prefer_local=True)
+    url = devdb.create_scratch_database(server, prefix="mux_lessons_bench")
+    try:
+        migrate.migrate(url)
+        yield url
+    finally:
+        devdb.drop_database(server, url)
+
+
+def seed_lessons(url: str, first: int, count: int, *, with_assets: bool = False) -> None:
+    """`count` lessons carrying bench uploads `first..first+count-1`, status `uploading`."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        user = conn.execute(
+            "insert into auth.users (id, email) values (gen_random_uuid(), "
+            "'bench-' || gen_random_uuid() || '@example.test') returning id"
+        ).fetchone()
+        assert user
+        course = conn.execute(
+            "insert into courses (owner_id, title) values (%s, 'Bench') returning id", (user[0],)
+        ).fetchone()
+        assert course
+        conn.execute(
+            """insert into lessons (course_id, title, status, mux_upload_id, mux_asset_id)
+               select %s, 'Lesson ' || i, 'uploading', 'bench-upload-' || i,
+                      case when %s then 'bench-asset-' || i end
+               from generate_series(%s::int, %s::int) as i""",
+            (course[0], with_assets, first, first + count - 1),
+        )
+        conn.execute("analyze lessons")
+
+
+def service_env(database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MUX_", "SUPABASE_"))}
+    return {
+        **env,
+        "APP_ENV": "development",
+        "DATABASE_URL": database_url,
+        "MUX_WEBHOOK_SECRET": BENCH_SECRET,
+        "SUPABASE_JWT_SECRET": "bench-jwt-secret-with-at-least-32-characters",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+@contextmanager
+def uvicorn_server(app: str, env: dict[str, str], *, workers: int = 1) -> Iterator[str]:
+    port = free_port()
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log = (LOGS / f"{app.replace(':', '_')}-{port}.log").open("wb")
+    child = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app,
+            "--port",
+            str(port),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--no-access-log",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{url}/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                if child.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{app} did not start; see {log.name}") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        child.terminate()
+        child.wait(timeout=15)
+        log.close()

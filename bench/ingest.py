@@ -1,0 +1,103 @@
+"""Benchmark 1: webhook ingest throughput and latency, this service versus the old handler.
+
+Both servers run under uvicorn (uvloop, httptools) against the same PostgreSQL; a separate
+load-generator process posts correctly signed, realistic Mux events (each lesson's four
+events of a successful upload) at increasing concurrency. (a) verifies, stores in the inbox
+and applies through the state machine; (b) is the old design: no verification, no inbox, one
+synchronous UPDATE per request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from typing import Any
+
+import psycopg
+
+from bench.harness import ROOT, machine, scratch_database, seed_lessons, service_env, uvicorn_server
+
+VARIANTS = {"service": "service.app:app", "baseline": "bench.baseline_app:app"}
+
+
+def load(url: str, first: int, lessons: int, concurrency: int, seconds: float) -> dict[str, Any]:
+    out = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "bench.loadgen",
+            "--url",
+            f"{url}/api/webhooks/mux",
+            "--first-lesson",
+            str(first),
+            "--lessons",
+            str(lessons),
+            "--concurrency",
+            str(concurrency),
+            "--max-seconds",
+            str(seconds),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result
+
+
+def run(
+    levels: list[int], seconds: float, lessons_per_level: int, workers: int, pool_max: int
+) -> dict[str, list[dict[str, Any]]]:
+    results: dict[str, list[dict[str, Any]]] = {name: [] for name in VARIANTS}
+    with scratch_database() as url:
+        total = lessons_per_level * len(levels) * len(VARIANTS)
+        seed_lessons(url, 0, total, with_assets=False)
+        env = service_env(url, DB_POOL_MIN=str(pool_max), DB_POOL_MAX=str(pool_max))
+        first = 0
+        for name, app in VARIANTS.items():
+            with uvicorn_server(app, env, workers=workers) as server:
+                load(server, first, 200, 8, 2.0)  # warm up
+                first += 200
+                for concurrency in levels:
+                    result = load(server, first, lessons_per_level, concurrency, seconds)
+                    first += lessons_per_level
+                    results[name].append(result)
+                    print(
+                        f"  {name:<8} c={concurrency:<4} {result['per_second']:>7.0f}/s  "
+                        f"p50 {result['p50_ms']:6.2f}  p95 {result['p95_ms']:6.2f}  "
+                        f"p99 {result['p99_ms']:6.2f} ms  {result['statuses']}",
+                        flush=True,
+                    )
+        with psycopg.connect(url) as conn:
+            row = conn.execute(
+                "select count(*) filter (where state = 'applied'), count(*) from mux_events"
+            ).fetchone()
+        print(f"  inbox: {row[0]} of {row[1]} events applied" if row else "")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--levels", default="16,64,128")
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--lessons-per-level", type=int, default=9000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--pool", type=int, default=10)
+    args = parser.parse_args()
+    levels = [int(level) for level in args.levels.split(",")]
+    print(f"webhook ingest on {machine()}; uvicorn workers={args.workers}, pool={args.pool}")
+    results = run(levels, args.seconds, args.lessons_per_level, args.workers, args.pool)
+    print("\n  concurrency  service/s  baseline/s  ratio   service p99  baseline p99")
+    for ours, theirs in zip(results["service"], results["baseline"], strict=True):
+        print(
+            f"  {ours['concurrency']:>11}  {ours['per_second']:>9.0f}  "
+            f"{theirs['per_second']:>10.0f}  {ours['per_second'] / theirs['per_second']:5.2f}x"
+            f"  {ours['p99_ms']:>9.2f} ms  {theirs['p99_ms']:>9.2f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""A small, fast load generator: keep-alive HTTP/1.1 on raw asyncio streams (uvloop).
+
+Run as its own process so its CPU is not the server's. Requests are built (and signed)
+before the clock starts; each connection sends one request at a time and times it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass
+from itertools import islice
+from urllib.parse import urlsplit
+
+import uvloop
+
+from bench.workload import lesson_events, signed_requests
+
+
+@dataclass
+class LoadResult:
+    concurrency: int
+    requests: int
+    seconds: float
+    per_second: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    statuses: dict[str, int]
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 1000) - 1]
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
+async def run_load(
+    url: str, requests: list[bytes], concurrency: int, max_seconds: float
+) -> LoadResult:
+    parts = urlsplit(url)
+    queue = iter(requests)
+    latencies: list[float] = []
+    statuses: dict[str, int] = {}
+    deadline = time.perf_counter() + max_seconds
+
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        try:
+            for request in queue:
+                if time.perf_counter() > deadline:
+                    break
+                started = time.perf_counter()
+                writer.write(request)
+                status = await _read_response(reader)
+                latencies.append(time.perf_counter() - started)
+                statuses[str(status)] = statuses.get(str(status), 0) + 1
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    ms = [value * 1000 for value in latencies]
+    return LoadResult(
+        concurrency=concurrency,
+        requests=len(latencies),
+        seconds=round(elapsed, 3),
+        per_second=round(len(latencies) / elapsed, 1),
+        p50_ms=round(percentile(ms, 0.50), 2),
+        p95_ms=round(percentile(ms, 0.95), 2),
+        p99_ms=round(percentile(ms, 0.99), 2),
+        statuses=statuses,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", required=True, help="e.g. http://127.0.0.1:8000/api/webhooks/mux")
+    parser.add_argument("--first-lesson", type=int, default=0)
+    parser.add_argument("--lessons", type=int, required=True)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--max-seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    parts = urlsplit(args.url)
+    events = (
+        payload
+        for index in range(args.first_lesson, args.first_lesson + args.lessons)
+        for payload in lesson_events(index)
+    )
+    requests = list(islice(signed_requests(parts.netloc, parts.path, events), None))
+    result = uvloop.run(run_load(args.url, requests, args.concurrency, args.max_seconds))
+    json.dump(asdict(result), sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
