@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 ARGS ?=
 
-.PHONY: install chromium test lint typecheck pytest demo serve worker migrate clean
+.PHONY: install chromium test lint typecheck pytest demo bench soak serve worker migrate clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,13 @@ test: lint typecheck pytest
 
 demo: install
 	$(PY) -m demo $(ARGS)
+
+# Benchmarks print ratios measured within one run; results are kept in docs/benchmarks.md.
+bench: install
+	$(PY) -m bench.ingest $(ARGS)
+	$(PY) -m bench.time_to_published
+	$(PY) -m bench.mux_calls
+	$(PY) -m bench.burst
 
 migrate: install
 	$(PY) -m service migrate $(ARGS)

@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import psutil
 import psycopg
 
-from bench.workload import BENCH_SECRET
+from bench.workload import BENCH_JWT_SECRET, BENCH_SECRET
 from service import devdb, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,8 +51,9 @@ def scratch_database() -> Iterator[str]:
         devdb.drop_database(server, url)
 
 
-def seed_lessons(url: str, first: int, count: int, *, with_assets: bool = False) -> None:
-    """`count` lessons carrying bench uploads `first..first+count-1`, status `uploading`."""
+def seed_lessons(url: str, first: int, count: int, *, with_assets: bool = False) -> str:
+    """`count` lessons carrying bench uploads `first..first+count-1` (status `uploading`, or
+    `processing` with their assets); returns the owner's user id."""
     with psycopg.connect(url, autocommit=True) as conn:
         user = conn.execute(
             "insert into auth.users (id, email) values (gen_random_uuid(), "
@@ -64,12 +66,14 @@ def seed_lessons(url: str, first: int, count: int, *, with_assets: bool = False)
         assert course
         conn.execute(
             """insert into lessons (course_id, title, status, mux_upload_id, mux_asset_id)
-               select %s, 'Lesson ' || i, 'uploading', 'bench-upload-' || i,
-                      case when %s then 'bench-asset-' || i end
+               select %s, 'Lesson ' || i,
+                      case when %s then 'processing' else 'uploading' end::lesson_video_status,
+                      'bench-upload-' || i, case when %s then 'bench-asset-' || i end
                from generate_series(%s::int, %s::int) as i""",
-            (course[0], with_assets, first, first + count - 1),
+            (course[0], with_assets, with_assets, first, first + count - 1),
         )
         conn.execute("analyze lessons")
+    return str(user[0])
 
 
 def service_env(database_url: str, **extra: str) -> dict[str, str]:
@@ -79,10 +83,37 @@ def service_env(database_url: str, **extra: str) -> dict[str, str]:
         "APP_ENV": "development",
         "DATABASE_URL": database_url,
         "MUX_WEBHOOK_SECRET": BENCH_SECRET,
-        "SUPABASE_JWT_SECRET": "bench-jwt-secret-with-at-least-32-characters",
+        "SUPABASE_JWT_SECRET": BENCH_JWT_SECRET,
         "LOG_LEVEL": "WARNING",
         **extra,
     }
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def postgres_processes() -> list[psutil.Process]:
+    return [
+        p for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "postmaster")
+    ]
+
+
+def server_processes(url: str) -> list[psutil.Process]:
+    """The uvicorn process serving `url` and its worker processes."""
+    port = int(url.rsplit(":", 1)[1])
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = process.info["cmdline"] or []
+        if "uvicorn" in " ".join(cmdline) and str(port) in cmdline:
+            return [process, *process.children(recursive=True)]
+    return []
 
 
 @contextmanager
@@ -90,7 +121,7 @@ def uvicorn_server(app: str, env: dict[str, str], *, workers: int = 1) -> Iterat
     port = free_port()
     LOGS.mkdir(parents=True, exist_ok=True)
     log = (LOGS / f"{app.replace(':', '_')}-{port}.log").open("wb")
-    child = subprocess.Popen(  # noqa: S603
+    child = subprocess.Popen(
         [
             sys.executable,
             "-m",

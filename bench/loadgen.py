@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import statistics
 import sys
 import time
 from dataclasses import asdict, dataclass
-from itertools import islice
+from typing import Any
 from urllib.parse import urlsplit
 
 import uvloop
@@ -52,18 +53,30 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
 
 
 async def run_load(
-    url: str, requests: list[bytes], concurrency: int, max_seconds: float
+    url: str,
+    requests: list[bytes],
+    concurrency: int,
+    max_seconds: float,
+    rate: float | None = None,
 ) -> LoadResult:
+    """Send `requests` over `concurrency` connections, as fast as answered or at `rate`/s."""
     parts = urlsplit(url)
     queue = iter(requests)
     latencies: list[float] = []
     statuses: dict[str, int] = {}
-    deadline = time.perf_counter() + max_seconds
+    begin = time.perf_counter()
+    deadline = begin + max_seconds
+    sent = 0
 
     async def connection() -> None:
+        nonlocal sent
         reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
         try:
             for request in queue:
+                if rate is not None:  # open loop: request n is due at n / rate
+                    due = begin + sent / rate
+                    sent += 1
+                    await asyncio.sleep(max(0.0, due - time.perf_counter()))
                 if time.perf_counter() > deadline:
                     break
                 started = time.perf_counter()
@@ -90,6 +103,20 @@ async def run_load(
     )
 
 
+def workload(
+    first: int, lessons: int, *, shuffle: bool = False, duplicates: float = 0.0, seed: int = 1
+) -> list[dict[str, Any]]:
+    """Each lesson's four events; optionally shuffled across lessons, with re-deliveries."""
+    events = [
+        payload for index in range(first, first + lessons) for payload in lesson_events(index)
+    ]
+    rng = random.Random(seed)
+    events += rng.sample(events, int(len(events) * duplicates))
+    if shuffle:
+        rng.shuffle(events)
+    return events
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", required=True, help="e.g. http://127.0.0.1:8000/api/webhooks/mux")
@@ -97,15 +124,21 @@ def main() -> None:
     parser.add_argument("--lessons", type=int, required=True)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--max-seconds", type=float, default=10.0)
+    parser.add_argument("--rate", type=float, help="requests per second (default: flat out)")
+    parser.add_argument("--shuffle", action="store_true", help="deliver in random order")
+    parser.add_argument("--duplicates", type=float, default=0.0, help="share re-delivered")
+    parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     parts = urlsplit(args.url)
-    events = (
-        payload
-        for index in range(args.first_lesson, args.first_lesson + args.lessons)
-        for payload in lesson_events(index)
+    events = workload(
+        args.first_lesson,
+        args.lessons,
+        shuffle=args.shuffle,
+        duplicates=args.duplicates,
+        seed=args.seed,
     )
-    requests = list(islice(signed_requests(parts.netloc, parts.path, events), None))
-    result = uvloop.run(run_load(args.url, requests, args.concurrency, args.max_seconds))
+    requests = list(signed_requests(parts.netloc, parts.path, iter(events)))
+    result = uvloop.run(run_load(args.url, requests, args.concurrency, args.max_seconds, args.rate))
     json.dump(asdict(result), sys.stdout)
 
 

@@ -9,7 +9,8 @@ from typing import Any
 from mux_emulator.payloads import asset_object, event, new_asset_settings, upload_object
 from mux_emulator.signing import signature_header
 
-BENCH_SECRET = "bench-webhook-secret"  # noqa: S105 - benchmark-only
+BENCH_SECRET = "bench-webhook-secret"
+BENCH_JWT_SECRET = "bench-jwt-secret-with-at-least-32-characters"
 
 
 def ids(index: int) -> tuple[str, str, str]:
@@ -21,7 +22,6 @@ def lesson_events(index: int, lesson_id: str | None = None) -> list[dict[str, An
     """The four events Mux sends for one successful direct upload, in Mux's shapes."""
     upload_id, asset_id, playback_id = ids(index)
     settings = new_asset_settings(lesson_id, "public")
-    asset = {"upload_id": upload_id, "passthrough": lesson_id}
     return [
         event("video.upload.created", upload_object(upload_id, new_asset_settings=settings)),
         event(
@@ -30,7 +30,10 @@ def lesson_events(index: int, lesson_id: str | None = None) -> list[dict[str, An
                 upload_id, new_asset_settings=settings, status="asset_created", asset_id=asset_id
             ),
         ),
-        event("video.asset.created", asset_object(asset_id, **asset)),
+        event(
+            "video.asset.created",
+            asset_object(asset_id, upload_id=upload_id, passthrough=lesson_id),
+        ),
         event(
             "video.asset.ready",
             asset_object(
@@ -39,7 +42,8 @@ def lesson_events(index: int, lesson_id: str | None = None) -> list[dict[str, An
                 playback_ids=[{"id": playback_id, "policy": "public"}],
                 duration=23.857167,
                 aspect_ratio="16:9",
-                **asset,
+                upload_id=upload_id,
+                passthrough=lesson_id,
             ),
         ),
     ]

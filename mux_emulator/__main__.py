@@ -22,6 +22,7 @@ def main() -> None:
     parser.add_argument("--webhook-url", action="append", default=[], dest="webhook_urls")
     parser.add_argument("--webhook-secret", default=defaults.webhook_secret)
     parser.add_argument("--processing-seconds", type=float, default=defaults.processing_seconds)
+    parser.add_argument("--processing-jitter", type=float, default=0.0)
     parser.add_argument("--time-scale", type=float, default=defaults.time_scale)
     parser.add_argument("--duplicate-probability", type=float, default=0.0)
     parser.add_argument("--drop-probability", type=float, default=0.0)
@@ -40,6 +41,7 @@ def main() -> None:
         webhook_secret=args.webhook_secret,
         public_url=args.public_url or f"http://{args.host}:{args.port}",
         processing_seconds=args.processing_seconds,
+        processing_jitter=args.processing_jitter,
         time_scale=args.time_scale,
         duplicate_probability=args.duplicate_probability,
         drop_probability=args.drop_probability,

@@ -13,8 +13,9 @@ class EmulatorConfig:
     webhook_secret: str = "emulator-webhook-secret"  # noqa: S105
     # The address browsers and clients use to reach the emulator (upload and playback URLs).
     public_url: str = "http://127.0.0.1:8090"
-    # Seconds an asset spends `preparing` before it is `ready`.
+    # Seconds an asset spends `preparing` before it is `ready`, plus up to `processing_jitter`.
     processing_seconds: float = 1.0
+    processing_jitter: float = 0.0
     # Multiplies every delay (processing, retries, jitter); below 1 makes tests fast.
     time_scale: float = 1.0
     # Webhook chaos: probability of sending an event twice; of never sending it; events held

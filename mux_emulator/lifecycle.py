@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from pathlib import Path
 
 from mux_emulator.api import Emit
@@ -23,9 +24,9 @@ async def process_upload(
     asset.file = file
     emit("video.upload.asset_created", upload.as_mux())
     emit("video.asset.created", asset.as_mux())
+    processing = config.processing_seconds + random.uniform(0, config.processing_jitter)
     info, _ = await asyncio.gather(
-        asyncio.to_thread(probe, file),
-        asyncio.sleep(config.processing_seconds * config.time_scale),
+        asyncio.to_thread(probe, file), asyncio.sleep(processing * config.time_scale)
     )
     if asset.id not in store.assets:
         return  # deleted while preparing
