@@ -46,6 +46,11 @@ bench: install
 	$(PY) -m bench.mux_calls
 	$(PY) -m bench.burst
 
+# The reliability suite's long versions: 5 minutes of steady load at half the measured peak,
+# and many more generated orderings and fuzz cases.
+soak: install
+	SOAK_SECONDS=300 SOAK_RATE=1100 RELIABILITY_EXAMPLES=1000 $(PY) -m pytest tests/reliability -s $(ARGS)
+
 migrate: install
 	$(PY) -m service migrate $(ARGS)
 

@@ -88,6 +88,8 @@ class Store:
     assets: dict[str, Asset] = field(default_factory=dict)
     requests: Counter[str] = field(default_factory=Counter)
     deliveries: Counter[str] = field(default_factory=Counter)
+    # Receivers' answers to webhook POSTs, by status code ("none": no answer).
+    responses: Counter[str] = field(default_factory=Counter)
     sent_events: list[dict[str, Any]] = field(default_factory=list)
     # Injected API failures: the next `count` API requests answer `status`.
     fault_status: int = 0
@@ -137,6 +139,7 @@ class Store:
             "requests": dict(self.requests),
             "requests_total": sum(self.requests.values()),
             "webhooks": dict(self.deliveries),
+            "webhook_responses": dict(self.responses),
             "events_emitted": len(self.sent_events),
             "uploads": len(self.uploads),
             "assets": len(self.assets),

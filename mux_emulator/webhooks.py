@@ -83,6 +83,9 @@ class WebhookSender:
                 response_headers = dict(response.headers)
             except httpx.HTTPError as exc:
                 response_body = f"{exc.__class__.__name__}: {exc}"[:1000]
+                self.store.responses[f"none:{exc.__class__.__name__}"] += 1
+            if status is not None:
+                self.store.responses[str(status)] += 1
             if status is not None and 200 <= status < 300:
                 self.store.deliveries["delivered"] += 1
                 return

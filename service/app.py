@@ -36,6 +36,7 @@ def database_for(settings: Settings) -> Database:
         min_size=settings.db_pool_min,
         max_size=settings.db_pool_max,
         prepared_statements=settings.db_prepared_statements,
+        timeout=settings.db_pool_timeout_seconds,
     )
 
 

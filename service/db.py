@@ -31,10 +31,16 @@ class Database:
         min_size: int = 2,
         max_size: int = 10,
         prepared_statements: bool = True,
-        timeout: float = 5.0,
+        timeout: float = 2.0,
     ) -> None:
+        """`timeout` bounds the wait for a connection: when the database is down, callers
+        (a webhook answering 503 so Mux retries) learn it within that time."""
         self.url = url
-        kwargs: dict[str, Any] = {"autocommit": True, "row_factory": dict_row}
+        kwargs: dict[str, Any] = {
+            "autocommit": True,
+            "row_factory": dict_row,
+            "connect_timeout": max(1, int(timeout)),
+        }
         if not prepared_statements:
             kwargs["prepare_threshold"] = None
         self.pool: AsyncConnectionPool[Connection] = AsyncConnectionPool(

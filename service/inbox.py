@@ -28,6 +28,7 @@ _INGEST_BATCH = (
     "select idx, inserted, state::text as state, lesson_id, error "
     "from public.mux_ingest_batch(%s::jsonb[], %s::timestamptz[], %s, %s)"
 )
+_UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)
 _RECORD_FAILED = (
     "select inserted, state::text as state, lesson_id, error "
     "from public.mux_record_failed_event(%s::jsonb, %s, %s, %s)"
@@ -160,21 +161,27 @@ class IngestBatcher:
             if len(batch) == 1:
                 await self._one_by_one(batch)
                 return
-            rows = await self._db.call_all(
-                _INGEST_BATCH,
-                (
-                    [item.payload_json for item in batch],
-                    [item.created_at for item in batch],
-                    self._policy,
-                    self._source,
-                ),
-            )
-        except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
-            for item in batch:
+            try:
+                rows = await self._db.call_all(
+                    _INGEST_BATCH,
+                    (
+                        [item.payload_json for item in batch],
+                        [item.created_at for item in batch],
+                        self._policy,
+                        self._source,
+                    ),
+                )
+            except _UNREACHABLE:
+                raise
+            except psycopg.Error:
+                await self._one_by_one(batch)
+                return
+        except _UNREACHABLE as exc:
+            # The database is unreachable: everything waiting would meet the same fate, so
+            # answer it all now (503: Mux retries) rather than after a timeout each.
+            waiting, self._queue = self._queue, []
+            for item in batch + waiting:
                 _settle(item.future, exception=exc)
-            return
-        except psycopg.Error:
-            await self._one_by_one(batch)
             return
         for row in rows:
             item = batch[row["idx"] - 1]
@@ -186,6 +193,7 @@ class IngestBatcher:
             )
 
     async def _one_by_one(self, batch: list[_Queued]) -> None:
+        """Ingest each event alone; an unreachable database is raised, other errors settle."""
         for item in batch:
             try:
                 outcome = await _ingest_one(
@@ -196,6 +204,8 @@ class IngestBatcher:
                     item.created_at,
                     self._source,
                 )
+            except _UNREACHABLE:
+                raise
             except Exception as exc:
                 _settle(item.future, exception=exc)
             else:

@@ -30,6 +30,7 @@ class Settings:
     db_pool_min: int = 2
     db_pool_max: int = 10
     db_prepared_statements: bool = True
+    db_pool_timeout_seconds: float = 2.0
     mux_api_url: str = "https://api.mux.com"
     mux_token_id: str | None = None
     mux_token_secret: str | None = field(default=None, repr=False)
@@ -99,6 +100,7 @@ class Settings:
             database_url=database_url,
             db_pool_min=_int(get, "DB_POOL_MIN", 2, minimum=0),
             db_pool_max=_int(get, "DB_POOL_MAX", 10, minimum=1),
+            db_pool_timeout_seconds=_float(get, "DB_POOL_TIMEOUT_SECONDS", 2.0),
             db_prepared_statements=_bool(get, "DB_PREPARED_STATEMENTS", True)
             and not _is_transaction_pooler(database_url),
             mux_api_url=_url(get, "MUX_API_URL", "https://api.mux.com"),

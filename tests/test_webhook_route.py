@@ -73,35 +73,6 @@ async def test_duplicate_delivery_is_200_and_changes_nothing(
     assert [r["attempts"] for r in await inbox_rows(db)] == [1]
 
 
-@pytest.mark.parametrize(
-    "headers",
-    [
-        {},
-        {"Mux-Signature": "nonsense"},
-        {"Mux-Signature": "t=1,v1=" + "0" * 64},
-        {"Mux-Signature": "x" * 10_000},
-    ],
-)
-async def test_missing_or_invalid_signature_is_401_and_nothing_stored(
-    client: httpx.AsyncClient, db: Database, headers: dict[str, str]
-) -> None:
-    body = json.dumps(Video(None).upload_created()).encode()
-    response = await client.post(URL, content=body, headers=headers)
-    assert response.status_code == 401
-    assert response.json()["error"]["code"] == "invalid_signature"
-    assert await inbox_rows(db) == []
-
-
-async def test_signature_of_a_different_body_is_refused(
-    client: httpx.AsyncClient, db: Database
-) -> None:
-    signed_body = json.dumps(Video(None).upload_created()).encode()
-    other_body = json.dumps(Video(None).upload_created()).encode()
-    response = await client.post(URL, content=other_body, headers=_signed(signed_body))
-    assert response.status_code == 401
-    assert await inbox_rows(db) == []
-
-
 async def test_replay_of_a_captured_request_ten_minutes_later_is_refused(
     client: httpx.AsyncClient, db: Database
 ) -> None:
@@ -122,32 +93,6 @@ async def test_rotated_out_secret_accepted_while_configured_then_refused(
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
             response = await deliver(http, Video(None).upload_created(), secret="old-secret")
         assert response.status_code == expected
-
-
-@pytest.mark.parametrize(
-    ("body", "reason"),
-    [
-        (b"not json", "not UTF-8 JSON"),
-        (b"\xff\xfe{}", "not UTF-8 JSON"),
-        (b"[1, 2]", "not a JSON object"),
-        (b'"text"', "not a JSON object"),
-        (b'{"type": "video.asset.ready", "data": {}}', "`id`"),
-        (b'{"id": "e1", "data": {}}', "`type`"),
-        (b'{"id": "e1", "type": "video.asset.ready"}', "`data`"),
-        (b'{"id": "e1", "type": "video.asset.ready", "data": []}', "`data`"),
-        (b'{"id": 5, "type": "video.asset.ready", "data": {}}', "`id`"),
-        (b'{"id": "e1", "type": "video.asset.ready", "data": {"x": NaN}}', "not UTF-8 JSON"),
-        (b'{"id": "e1", "type": "video.asset.ready", "data": {"x": "\\u0000"}}', "stored"),
-    ],
-)
-async def test_signed_but_malformed_bodies_are_400_and_nothing_stored(
-    client: httpx.AsyncClient, db: Database, body: bytes, reason: str
-) -> None:
-    response = await client.post(URL, content=body, headers=_signed(body))
-    assert response.status_code == 400
-    error = response.json()["error"]
-    assert error["code"] == "malformed_event" and reason in error["message"]
-    assert await inbox_rows(db) == []
 
 
 async def test_unknown_event_type_is_200_and_recorded_as_ignored(

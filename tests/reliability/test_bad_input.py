@@ -1,0 +1,278 @@
+"""Bad input, every case asserted: status code, error code, and nothing written.
+
+Plus a fuzz run over the webhook parser: correctly signed arbitrary bodies must never
+produce a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mux_emulator.signing import signature_header
+from mux_emulator.store import Store
+from service.db import Database
+from tests.factories import create_lesson, create_user, lesson_row
+from tests.mux_scenario import TEST_SECRET, Video, attach_upload, inbox_rows
+from tests.reliability.test_order_and_duplicates import EXAMPLES
+from tests.tokens import hs256
+
+URL = "/api/webhooks/mux"
+EVENT = Video(None).upload_created()
+BODY = json.dumps(EVENT).encode()
+
+
+def signed(body: bytes, *, secret: str = TEST_SECRET, skew: int = 0) -> dict[str, str]:
+    return {"Mux-Signature": signature_header(body, secret, int(time.time()) + skew)}
+
+
+def _envelope_without(field: str) -> bytes:
+    return json.dumps({k: v for k, v in EVENT.items() if k != field}).encode()
+
+
+# (name, body, headers for that body, status, error code)
+WEBHOOK_CASES: list[tuple[str, bytes, Callable[[bytes], dict[str, str]], int, str]] = [
+    ("missing Mux-Signature", BODY, lambda body: {}, 401, "invalid_signature"),
+    (
+        "garbled Mux-Signature",
+        BODY,
+        lambda body: {"Mux-Signature": "t=now,v1=?"},
+        401,
+        "invalid_signature",
+    ),
+    (
+        "wrong secret",
+        BODY,
+        lambda body: signed(body, secret="another-secret"),
+        401,
+        "invalid_signature",
+    ),
+    (
+        "timestamp too old (replay)",
+        BODY,
+        lambda body: signed(body, skew=-301),
+        401,
+        "invalid_signature",
+    ),
+    (
+        "timestamp in the future",
+        BODY,
+        lambda body: signed(body, skew=301),
+        401,
+        "invalid_signature",
+    ),
+    (
+        "signature of a different body",
+        BODY,
+        lambda body: signed(b'{"other": 1}'),
+        401,
+        "invalid_signature",
+    ),
+    (
+        "10,000-character header",
+        BODY,
+        lambda body: {"Mux-Signature": "t=1," + "v" * 9996},
+        401,
+        "invalid_signature",
+    ),
+    ("non-JSON body", b"<xml/>", signed, 400, "malformed_event"),
+    ("JSON that is not an object", b"[1, 2, 3]", signed, 400, "malformed_event"),
+    ("JSON string", b'"video.asset.ready"', signed, 400, "malformed_event"),
+    ("missing type", _envelope_without("type"), signed, 400, "malformed_event"),
+    ("missing id", _envelope_without("id"), signed, 400, "malformed_event"),
+    ("missing data", _envelope_without("data"), signed, 400, "malformed_event"),
+    (
+        "data not an object",
+        json.dumps({**EVENT, "data": [1]}).encode(),
+        signed,
+        400,
+        "malformed_event",
+    ),
+    ("id not a string", json.dumps({**EVENT, "id": 42}).encode(), signed, 400, "malformed_event"),
+    (
+        "NaN in the body",
+        BODY.replace(b'"timeout": 3600', b'"timeout": NaN'),
+        signed,
+        400,
+        "malformed_event",
+    ),
+    (
+        "NUL escape PostgreSQL cannot store",
+        BODY.replace(b'"waiting"', b'"wait\\u0000"'),
+        signed,
+        400,
+        "malformed_event",
+    ),
+    (
+        "non-UTF-8 bytes",
+        b'{"id": "\xff\xfe", "type": "x", "data": {}}',
+        signed,
+        400,
+        "malformed_event",
+    ),
+    (
+        "oversized body",
+        b'{"pad": "' + b"x" * (1024 * 1024) + b'"}',
+        signed,
+        413,
+        "payload_too_large",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "headers", "status", "code"),
+    WEBHOOK_CASES,
+    ids=[case[0] for case in WEBHOOK_CASES],
+)
+async def test_bad_webhook_is_refused_and_nothing_written(
+    client: httpx.AsyncClient,
+    db: Database,
+    name: str,
+    body: bytes,
+    headers: Callable[[bytes], dict[str, str]],
+    status: int,
+    code: str,
+) -> None:
+    response = await client.post(URL, content=body, headers=headers(body))
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code
+    assert "Traceback" not in response.text
+    assert await inbox_rows(db) == []
+
+
+async def test_unknown_event_type_is_recorded_as_ignored_and_nothing_else(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    owner = await create_user(db)
+    lesson = await create_lesson(db, owner)
+    before = await lesson_row(db, lesson)
+    body = json.dumps({**EVENT, "type": "video.asset.track.ready"}).encode()
+    response = await client.post(URL, content=body, headers=signed(body))
+    assert (response.status_code, response.json()["state"]) == (200, "ignored")
+    assert [row["state"] for row in await inbox_rows(db)] == ["ignored"]
+    assert await lesson_row(db, lesson) == before
+
+
+async def test_a_lesson_that_does_not_exist_is_404_everywhere(
+    author_client: httpx.AsyncClient, db: Database
+) -> None:
+    author = await create_user(db)
+    headers = {"Authorization": f"Bearer {hs256(author)}"}
+    missing = str(uuid.uuid4())
+    upload = await author_client.post(
+        "/api/mux/upload", json={"lessonId": missing}, headers=headers
+    )
+    attach = await author_client.post(
+        "/api/lessons/update-upload-id",
+        json={"lessonId": missing, "muxUploadId": "abc"},
+        headers=headers,
+    )
+    video = await author_client.get(f"/api/lessons/{missing}/video", headers=headers)
+    for response in (upload, attach, video):
+        assert (response.status_code, response.json()["error"]["code"]) == (
+            404,
+            "lesson_not_found",
+        )
+    async with db.service_session() as conn:
+        cur = await conn.execute("select count(*) as n from lessons")
+        assert await cur.fetchone() == {"n": 0}
+    assert await inbox_rows(db) == []
+
+
+async def test_an_upload_of_another_authors_lesson_cannot_be_taken(
+    author_client: httpx.AsyncClient, db: Database, mux_store: Store
+) -> None:
+    victim = await create_user(db)
+    victim_lesson = await create_lesson(db, victim)
+    upload = mux_store.new_upload(
+        cors_origin="*",
+        new_asset_settings={"playback_policies": ["public"], "passthrough": str(victim_lesson)},
+        timeout=3600,
+        test=False,
+        public_url="http://mux.test",
+    )
+    video = Video(victim_lesson, upload_id=upload.id)
+    await attach_upload(db, victim_lesson, video.upload_id)
+    thief = await create_user(db)
+    thief_lesson = await create_lesson(db, thief)
+    before = [await lesson_row(db, victim_lesson), await lesson_row(db, thief_lesson)]
+    response = await author_client.post(
+        "/api/lessons/update-upload-id",
+        json={"lessonId": str(thief_lesson), "muxUploadId": video.upload_id},
+        headers={"Authorization": f"Bearer {hs256(thief)}"},
+    )
+    assert response.status_code in (404, 409)  # Mux says it is not the thief's (or unknown)
+    assert response.json()["error"]["code"] in (
+        "upload_not_found",
+        "upload_in_use",
+        "upload_mismatch",
+    )
+    assert [await lesson_row(db, victim_lesson), await lesson_row(db, thief_lesson)] == before
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+envelopes = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.text(max_size=300) | json_values,
+        "type": st.sampled_from(
+            [
+                "video.asset.ready",
+                "video.upload.created",
+                "video.asset.errored",
+                "video.asset.deleted",
+            ]
+        )
+        | st.text(max_size=40)
+        | json_values,
+        "data": st.fixed_dictionaries(
+            {},
+            optional={
+                "id": json_values,
+                "upload_id": json_values,
+                "asset_id": json_values,
+                "playback_ids": json_values,
+                "duration": json_values,
+                "passthrough": json_values,
+                "errors": json_values,
+                "new_asset_settings": json_values,
+                "status": json_values,
+            },
+        )
+        | json_values,
+        "created_at": json_values,
+    },
+)
+bodies = envelopes.map(lambda value: json.dumps(value).encode()) | st.binary(max_size=300)
+
+
+@settings(
+    max_examples=EXAMPLES * 3,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(body=bodies)
+async def test_fuzzed_signed_bodies_never_produce_a_500(
+    client: httpx.AsyncClient, body: bytes
+) -> None:
+    response = await client.post(URL, content=body, headers=signed(body))
+    assert response.status_code in (200, 400), (response.status_code, response.text, body)
+    payload: dict[str, Any] = response.json()
+    assert (
+        ("received" in payload)
+        if response.status_code == 200
+        else (payload["error"]["code"] == "malformed_event")
+    )

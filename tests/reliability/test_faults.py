@@ -1,0 +1,179 @@
+"""Faults: the database stops mid-burst, the service is killed mid-burst. Nothing is lost,
+nothing is applied twice, and Mux is never told 2xx for an event that was not stored."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from bench.harness import free_port, seed_lessons
+from bench.workload import lesson_events
+from mux_emulator.app import create_app as create_emulator
+from mux_emulator.config import EmulatorConfig
+from mux_emulator.server import BackgroundServer
+from service import migrate
+from service.app import create_app
+from service.settings import Settings
+from tests.reliability.outage_support import emit_from_emulator, in_flight, wait_for
+
+LESSONS = 60
+
+
+def _emulator() -> tuple[BackgroundServer, EmulatorConfig]:
+    config = EmulatorConfig(retry_base_seconds=0.1, max_attempts=40, seed=3)
+    server = BackgroundServer(create_emulator(config)).start()
+    config.public_url = server.url
+    return server, config
+
+
+def _events(first: int, count: int) -> list[dict[str, object]]:
+    return [event for i in range(first, first + count) for event in lesson_events(i)]
+
+
+def _check_everything_applied(url: str, emulator: BackgroundServer, lessons: int) -> None:
+    sent = [event["id"] for event in emulator.app.state.store.sent_events]
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "select id, state::text, attempts from mux_events where id = any(%s)", (sent,)
+        ).fetchall()
+        published = conn.execute(
+            "select count(*) from lessons where status = 'published'"
+        ).fetchone()
+    assert len(rows) == len(sent) == len(set(sent))  # every event stored, once
+    assert {(state, attempts) for _, state, attempts in rows} == {("applied", 1)}
+    assert published == (lessons,)
+
+
+@pytest.fixture
+def embedded_postgres(tmp_path: Path) -> Iterator[object]:
+    import pgserver
+
+    server = pgserver.get_server(str(tmp_path / "pg"), cleanup_mode="stop")
+    yield server
+    server.cleanup()
+
+
+def test_database_outage_mid_burst_loses_nothing(embedded_postgres: object) -> None:
+    from pgserver._commands import pg_ctl
+
+    pg = embedded_postgres
+    url = pg.get_uri()
+    migrate.migrate(url)
+    seed_lessons(url, 0, LESSONS)
+    emulator, config = _emulator()
+    settings = Settings(
+        app_env="test",
+        database_url=url,
+        db_pool_min=1,
+        db_pool_max=4,
+        mux_webhook_secrets=(config.webhook_secret,),
+    )
+    service = BackgroundServer(create_app(settings)).start()
+    config.webhook_urls = (f"{service.url}/api/webhooks/mux",)
+    store = emulator.app.state.store
+    third = LESSONS // 3
+    health: list[int] = []
+    try:
+        emit_from_emulator(emulator, _events(0, third))
+        wait_for(lambda: in_flight(emulator) == 0, what="first third delivered")
+
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pg.pgdata, user=pg.system_user)
+        emit_from_emulator(emulator, _events(third, third))
+        wait_for(lambda: store.responses["503"] >= 5, what="503 answers during the outage")
+        health.append(httpx.get(f"{service.url}/healthz", timeout=5).status_code)
+        pg.ensure_postgres_running()
+
+        emit_from_emulator(emulator, _events(2 * third, LESSONS - 2 * third))
+        wait_for(lambda: in_flight(emulator) == 0, what="every delivery acknowledged")
+        health.append(httpx.get(f"{service.url}/healthz", timeout=5).status_code)
+    finally:
+        service.stop()
+        emulator.stop()
+    assert health == [503, 200]
+    assert set(store.responses) == {"200", "503"}, store.responses  # never 2xx unstored
+    _check_everything_applied(url, emulator, LESSONS)
+
+
+def _serve(port: int, database_url: str, secret: str, tmp_path: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MUX_", "SUPABASE_"))}
+    env.update(
+        DATABASE_URL=database_url,
+        MUX_WEBHOOK_SECRET=secret,
+        LOG_LEVEL="WARNING",
+        WORKER_POLL_SECONDS="0.1",
+        APP_ENV="test",
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "service", "serve", "--with-worker", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _up(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_service_and_worker_killed_mid_burst_lose_nothing_and_apply_nothing_twice(
+    db: object, database_url: str, tmp_path: Path
+) -> None:
+    worker_lessons = 100  # events already queued for the worker, so it is mid-batch too
+    seed_lessons(database_url, 0, LESSONS + worker_lessons)
+    queued = _events(LESSONS, worker_lessons)
+    with psycopg.connect(database_url, autocommit=True) as conn, conn.cursor() as cur:
+        cur.executemany(
+            "insert into mux_events (id, type, payload) values (%s, %s, %s::jsonb)",
+            [(e["id"], e["type"], json.dumps(e)) for e in queued],
+        )
+    emulator, config = _emulator()
+    port = free_port()
+    config.webhook_urls = (f"http://127.0.0.1:{port}/api/webhooks/mux",)
+    store = emulator.app.state.store
+    service = _serve(port, database_url, config.webhook_secret, tmp_path)
+    try:
+        wait_for(lambda: _up(port), what="service up")
+        emit_from_emulator(emulator, _events(0, LESSONS))
+        wait_for(lambda: store.responses["200"] >= 40, what="part of the burst stored")
+        os.kill(service.pid, signal.SIGKILL)
+        service.wait(timeout=10)
+        time.sleep(0.5)  # deliveries fail meanwhile; Mux retries them
+        service = _serve(port, database_url, config.webhook_secret, tmp_path)
+        wait_for(lambda: in_flight(emulator) == 0, what="every delivery acknowledged")
+        with psycopg.connect(database_url) as conn:
+            wait_for(
+                lambda: (
+                    conn.execute(
+                        "select count(*) from mux_events where state <> 'applied'"
+                    ).fetchone()
+                    == (0,)
+                ),
+                what="worker finished",
+            )
+    finally:
+        service.send_signal(signal.SIGTERM)
+        service.wait(timeout=30)
+        emulator.stop()
+    assert store.deliveries["failed_attempts"] > 0  # the crash really cost deliveries
+    _check_everything_applied(database_url, emulator, LESSONS + worker_lessons)
+    with psycopg.connect(database_url) as conn:
+        applied_once = conn.execute(
+            "select count(*) from mux_events where attempts = 1 and state = 'applied' "
+            "and id = any(%s)",
+            ([e["id"] for e in queued],),
+        ).fetchone()
+    assert applied_once == (len(queued),)
