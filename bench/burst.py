@@ -9,44 +9,18 @@ same run (on other lessons): what disorder and re-delivery cost.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
 import time
 
 import psycopg
 
-from bench.harness import ROOT, machine, scratch_database, seed_lessons, service_env, uvicorn_server
-
-
-def deliver(
-    server: str, first: int, lessons: int, concurrency: int, *, chaos: float | None
-) -> dict[str, object]:
-    extra = ["--shuffle", "--duplicates", str(chaos)] if chaos is not None else []
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.loadgen",
-            "--url",
-            f"{server}/api/webhooks/mux",
-            "--first-lesson",
-            str(first),
-            "--lessons",
-            str(lessons),
-            *extra,
-            "--concurrency",
-            str(concurrency),
-            "--max-seconds",
-            "600",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result: dict[str, object] = json.loads(out.stdout)
-    return result
+from bench.harness import (
+    machine,
+    run_loadgen,
+    scratch_database,
+    seed_lessons,
+    service_env,
+    uvicorn_server,
+)
 
 
 def wait_final(
@@ -78,10 +52,23 @@ def main() -> None:
             psycopg.connect(url, autocommit=True) as conn,
         ):
             started = time.perf_counter()
-            load = deliver(server, 0, args.lessons, args.concurrency, chaos=args.duplicates)
+            load = run_loadgen(
+                server,
+                first=0,
+                lessons=args.lessons,
+                concurrency=args.concurrency,
+                seconds=600,
+                shuffled_duplicates=args.duplicates,
+            )
             elapsed = wait_final(conn, 0, args.lessons, started)
             started = time.perf_counter()
-            in_order = deliver(server, args.lessons, args.lessons, args.concurrency, chaos=None)
+            in_order = run_loadgen(
+                server,
+                first=args.lessons,
+                lessons=args.lessons,
+                concurrency=args.concurrency,
+                seconds=600,
+            )
             in_order_elapsed = wait_final(conn, args.lessons, args.lessons, started)
             wrong = conn.execute(
                 """select count(*) from lessons

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import socket
@@ -11,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -87,6 +89,41 @@ def service_env(database_url: str, **extra: str) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         **extra,
     }
+
+
+def run_loadgen(
+    server: str,
+    *,
+    first: int,
+    lessons: int,
+    concurrency: int,
+    seconds: float,
+    rate: float | None = None,
+    shuffled_duplicates: float | None = None,
+) -> dict[str, Any]:
+    """Run bench.loadgen in its own process against `server`; its JSON result."""
+    args = [
+        sys.executable,
+        "-m",
+        "bench.loadgen",
+        "--url",
+        f"{server}/api/webhooks/mux",
+        "--first-lesson",
+        str(first),
+        "--lessons",
+        str(lessons),
+        "--concurrency",
+        str(concurrency),
+        "--max-seconds",
+        str(seconds),
+    ]
+    if rate is not None:
+        args += ["--rate", str(rate)]
+    if shuffled_duplicates is not None:
+        args += ["--shuffle", "--duplicates", str(shuffled_duplicates)]
+    out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=True)
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result
 
 
 def cpu_seconds(processes: list[psutil.Process]) -> float:

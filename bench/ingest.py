@@ -10,18 +10,15 @@ synchronous UPDATE per request.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
 from typing import Any
 
 import psycopg
 
 from bench.harness import (
-    ROOT,
     cpu_seconds,
     machine,
     postgres_processes,
+    run_loadgen,
     scratch_database,
     seed_lessons,
     server_processes,
@@ -30,32 +27,6 @@ from bench.harness import (
 )
 
 VARIANTS = {"service": "service.app:app", "baseline": "bench.baseline_app:app"}
-
-
-def load(url: str, first: int, lessons: int, concurrency: int, seconds: float) -> dict[str, Any]:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.loadgen",
-            "--url",
-            f"{url}/api/webhooks/mux",
-            "--first-lesson",
-            str(first),
-            "--lessons",
-            str(lessons),
-            "--concurrency",
-            str(concurrency),
-            "--max-seconds",
-            str(seconds),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result: dict[str, Any] = json.loads(out.stdout)
-    return result
 
 
 def run(
@@ -69,13 +40,19 @@ def run(
         first = 0
         for name, app in VARIANTS.items():
             with uvicorn_server(app, env, workers=workers) as server:
-                load(server, first, 200, 8, 2.0)  # warm up
+                run_loadgen(server, first=first, lessons=200, concurrency=8, seconds=2)  # warm up
                 first += 200
                 app_processes = server_processes(server)
                 for concurrency in levels:
                     db_processes = postgres_processes()
                     app_cpu, db_cpu = cpu_seconds(app_processes), cpu_seconds(db_processes)
-                    result = load(server, first, lessons_per_level, concurrency, seconds)
+                    result = run_loadgen(
+                        server,
+                        first=first,
+                        lessons=lessons_per_level,
+                        concurrency=concurrency,
+                        seconds=seconds,
+                    )
                     first += lessons_per_level
                     requests = result["requests"]
                     result["app_us"] = 1e6 * (cpu_seconds(app_processes) - app_cpu) / requests

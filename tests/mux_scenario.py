@@ -18,6 +18,7 @@ from mux_emulator.payloads import (
     upload_object,
 )
 from mux_emulator.signing import signature_header
+from mux_emulator.store import Store, Upload
 from service.db import Database
 
 TEST_SECRET = "test-webhook-secret"
@@ -130,6 +131,17 @@ async def deliver(
 ) -> httpx.Response:
     body, headers = signed_request(payload, **kwargs)
     return await client.post("/api/webhooks/mux", content=body, headers=headers)
+
+
+def upload_at_mux(store: Store, passthrough: uuid.UUID | None = None) -> Upload:
+    """An upload held by the Mux emulator, made directly (as another client of the account)."""
+    return store.new_upload(
+        cors_origin="*",
+        new_asset_settings=new_asset_settings(str(passthrough) if passthrough else None),
+        timeout=3600,
+        test=False,
+        public_url="http://mux.test",
+    )
 
 
 async def attach_upload(db: Database, lesson_id: uuid.UUID, upload_id: str) -> None:

@@ -17,7 +17,7 @@ from service.app import create_app
 from service.db import Database
 from service.settings import Settings
 from tests.factories import create_lesson, create_user, lesson_row
-from tests.mux_scenario import Video, deliver, inbox_rows
+from tests.mux_scenario import Video, deliver, inbox_rows, upload_at_mux
 from tests.tokens import SigningKey, hs256, unsigned
 
 ORIGIN = "http://localhost:3000"
@@ -255,25 +255,11 @@ async def test_cors_preflight_allows_only_configured_origins(
 # --- the old flow: update-upload-id ---------------------------------------------------------
 
 
-async def _upload_at_mux(mux_store: Store, passthrough: str | None) -> str:
-    settings = {"playback_policies": ["public"]}
-    if passthrough:
-        settings["passthrough"] = passthrough
-    upload = mux_store.new_upload(
-        cors_origin="*",
-        new_asset_settings=settings,
-        timeout=3600,
-        test=False,
-        public_url="http://mux.test",
-    )
-    return upload.id
-
-
 async def test_update_upload_id_applies_events_that_arrived_first(
     author_client: httpx.AsyncClient, db: Database, mux_store: Store
 ) -> None:
     author, lesson = await _author_and_lesson(db)
-    video = Video(lesson, upload_id=await _upload_at_mux(mux_store, str(lesson)))
+    video = Video(lesson, upload_id=upload_at_mux(mux_store, lesson).id)
     for payload in video.ready_path():
         assert (await deliver(author_client, payload)).json()["state"] == "unmatched"
     response = await author_client.post(
@@ -301,7 +287,7 @@ async def test_update_upload_id_refuses_an_upload_made_for_another_lesson(
 ) -> None:
     author, lesson = await _author_and_lesson(db)
     other_lesson = await create_lesson(db, author)
-    upload_id = await _upload_at_mux(mux_store, str(other_lesson))
+    upload_id = upload_at_mux(mux_store, other_lesson).id
     response = await author_client.post(
         "/api/lessons/update-upload-id",
         json={"lessonId": str(lesson), "muxUploadId": upload_id},
@@ -324,7 +310,7 @@ async def test_update_upload_id_refuses_unknown_and_taken_uploads(
 
     # An old-flow upload (no passthrough) already attached by another author.
     other_author, other_lesson = await _author_and_lesson(db)
-    taken = await _upload_at_mux(mux_store, None)
+    taken = upload_at_mux(mux_store).id
     attached = await author_client.post(
         "/api/lessons/update-upload-id",
         json={"lessonId": str(other_lesson), "muxUploadId": taken},

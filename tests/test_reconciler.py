@@ -15,7 +15,7 @@ from service.mux_client import MuxClient
 from service.reconciler import Reconciler
 from service.settings import Settings
 from tests.factories import create_lesson, create_user, lesson_row
-from tests.mux_scenario import Video, attach_upload, deliver, inbox_rows
+from tests.mux_scenario import Video, attach_upload, deliver, inbox_rows, upload_at_mux
 
 
 def _reconciler(db: Database, settings: Settings, **overrides: Any) -> Reconciler:
@@ -33,13 +33,7 @@ async def _stuck_lesson(
 ) -> tuple[uuid.UUID, Video]:
     """A lesson whose upload became an asset at Mux, but whose later webhooks never came."""
     lesson = await create_lesson(db, await create_user(db))
-    upload = mux_store.new_upload(
-        cors_origin="*",
-        new_asset_settings={"playback_policies": ["public"], "passthrough": str(lesson)},
-        timeout=3600,
-        test=False,
-        public_url="http://mux.test",
-    )
+    upload = upload_at_mux(mux_store, lesson)
     asset = mux_store.new_asset(upload)
     asset.status = asset_status
     asset.duration, asset.aspect_ratio = 3.0, "16:9"
@@ -93,13 +87,7 @@ async def test_a_lesson_stuck_uploading_learns_its_asset(
     db: Database, author_settings: Settings, client: httpx.AsyncClient, mux_store: Store
 ) -> None:
     lesson = await create_lesson(db, await create_user(db))
-    upload = mux_store.new_upload(
-        cors_origin="*",
-        new_asset_settings={"playback_policies": ["public"]},
-        timeout=3600,
-        test=False,
-        public_url="http://mux.test",
-    )
+    upload = upload_at_mux(mux_store)
     asset = mux_store.new_asset(upload)
     await attach_upload(db, lesson, upload.id)
     await _age(db, lesson)

@@ -21,7 +21,7 @@ from mux_emulator.signing import signature_header
 from mux_emulator.store import Store
 from service.db import Database
 from tests.factories import create_lesson, create_user, lesson_row
-from tests.mux_scenario import TEST_SECRET, Video, attach_upload, inbox_rows
+from tests.mux_scenario import TEST_SECRET, Video, attach_upload, inbox_rows, upload_at_mux
 from tests.reliability.test_order_and_duplicates import EXAMPLES
 from tests.tokens import hs256
 
@@ -193,13 +193,7 @@ async def test_an_upload_of_another_authors_lesson_cannot_be_taken(
 ) -> None:
     victim = await create_user(db)
     victim_lesson = await create_lesson(db, victim)
-    upload = mux_store.new_upload(
-        cors_origin="*",
-        new_asset_settings={"playback_policies": ["public"], "passthrough": str(victim_lesson)},
-        timeout=3600,
-        test=False,
-        public_url="http://mux.test",
-    )
+    upload = upload_at_mux(mux_store, victim_lesson)
     video = Video(victim_lesson, upload_id=upload.id)
     await attach_upload(db, victim_lesson, video.upload_id)
     thief = await create_user(db)

@@ -4,15 +4,18 @@ measured peak (SOAK_SECONDS, SOAK_RATE)."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 
 import psycopg
 import pytest
 
-from bench.harness import ROOT, seed_lessons, server_processes, service_env, uvicorn_server
+from bench.harness import (
+    run_loadgen,
+    seed_lessons,
+    server_processes,
+    service_env,
+    uvicorn_server,
+)
 
 SECONDS = float(os.environ.get("SOAK_SECONDS", "5"))
 RATE = float(os.environ.get("SOAK_RATE", "300"))
@@ -41,37 +44,12 @@ def test_steady_load_keeps_memory_connections_and_answers_healthy(
     seed_lessons(database_url, 0, lessons)
     env = service_env(database_url, DB_POOL_MIN="10", DB_POOL_MAX="10")
 
-    def load(first: int, count: int, seconds: float, rate: float) -> dict[str, object]:
-        out = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bench.loadgen",
-                "--url",
-                f"{server}/api/webhooks/mux",
-                "--first-lesson",
-                str(first),
-                "--lessons",
-                str(count),
-                "--concurrency",
-                "32",
-                "--rate",
-                str(rate),
-                "--max-seconds",
-                str(seconds),
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        result: dict[str, object] = json.loads(out.stdout)
-        return result
-
     with uvicorn_server("service.app:app", env) as server:
-        load(0, 50, 2, 200)  # warm up: pool filled, code paths loaded
+        run_loadgen(server, first=0, lessons=50, concurrency=32, seconds=2, rate=200)  # warm up
         rss_start, connections_start = _rss(server), _connections(database_url)
-        result = load(50, lessons - 50, SECONDS, RATE)
+        result = run_loadgen(
+            server, first=50, lessons=lessons - 50, concurrency=32, seconds=SECONDS, rate=RATE
+        )
         rss_end, connections_end = _rss(server), _connections(database_url)
     sent = int(str(result["requests"]))
     print(
