@@ -13,6 +13,7 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,14 +55,14 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
 
 async def run_load(
     url: str,
-    requests: list[bytes],
+    requests: Iterator[bytes],
     concurrency: int,
     max_seconds: float,
     rate: float | None = None,
 ) -> LoadResult:
     """Send `requests` over `concurrency` connections, as fast as answered or at `rate`/s."""
     parts = urlsplit(url)
-    queue = iter(requests)
+    queue = requests
     latencies: list[float] = []
     statuses: dict[str, int] = {}
     begin = time.perf_counter()
@@ -137,7 +138,8 @@ def main() -> None:
         duplicates=args.duplicates,
         seed=args.seed,
     )
-    requests = list(signed_requests(parts.netloc, parts.path, iter(events)))
+    bodies = [json.dumps(event).encode() for event in events]  # built before the clock starts
+    requests = signed_requests(parts.netloc, parts.path, bodies)
     result = uvloop.run(run_load(args.url, requests, args.concurrency, args.max_seconds, args.rate))
     json.dump(asdict(result), sys.stdout)
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from mux_emulator.payloads import asset_object, event, new_asset_settings, upload_object
@@ -50,11 +49,11 @@ def lesson_events(index: int, lesson_id: str | None = None) -> list[dict[str, An
 
 
 def signed_requests(
-    host: str, path: str, events: Iterator[dict[str, Any]], secret: str = BENCH_SECRET
+    host: str, path: str, bodies: Iterable[bytes], secret: str = BENCH_SECRET
 ) -> Iterator[bytes]:
-    """Complete HTTP/1.1 keep-alive POST requests, each correctly signed."""
-    for payload in events:
-        body = json.dumps(payload).encode()
+    """Complete HTTP/1.1 keep-alive POST requests, each signed as it is taken (so a long run
+    never sends a signature older than Mux's tolerance)."""
+    for body in bodies:
         head = (
             f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\nMux-Signature: {signature_header(body, secret)}\r\n"

@@ -35,7 +35,6 @@ class LiveHub:
         self._reconnect = reconnect_seconds
         self._subscribers: dict[uuid.UUID | None, set[asyncio.Queue[dict[str, Any]]]] = {}
         self._task: asyncio.Task[None] | None = None
-        self.listening = asyncio.Event()
 
     @property
     def subscriber_count(self) -> int:
@@ -85,7 +84,6 @@ class LiveHub:
                     if connected_before:
                         self._resync_all()
                     connected_before = True
-                    self.listening.set()
                     log.info("listening for lesson changes")
                     async for notify in conn.notifies():
                         try:
@@ -95,7 +93,6 @@ class LiveHub:
                                 "unreadable lesson notification", extra={"payload": notify.payload}
                             )
             except psycopg.Error as exc:
-                self.listening.clear()
                 log.warning("live status connection lost; reconnecting", extra={"error": str(exc)})
                 await asyncio.sleep(self._reconnect)
 
