@@ -22,10 +22,12 @@ create table public.lessons (
   mux_upload_id text unique,
   mux_asset_id text unique,
   mux_playback_id text,
-  playback_policy text check (playback_policy in ('public', 'signed')),
+  playback_policy text check (playback_policy in ('public', 'signed', 'drm')),
   duration_seconds double precision check (duration_seconds >= 0),
   aspect_ratio text,
   video_error text,
+  -- Counts video changes: the live stream's event id (see lessons_before_update).
+  video_version bigint not null default 0,
   status_changed_at timestamptz not null default now(),
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
@@ -40,21 +42,29 @@ begin
   return new;
 end $$;
 
-create function public.lessons_track_status_change() returns trigger
+create trigger courses_touch before update on public.courses
+  for each row execute function public.touch_updated_at();
+
+-- One trigger for lessons: timestamps, and the version the live stream uses as event id.
+create function public.lessons_before_update() returns trigger
   language plpgsql set search_path = '' as $$
 begin
+  new.updated_at := now();
   if new.status is distinct from old.status then
     new.status_changed_at := now();
+  end if;
+  if (new.status, new.mux_upload_id, new.mux_asset_id, new.mux_playback_id,
+      new.playback_policy, new.duration_seconds, new.aspect_ratio, new.video_error)
+     is distinct from
+     (old.status, old.mux_upload_id, old.mux_asset_id, old.mux_playback_id,
+      old.playback_policy, old.duration_seconds, old.aspect_ratio, old.video_error) then
+    new.video_version := old.video_version + 1;
   end if;
   return new;
 end $$;
 
-create trigger courses_touch before update on public.courses
-  for each row execute function public.touch_updated_at();
-create trigger lessons_touch before update on public.lessons
-  for each row execute function public.touch_updated_at();
-create trigger lessons_status_changed before update of status on public.lessons
-  for each row execute function public.lessons_track_status_change();
+create trigger lessons_before_update before update on public.lessons
+  for each row execute function public.lessons_before_update();
 
 -- Policy helpers run as their owner so the courses and lessons policies can refer to each
 -- other without recursing into each other's RLS.
@@ -104,7 +114,7 @@ grant insert (id, course_id, title, position), update (course_id, title, positio
   on public.lessons to authenticated;
 grant all on public.courses, public.lessons to service_role;
 
-revoke all on function public.touch_updated_at(), public.lessons_track_status_change()
+revoke all on function public.touch_updated_at(), public.lessons_before_update()
   from public, anon, authenticated;
 grant execute on function public.is_course_owner(uuid), public.course_has_published_lesson(uuid)
   to anon, authenticated, service_role;

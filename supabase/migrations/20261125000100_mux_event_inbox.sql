@@ -4,23 +4,37 @@
 create type public.mux_event_state as enum
   ('pending', 'applied', 'ignored', 'unmatched', 'failed', 'dead');
 
+-- The matching keys, defined once: used by the generated columns and by ingest (which
+-- applies an event before its row exists). In upload events `data` is the upload (asset at
+-- data.asset_id); in asset events `data` is the asset (upload at data.upload_id). Like the
+-- other small pure helpers they carry no `set search_path`, so PostgreSQL can inline them.
+create function public.mux_event_upload_id(p_type text, p_payload jsonb) returns text
+  language sql immutable as $$
+  select case when p_type like 'video.upload.%' then p_payload -> 'data' ->> 'id'
+              else p_payload -> 'data' ->> 'upload_id' end
+$$;
+
+create function public.mux_event_asset_id(p_type text, p_payload jsonb) returns text
+  language sql immutable as $$
+  select case when p_type like 'video.upload.%' then p_payload -> 'data' ->> 'asset_id'
+              when p_type like 'video.asset.%' then p_payload -> 'data' ->> 'id' end
+$$;
+
+create function public.mux_event_passthrough(p_type text, p_payload jsonb) returns text
+  language sql immutable as $$
+  select case when p_type like 'video.upload.%'
+              then p_payload -> 'data' -> 'new_asset_settings' ->> 'passthrough'
+              else p_payload -> 'data' ->> 'passthrough' end
+$$;
+
 create table public.mux_events (
   id text primary key,
   type text not null,
   object_type text generated always as (payload -> 'object' ->> 'type') stored,
   object_id text generated always as (payload -> 'object' ->> 'id') stored,
-  -- Matching keys, derived once from Mux's payload shapes: in upload events `data` is the
-  -- upload (asset at data.asset_id), in asset events `data` is the asset (upload at data.upload_id).
-  upload_id text generated always as (
-    case when type like 'video.upload.%' then payload -> 'data' ->> 'id'
-         else payload -> 'data' ->> 'upload_id' end) stored,
-  asset_id text generated always as (
-    case when type like 'video.upload.%' then payload -> 'data' ->> 'asset_id'
-         when type like 'video.asset.%' then payload -> 'data' ->> 'id' end) stored,
-  passthrough text generated always as (
-    case when type like 'video.upload.%'
-         then payload -> 'data' -> 'new_asset_settings' ->> 'passthrough'
-         else payload -> 'data' ->> 'passthrough' end) stored,
+  upload_id text generated always as (public.mux_event_upload_id(type, payload)) stored,
+  asset_id text generated always as (public.mux_event_asset_id(type, payload)) stored,
+  passthrough text generated always as (public.mux_event_passthrough(type, payload)) stored,
   payload jsonb not null,
   mux_created_at timestamptz,
   received_at timestamptz not null default now(),
@@ -28,6 +42,8 @@ create table public.mux_events (
   state public.mux_event_state not null default 'pending',
   attempts integer not null default 0,
   last_error text,
+  -- What the state machine concluded (why an event was ignored, unmatched or had no effect).
+  outcome text,
   lesson_id uuid references public.lessons (id) on delete set null,
   next_attempt_at timestamptz not null default now(),
   processed_at timestamptz,
@@ -49,3 +65,8 @@ create trigger mux_events_touch before update on public.mux_events
 alter table public.mux_events enable row level security;
 revoke all on public.mux_events from anon, authenticated;
 grant all on public.mux_events to service_role;
+revoke all on function
+  public.mux_event_upload_id(text, jsonb),
+  public.mux_event_asset_id(text, jsonb),
+  public.mux_event_passthrough(text, jsonb)
+  from public, anon, authenticated;

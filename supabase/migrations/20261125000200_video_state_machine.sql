@@ -1,19 +1,11 @@
 -- The lesson video state machine: the one definition of how Mux events move a lesson.
--- Every path (webhook, worker, replay, attach, reconcile) goes through mux_process_event.
+-- Every path (webhook, worker, replay, attach, reconcile) applies events through mux_apply.
 --
 -- Order independence: for the lesson's current upload, a lesson's stage only moves forward:
 --   uploading (1) < processing (2) < published | errored | cancelled (3) < asset deleted (4)
 -- so a late or duplicate event can never pull a lesson back. Events about an upload the
 -- lesson has moved on from are recorded and ignored; events nobody carries yet are parked
 -- as `unmatched` until an attach re-applies them.
-
-alter table public.lessons drop constraint lessons_playback_policy_check;
-alter table public.lessons add constraint lessons_playback_policy_check
-  check (playback_policy in ('public', 'signed', 'drm'));
-
-alter table public.mux_events add column outcome text;
-comment on column public.mux_events.outcome is
-  'What the state machine concluded (why an event was ignored, unmatched or had no effect).';
 
 -- Uploads a lesson has moved on from; their later events are recognised and ignored.
 create table public.superseded_uploads (
@@ -28,15 +20,20 @@ alter table public.superseded_uploads enable row level security;
 revoke all on public.superseded_uploads from anon, authenticated;
 grant all on public.superseded_uploads to service_role;
 
+-- Small pure-SQL helpers carry no `set search_path`: a SET clause stops PostgreSQL from
+-- inlining a function and costs a GUC save/restore per call, which profiling showed on the
+-- webhook hot path. They are SECURITY INVOKER, use only built-in operators and functions
+-- (always resolved from pg_catalog first), and API roles cannot execute them.
+
 -- Every event and attach concerning one upload takes this lock first (then the lesson row),
 -- so an attach and a webhook racing for a brand-new upload cannot miss each other.
 create function public.mux_lock_upload(p_upload_id text) returns void
-  language sql set search_path = '' as $$
+  language sql as $$
   select pg_advisory_xact_lock(hashtextextended('mux-upload:' || p_upload_id, 0))
 $$;
 
 create function public.lesson_video_stage(p_status public.lesson_video_status, p_upload_id text)
-  returns integer language sql immutable set search_path = '' as $$
+  returns integer language sql immutable as $$
   select case p_status
     when 'uploading' then 1
     when 'processing' then 2
@@ -48,25 +45,8 @@ create function public.lesson_video_stage(p_status public.lesson_video_status, p
   end
 $$;
 
--- Mux sends timestamps as ISO strings in envelopes and epoch seconds inside objects.
-create function public.mux_timestamp(p_value jsonb) returns timestamptz
-  language plpgsql immutable set search_path = '' as $$
-begin
-  if jsonb_typeof(p_value) = 'number' then
-    return to_timestamp((p_value #>> '{}')::double precision);
-  elsif jsonb_typeof(p_value) = 'string' then
-    if (p_value #>> '{}') ~ '^\d+(\.\d+)?$' then
-      return to_timestamp((p_value #>> '{}')::double precision);
-    end if;
-    return (p_value #>> '{}')::timestamptz;
-  end if;
-  return null;
-exception when others then
-  return null;
-end $$;
-
 create function public.mux_error_text(p_errors jsonb) returns text
-  language sql immutable set search_path = '' as $$
+  language sql immutable as $$
   select nullif(concat_ws(': ',
     p_errors ->> 'type',
     coalesce(
@@ -76,33 +56,27 @@ create function public.mux_error_text(p_errors jsonb) returns text
       p_errors ->> 'message')), '')
 $$;
 
--- Applies one stored event. Raises on anything unexpected; mux_process_event records that.
-create function public.mux_apply_event(p_event_id text, p_preferred_policy text)
-  returns public.mux_event_state
+-- The lesson video state machine. Decides what an event means for its lesson and changes
+-- the lesson accordingly; returns the verdict for the inbox row. Raises on anything
+-- unexpected (callers record the event as `failed`).
+create function public.mux_apply(
+  ev public.mux_events, p_preferred_policy text,
+  out verdict public.mux_event_state, out matched_lesson uuid, out note text)
   language plpgsql set search_path = '' as $$
 declare
-  ev public.mux_events;
-  d jsonb;
+  d jsonb := ev.payload -> 'data';
   l public.lessons;
   prev public.superseded_uploads;
   stage integer;
   playback jsonb;
-  note text;
 begin
-  select * into ev from public.mux_events where id = p_event_id for update;
-  if not found then
-    raise exception 'mux event % is not in the inbox', p_event_id;
-  end if;
-  d := ev.payload -> 'data';
-
+  verdict := 'applied';
   if ev.type not in ('video.upload.created', 'video.upload.asset_created',
                      'video.upload.cancelled', 'video.upload.errored', 'video.asset.created',
                      'video.asset.ready', 'video.asset.errored', 'video.asset.deleted') then
-    update public.mux_events
-      set state = 'ignored', outcome = 'event type not used by this service',
-          last_error = null, processed_at = now()
-      where id = ev.id;
-    return 'ignored';
+    verdict := 'ignored';
+    note := 'event type not used by this service';
+    return;
   end if;
 
   if ev.upload_id is not null then
@@ -123,25 +97,21 @@ begin
         update public.lessons set mux_playback_id = null, playback_policy = null
           where id = prev.lesson_id and mux_playback_id = prev.playback_id;
       end if;
-      update public.mux_events
-        set state = 'ignored', outcome = 'superseded upload ' || prev.upload_id,
-            lesson_id = prev.lesson_id, last_error = null, processed_at = now()
-        where id = ev.id;
-      return 'ignored';
+      verdict := 'ignored';
+      note := 'superseded upload ' || prev.upload_id;
+      matched_lesson := prev.lesson_id;
+      return;
     end if;
-    update public.mux_events
-      set state = 'unmatched', outcome = 'no lesson carries this upload or asset yet',
-          last_error = null, processed_at = now()
-      where id = ev.id;
-    return 'unmatched';
+    verdict := 'unmatched';
+    note := 'no lesson carries this upload or asset yet';
+    return;
   end if;
 
+  matched_lesson := l.id;
   if l.mux_asset_id is not null and ev.asset_id is not null and l.mux_asset_id <> ev.asset_id then
-    update public.mux_events
-      set state = 'ignored', outcome = 'asset ' || ev.asset_id || ' is not the lesson''s current asset',
-          lesson_id = l.id, last_error = null, processed_at = now()
-      where id = ev.id;
-    return 'ignored';
+    verdict := 'ignored';
+    note := 'asset ' || ev.asset_id || ' is not the lesson''s current asset';
+    return;
   end if;
 
   stage := public.lesson_video_stage(l.status, l.mux_upload_id);
@@ -189,7 +159,8 @@ begin
         update public.lessons set
             status = 'errored',
             mux_asset_id = coalesce(l.mux_asset_id, ev.asset_id),
-            video_error = coalesce(public.mux_error_text(d -> 'errors'), 'Mux could not process the video')
+            video_error = coalesce(public.mux_error_text(d -> 'errors'),
+                                   'Mux could not process the video')
           where id = l.id;
       else
         note := 'lesson already final';
@@ -227,54 +198,122 @@ begin
         note := 'asset already deleted';
       end if;
   end case;
-
-  update public.mux_events
-    set state = 'applied', outcome = note, lesson_id = l.id, last_error = null, processed_at = now()
-    where id = ev.id;
-  return 'applied';
 end $$;
 
--- Applies one event and records the outcome; an unexpected error leaves the event `failed`
--- with the error kept (the lesson untouched), for the worker to retry.
+-- Applies a stored event again (worker, replay, attach) and records the outcome on its row;
+-- an unexpected error leaves it `failed` with the error kept and the lesson untouched.
 create function public.mux_process_event(
   p_event_id text, p_preferred_policy text,
   out state public.mux_event_state, out lesson_id uuid, out error text)
   language plpgsql set search_path = '' as $$
+declare
+  ev public.mux_events;
+  v_verdict public.mux_event_state := 'failed';
+  v_lesson uuid;
+  v_note text;
 begin
+  select * into ev from public.mux_events e where e.id = p_event_id for update;
+  if not found then
+    raise exception 'mux event % is not in the inbox', p_event_id;
+  end if;
   begin
-    state := public.mux_apply_event(p_event_id, p_preferred_policy);
+    select r.verdict, r.matched_lesson, r.note into v_verdict, v_lesson, v_note
+      from public.mux_apply(ev, p_preferred_policy) r;
   exception when others then
     error := sqlerrm;
-    state := 'failed';
+    v_verdict := 'failed';
   end;
   update public.mux_events e set
       attempts = e.attempts + 1,
-      state = case when error is null then e.state else 'failed' end,
+      state = v_verdict,
+      outcome = v_note,
+      lesson_id = coalesce(v_lesson, e.lesson_id),
       last_error = error,
-      outcome = case when error is null then e.outcome else null end
+      processed_at = now()
     where e.id = p_event_id
-    returning e.lesson_id into lesson_id;
+    returning e.state, e.lesson_id into state, lesson_id;
 end $$;
 
--- Stores a verified event once (keyed by Mux's id) and applies it in the same transaction.
--- A duplicate delivery changes nothing and reports the stored event's state.
+-- Concurrent deliveries of one event id take turns on this lock.
+create function public.mux_lock_event(p_event_id text) returns void
+  language sql as $$
+  select pg_advisory_xact_lock(hashtextextended('mux-event:' || p_event_id, 0))
+$$;
+
+-- Stores a verified event once (keyed by Mux's id) and applies it in the same transaction,
+-- writing its inbox row once. Concurrent deliveries of one id take turns on an advisory lock;
+-- the later ones change nothing and report the stored state. Raises if applying fails: the
+-- caller then records the event with mux_record_failed_event.
 create function public.mux_ingest_event(
-  p_payload jsonb, p_preferred_policy text, p_source text default 'webhook',
+  p_payload jsonb, p_preferred_policy text, p_source text, p_created_at timestamptz,
+  out inserted boolean, out state public.mux_event_state, out lesson_id uuid, out error text)
+  language plpgsql set search_path = '' as $$
+declare
+  ev public.mux_events;
+  r record;
+begin
+  ev.id := p_payload ->> 'id';
+  ev.type := p_payload ->> 'type';
+  perform public.mux_lock_event(ev.id);
+  select e.state, e.lesson_id into state, lesson_id from public.mux_events e where e.id = ev.id;
+  if found then
+    inserted := false;
+    return;
+  end if;
+  ev.payload := p_payload;
+  ev.upload_id := public.mux_event_upload_id(ev.type, p_payload);
+  ev.asset_id := public.mux_event_asset_id(ev.type, p_payload);
+  ev.passthrough := public.mux_event_passthrough(ev.type, p_payload);
+  select * into r from public.mux_apply(ev, p_preferred_policy);
+  insert into public.mux_events
+      (id, type, payload, mux_created_at, source, state, attempts, outcome, lesson_id,
+       processed_at)
+    values (ev.id, ev.type, p_payload, p_created_at, p_source, r.verdict, 1, r.note,
+            r.matched_lesson, now());
+  inserted := true;
+  state := r.verdict;
+  lesson_id := r.matched_lesson;
+end $$;
+
+-- Stores an event whose application raised, as `failed` with the error, for the worker.
+create function public.mux_record_failed_event(
+  p_payload jsonb, p_error text, p_source text, p_created_at timestamptz,
   out inserted boolean, out state public.mux_event_state, out lesson_id uuid, out error text)
   language plpgsql set search_path = '' as $$
 begin
-  insert into public.mux_events (id, type, payload, mux_created_at, source)
-    values (p_payload ->> 'id', p_payload ->> 'type', p_payload,
-            public.mux_timestamp(p_payload -> 'created_at'), p_source)
+  perform public.mux_lock_event(p_payload ->> 'id');
+  insert into public.mux_events
+      (id, type, payload, mux_created_at, source, state, attempts, last_error, processed_at)
+    values (p_payload ->> 'id', p_payload ->> 'type', p_payload, p_created_at, p_source,
+            'failed', 1, p_error, now())
     on conflict (id) do nothing;
   inserted := found;
-  if not inserted then
-    select e.state, e.lesson_id into state, lesson_id
-      from public.mux_events e where e.id = p_payload ->> 'id';
-    return;
-  end if;
-  select r.state, r.lesson_id, r.error into state, lesson_id, error
-    from public.mux_process_event(p_payload ->> 'id', p_preferred_policy) r;
+  select e.state, e.lesson_id, e.last_error into state, lesson_id, error
+    from public.mux_events e where e.id = p_payload ->> 'id';
+end $$;
+
+-- Many events in one transaction (the service batches concurrent webhook deliveries, so a
+-- burst costs one commit, not one per event). Events are applied in upload-key order, so
+-- concurrent batches take their locks in one global order; `idx` maps each result to its
+-- input position. Any error aborts the batch; the service then ingests its events singly.
+create function public.mux_ingest_batch(
+  p_payloads jsonb[], p_created_at timestamptz[], p_preferred_policy text, p_source text)
+  returns table (idx integer, inserted boolean, state public.mux_event_state, lesson_id uuid,
+                 error text)
+  language plpgsql set search_path = '' as $$
+declare
+  item record;
+begin
+  for item in
+    select t.payload, t.created_at, t.n::integer as n
+      from unnest(p_payloads, p_created_at) with ordinality as t(payload, created_at, n)
+      order by coalesce(public.mux_event_upload_id(t.payload ->> 'type', t.payload),
+                        public.mux_event_asset_id(t.payload ->> 'type', t.payload)),
+               t.payload ->> 'id'
+  loop
+    return query select item.n, r.* from public.mux_ingest_event(
+      item.payload, p_preferred_policy, p_source, item.created_at) r;
+  end loop;
 end $$;
 
 -- Makes p_upload_id the lesson's current upload (superseding any earlier one) and applies
@@ -334,16 +373,20 @@ end $$;
 -- otherwise expose them to every API role through /rest/v1/rpc).
 revoke all on function
   public.mux_lock_upload(text),
+  public.mux_lock_event(text),
   public.lesson_video_stage(public.lesson_video_status, text),
-  public.mux_timestamp(jsonb),
   public.mux_error_text(jsonb),
-  public.mux_apply_event(text, text),
+  public.mux_apply(public.mux_events, text),
   public.mux_process_event(text, text),
-  public.mux_ingest_event(jsonb, text, text),
+  public.mux_ingest_event(jsonb, text, text, timestamptz),
+  public.mux_record_failed_event(jsonb, text, text, timestamptz),
+  public.mux_ingest_batch(jsonb[], timestamptz[], text, text),
   public.mux_attach_upload(uuid, text, text)
   from public, anon, authenticated;
 grant execute on function
   public.mux_process_event(text, text),
-  public.mux_ingest_event(jsonb, text, text),
+  public.mux_ingest_event(jsonb, text, text, timestamptz),
+  public.mux_record_failed_event(jsonb, text, text, timestamptz),
+  public.mux_ingest_batch(jsonb[], timestamptz[], text, text),
   public.mux_attach_upload(uuid, text, text)
   to service_role;

@@ -1,32 +1,6 @@
 -- Workers and live status: retrying the inbox, parking and expiring unmatched events, and
 -- telling every service process (LISTEN lesson_video) the moment a lesson's video changes.
 
--- A per-lesson counter of video changes: the SSE event id, so reconnecting clients
--- (Last-Event-ID) are not sent a state they already have.
-alter table public.lessons add column video_version bigint not null default 0;
-
-drop trigger lessons_status_changed on public.lessons;
-drop function public.lessons_track_status_change();
-
-create function public.lessons_track_video_change() returns trigger
-  language plpgsql set search_path = '' as $$
-begin
-  if new.status is distinct from old.status then
-    new.status_changed_at := now();
-  end if;
-  if (new.status, new.mux_upload_id, new.mux_asset_id, new.mux_playback_id,
-      new.playback_policy, new.duration_seconds, new.aspect_ratio, new.video_error)
-     is distinct from
-     (old.status, old.mux_upload_id, old.mux_asset_id, old.mux_playback_id,
-      old.playback_policy, old.duration_seconds, old.aspect_ratio, old.video_error) then
-    new.video_version := old.video_version + 1;
-  end if;
-  return new;
-end $$;
-
-create trigger lessons_video_changed before update on public.lessons
-  for each row execute function public.lessons_track_video_change();
-
 -- Delivered at commit to every listening service process, which fans out to its SSE clients.
 create function public.lessons_notify_video_change() returns trigger
   language plpgsql set search_path = '' as $$
@@ -118,7 +92,6 @@ begin
 end $$;
 
 revoke all on function
-  public.lessons_track_video_change(),
   public.lessons_notify_video_change(),
   public.mux_work_next(text, integer, double precision, double precision),
   public.mux_sweep_unmatched(text, interval, integer)
