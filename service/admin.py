@@ -91,9 +91,7 @@ async def admin_page(request: Request) -> Response:
 
 
 async def _snapshot(db: Database) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    async with db.service_session() as conn:
-        lessons = await (await conn.execute(_LESSONS_QUERY)).fetchall()
-    return lessons, await inbox.list_events(db, limit=50)
+    return await db.call_all(_LESSONS_QUERY), await inbox.list_events(db, limit=50)
 
 
 async def admin_stream(request: Request) -> StreamingResponse:

@@ -21,6 +21,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 Connection = AsyncConnection[dict[str, Any]]
+Params = Sequence[Any] | Mapping[str, Any]
 
 
 class Database:
@@ -66,7 +67,7 @@ class Database:
             yield conn
 
     async def call(
-        self, query: str, params: Sequence[Any], *, retry_broken: bool = False
+        self, query: str, params: Params = (), *, retry_broken: bool = False
     ) -> dict[str, Any] | None:
         """One statement, atomic on its own; its first row. A pooled connection is not checked
         before use (that would cost a round trip per call): one gone stale after a database
@@ -80,12 +81,12 @@ class Database:
                 raise
             return await self._call(query, params)
 
-    async def _call(self, query: str, params: Sequence[Any]) -> dict[str, Any] | None:
+    async def _call(self, query: str, params: Params) -> dict[str, Any] | None:
         async with self.pool.connection() as conn:
             cur = await conn.execute(query, params)
             return await cur.fetchone()
 
-    async def call_all(self, query: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+    async def call_all(self, query: str, params: Params = ()) -> list[dict[str, Any]]:
         """Like `call`, returning every row."""
         async with self.pool.connection() as conn:
             cur = await conn.execute(query, params)

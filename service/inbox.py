@@ -91,8 +91,8 @@ async def _ingest_one(
         row = await db.call(
             _INGEST, (payload_json, preferred_policy, source, mux_created_at), retry_broken=True
         )
-    except (psycopg.OperationalError, psycopg.InterfaceError):
-        raise  # the database is unreachable: nothing stored
+    except _UNREACHABLE:
+        raise  # nothing stored
     except psycopg.Error as exc:
         error = exc.diag.message_primary or str(exc)
         row = await db.call(
@@ -289,19 +289,15 @@ EVENT_COLUMNS = (
 async def list_events(
     db: Database, *, state: str | None = None, limit: int = 50
 ) -> list[dict[str, Any]]:
-    async with db.service_session() as conn:
-        cur = await conn.execute(
-            f"select {EVENT_COLUMNS} from public.mux_events "
-            "where %(state)s::public.mux_event_state is null or state = %(state)s "
-            "order by received_at desc limit %(limit)s",
-            {"state": state, "limit": limit},
-        )
-        return await cur.fetchall()
+    return await db.call_all(
+        f"select {EVENT_COLUMNS} from public.mux_events "
+        "where %(state)s::public.mux_event_state is null or state = %(state)s "
+        "order by received_at desc limit %(limit)s",
+        {"state": state, "limit": limit},
+    )
 
 
 async def get_event(db: Database, event_id: str) -> dict[str, Any] | None:
-    async with db.service_session() as conn:
-        cur = await conn.execute(
-            f"select {EVENT_COLUMNS}, payload from public.mux_events where id = %s", (event_id,)
-        )
-        return await cur.fetchone()
+    return await db.call(
+        f"select {EVENT_COLUMNS}, payload from public.mux_events where id = %s", (event_id,)
+    )

@@ -77,21 +77,19 @@ class Reconciler:
                 await lock_conn.execute("select pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
 
     async def _stuck_lessons(self) -> list[dict[str, Any]]:
-        async with self.db.service_session() as conn:
-            cur = await conn.execute(
-                """select id, status::text as status, mux_upload_id, mux_asset_id
+        return await self.db.call_all(
+            """select id, status::text as status, mux_upload_id, mux_asset_id
                    from public.lessons
                    where (status = 'uploading' and status_changed_at < now() - %s)
                       or (status = 'processing' and status_changed_at < now() - %s)
                    order by status_changed_at
                    limit %s""",
-                (
-                    timedelta(seconds=self.settings.reconcile_uploading_after_seconds),
-                    timedelta(seconds=self.settings.reconcile_processing_after_seconds),
-                    self.settings.reconcile_max_mux_calls,
-                ),
-            )
-            return await cur.fetchall()
+            (
+                timedelta(seconds=self.settings.reconcile_uploading_after_seconds),
+                timedelta(seconds=self.settings.reconcile_processing_after_seconds),
+                self.settings.reconcile_max_mux_calls,
+            ),
+        )
 
     async def _run(self) -> ReconcileReport:
         stuck = await self._stuck_lessons()
@@ -148,9 +146,7 @@ class Reconciler:
         return synthesized_event(kind, upload.raw, upload.status) if kind else None
 
     async def _status(self, lesson_id: uuid.UUID) -> str | None:
-        async with self.db.service_session() as conn:
-            cur = await conn.execute(
-                "select status::text as status from public.lessons where id = %s", (lesson_id,)
-            )
-            row = await cur.fetchone()
+        row = await self.db.call(
+            "select status::text as status from public.lessons where id = %s", (lesson_id,)
+        )
         return row["status"] if row else None
