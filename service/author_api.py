@@ -46,6 +46,13 @@ async def caller_claims(request: Request, *, required: bool) -> dict[str, Any] |
     return await verifier.verify(token)
 
 
+async def required_claims(request: Request) -> dict[str, Any]:
+    """Verified claims of a signed-in caller; 401 `missing_token` for an anonymous one."""
+    claims = await caller_claims(request, required=True)
+    assert claims is not None  # required=True raises instead of returning None
+    return claims
+
+
 async def _owned_lesson(conn: Connection, lesson_id: uuid.UUID) -> dict[str, Any] | None:
     """The lesson if the session's user may change it (RLS UPDATE policy), else None."""
     cur = await conn.execute(
@@ -108,8 +115,7 @@ async def create_upload(request: Request) -> JSONResponse:
     settings: Settings = request.app.state.settings
     db: Database = request.app.state.database
     mux: MuxClient = request.app.state.mux
-    claims = await caller_claims(request, required=True)
-    assert claims is not None
+    claims = await required_claims(request)
     lesson_id = uuid_field(await json_object(request, BODY_LIMIT), "lessonId")
 
     async with db.user_session(claims) as conn:
@@ -145,8 +151,7 @@ async def update_upload_id(request: Request) -> JSONResponse:
     settings: Settings = request.app.state.settings
     db: Database = request.app.state.database
     mux: MuxClient = request.app.state.mux
-    claims = await caller_claims(request, required=True)
-    assert claims is not None
+    claims = await required_claims(request)
     body = await json_object(request, BODY_LIMIT)
     lesson_id = uuid_field(body, "lessonId")
     upload_id = id_field(body, "muxUploadId", UPLOAD_ID)
