@@ -14,37 +14,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import secrets
 import signal
-import socket
-import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import jwt
 
-from service import devdb, migrate
+from demo.stack import DEFAULT_DATA_DIR, DEV_JWT_SECRET, ROOT, create_demo_lesson, running_stack
 from service.db import Database
 
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "demo" / "sample.mp4"
-DEV_JWT_SECRET = "local-development-jwt-secret-not-for-production"  # noqa: S105
 FRONT_END_ORIGIN = "http://localhost:3000"
 CHUNK_BYTES = 16 * 1024
 TIMEOUT_SECONDS = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Clock:
@@ -53,68 +39,6 @@ class Clock:
 
     def say(self, message: str) -> None:
         print(f"+{(time.monotonic() - self.start) * 1000:7.0f} ms  {message}", flush=True)
-
-
-@contextmanager
-def process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as output:
-        child = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
-            [sys.executable, *args], env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT
-        )
-        try:
-            yield child
-        finally:
-            child.send_signal(signal.SIGTERM)
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-
-
-async def wait_until_up(url: str, child: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    async with httpx.AsyncClient(timeout=2) as http:
-        while time.monotonic() < deadline:
-            if child.poll() is not None:
-                raise SystemExit(f"{url} exited early; see {log}")
-            try:
-                if (await http.get(url)).status_code < 500:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.1)
-    raise SystemExit(f"{url} did not come up; see {log}")
-
-
-async def create_demo_lesson(database_url: str) -> tuple[uuid.UUID, uuid.UUID]:
-    """A demo author (as Supabase Auth would have) and, as that author, a course and lesson."""
-    db = Database(database_url, min_size=1, max_size=2)
-    await db.open()
-    try:
-        author = uuid.uuid4()
-        async with db.service_session() as conn:
-            await conn.execute(
-                "insert into auth.users (id, email) values (%s, %s)",
-                (author, f"demo-{author.hex[:6]}@example.test"),
-            )
-        claims = {"sub": str(author), "role": "authenticated"}
-        async with db.user_session(claims) as conn:
-            course = await (
-                await conn.execute(
-                    "insert into courses (title) values ('Demo course') returning id"
-                )
-            ).fetchone()
-            assert course is not None
-            lesson = await (
-                await conn.execute(
-                    "insert into lessons (course_id, title) values (%s, %s) returning id",
-                    (course["id"], "Demo lesson"),
-                )
-            ).fetchone()
-        assert lesson is not None
-        return author, lesson["id"]
-    finally:
-        await db.close()
 
 
 async def repaired_by_reconciler(database_url: str, lesson: uuid.UUID) -> bool:
@@ -208,82 +132,22 @@ async def watch(
 
 
 async def run(args: argparse.Namespace) -> int:
-    explicit = os.environ.get("DATABASE_URL", "").strip()
-    database_url = explicit or devdb.embedded_server_url(Path(args.data_dir))
-    migrate.migrate(database_url)
-    emulator_port, service_port = free_port(), free_port()
-    emulator, service = f"http://127.0.0.1:{emulator_port}", f"http://127.0.0.1:{service_port}"
-    webhook_secret, admin_token = secrets.token_hex(16), secrets.token_urlsafe(16)
-    logs = Path(args.data_dir).parent / "demo-logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    chaos = (
-        [
-            "--duplicate-probability",
-            "0.5",
-            "--reorder-window",
-            "0.8",
-            "--drop-event-type",
-            "video.asset.ready",
-            "--seed",
-            "7",
-        ]
-        if args.chaos
-        else []
-    )
-    emulator_args = [
-        "-m",
-        "mux_emulator",
-        "--port",
-        str(emulator_port),
-        "--webhook-secret",
-        webhook_secret,
-        "--webhook-url",
-        f"{service}/api/webhooks/mux",
-        "--processing-seconds",
-        "1.0",
-        "--retry-base-seconds",
-        "0.5",
-        *chaos,
-    ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MUX_", "SUPABASE_"))}
-    service_env = {
-        **env,
-        "APP_ENV": "development",
-        "DATABASE_URL": database_url,
-        "MUX_API_URL": emulator,
-        "MUX_TOKEN_ID": "emulator-token-id",
-        "MUX_TOKEN_SECRET": "emulator-token-secret",
-        "MUX_WEBHOOK_SECRET": webhook_secret,
-        "SUPABASE_JWT_SECRET": DEV_JWT_SECRET,
-        "CORS_ALLOWED_ORIGINS": FRONT_END_ORIGIN,
-        "ADMIN_TOKEN": admin_token,
-        "WORKER_POLL_SECONDS": "0.2",
-        "RECONCILE_INTERVAL_SECONDS": "2",
-        "RECONCILE_PROCESSING_AFTER_SECONDS": "3",
-        "LOG_LEVEL": "INFO",
-    }
-    print("mux-lessons demo")
-    print(
-        f"  database  {'DATABASE_URL' if explicit else f'embedded PostgreSQL in {args.data_dir}'}"
-    )
-    print(
-        f"  emulator  {emulator}"
-        + ("  (chaos: duplicates, reordering, `ready` dropped)" if args.chaos else "")
-    )
-    print(f"  service   {service}  (with worker; logs in {logs})")
-    with (
-        process(emulator_args, env, logs / "emulator.log") as emulator_process,
-        process(
-            ["-m", "service", "serve", "--with-worker", "--port", str(service_port)],
-            service_env,
-            logs / "service.log",
-        ) as service_process,
-    ):
-        await wait_until_up(f"{emulator}/_emulator/stats", emulator_process, logs / "emulator.log")
-        await wait_until_up(f"{service}/healthz", service_process, logs / "service.log")
-        author, lesson = await create_demo_lesson(database_url)
+    data_dir = Path(args.data_dir)
+    with running_stack(data_dir, front_end_origin=FRONT_END_ORIGIN, chaos=args.chaos) as stack:
+        emulator, service, logs = stack.emulator, stack.service, stack.logs
+        print("mux-lessons demo")
+        where = f"embedded PostgreSQL in {data_dir}" if stack.embedded else "DATABASE_URL"
+        print(f"  database  {where}")
+        print(
+            f"  emulator  {emulator}"
+            + ("  (chaos: duplicates, reordering, `ready` dropped)" if args.chaos else "")
+        )
+        print(f"  service   {service}  (with worker; logs in {logs})")
+        await stack.wait_until_up()
+        demo = await create_demo_lesson(stack.database_url)
+        lesson = demo.lesson
         print(f'  lesson    {lesson} ("Demo lesson", course "Demo course")\n')
-        token = access_token(author)
+        token = access_token(demo.author)
         clock = Clock()
         async with httpx.AsyncClient(timeout=10) as http:
             response = await http.post(
@@ -312,20 +176,24 @@ async def run(args: argparse.Namespace) -> int:
         if final["status"] != "published":
             print(f"lesson ended {final['status']}: {final['error']}")
             return 1
-        if await repaired_by_reconciler(database_url, lesson):
+        if await repaired_by_reconciler(stack.database_url, lesson):
             print("the lost `video.asset.ready` was repaired by the reconciler")
         print(f"playback id   {final['playbackId']}")
         print(f"watch it      {emulator}/stream/{final['playbackId']}.mp4")
-        print(f"status page   {service}/admin?token={admin_token}")
+        print(f"status page   {service}/admin?token={stack.admin_token}")
         if args.once:
             return 0
         print("\nrunning until Ctrl-C")
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await stop.wait()
+        await until_interrupted()
     return 0
+
+
+async def until_interrupted() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
 
 
 def main() -> None:
@@ -334,7 +202,7 @@ def main() -> None:
     parser.add_argument("--chaos", action="store_true", help="duplicate, reorder, drop webhooks")
     parser.add_argument(
         "--data-dir",
-        default=str(ROOT / ".pgdata" / "demo"),
+        default=str(DEFAULT_DATA_DIR),
         help="where the embedded PostgreSQL keeps its data",
     )
     sys.exit(asyncio.run(run(parser.parse_args())))

@@ -19,6 +19,12 @@ from mux_emulator.uploads import upload_routes
 from mux_emulator.webhooks import WebhookSender
 
 
+STREAM_CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "Content-Length, Content-Range, Accept-Ranges",
+}
+
+
 def create_app(config: EmulatorConfig | None = None) -> Starlette:
     config = config or EmulatorConfig()
     store = Store()
@@ -41,11 +47,18 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
         return JSONResponse({"status": store.fault_status, "count": store.fault_count})
 
     async def playback(request: Request) -> Response:
-        """The uploaded file, at a URL derived from the playback id (the demo's player)."""
+        """The uploaded file, at a URL derived from the playback id (the demo's player).
+
+        Open to every origin, as Mux's stream host is: mux-player always loads media with
+        `crossorigin`. Range requests are answered 206 (FileResponse), as a player seeks.
+        """
         asset = store.asset_by_playback_id(request.path_params["playback_id"])
         if asset is None or asset.status != "ready" or asset.file is None:
-            return mux_error(404, "not_found", "No ready asset has that playback id")
-        return FileResponse(asset.file, media_type="video/mp4")
+            response: Response = mux_error(404, "not_found", "No ready asset has that playback id")
+        else:
+            response = FileResponse(asset.file, media_type="video/mp4")
+        response.headers.update(STREAM_CORS_HEADERS)
+        return response
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

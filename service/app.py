@@ -15,6 +15,7 @@ from starlette.routing import Route
 from service.admin import admin_page, admin_stream, replay_event
 from service.auth import TokenVerifier
 from service.author_api import create_upload, get_video, update_upload_id
+from service.catalog import get_course, get_lesson
 from service.db import Database
 from service.errors import EXCEPTION_HANDLERS
 from service.health import healthz
@@ -83,8 +84,10 @@ def create_app(
             Route("/api/webhooks/mux", receive_mux_webhook, methods=["POST"]),
             Route("/api/mux/upload", create_upload, methods=["POST"]),
             Route("/api/lessons/update-upload-id", update_upload_id, methods=["POST"]),
+            Route("/api/lessons/{lesson_id}", get_lesson, methods=["GET"]),
             Route("/api/lessons/{lesson_id}/video", get_video, methods=["GET"]),
             Route("/api/lessons/{lesson_id}/events", lesson_events, methods=["GET"]),
+            Route("/api/courses/{course_id}", get_course, methods=["GET"]),
             Route("/admin", admin_page, methods=["GET"]),
             Route("/admin/stream", admin_stream, methods=["GET"]),
             Route("/admin/events/{event_id}/replay", replay_event, methods=["POST"]),
@@ -94,7 +97,7 @@ def create_app(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_allowed_origins),
                 allow_methods=["GET", "POST"],
-                allow_headers=["Authorization", "Content-Type"],
+                allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
                 max_age=600,
             )
         ],

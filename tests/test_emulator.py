@@ -123,8 +123,17 @@ async def test_upload_then_single_put_publishes_with_real_duration(
     assert (await client.get(f"/video/v1/uploads/{upload['id']}")).json()["data"][
         "asset_id"
     ] == asset["id"]
-    played = await client.get(f"/stream/{asset['playback_ids'][0]['id']}.mp4")
+    stream = f"/stream/{asset['playback_ids'][0]['id']}.mp4"
+    played = await client.get(stream, headers={"Origin": ORIGIN})
     assert played.status_code == 200 and played.content == SAMPLE.read_bytes()
+    # mux-player loads media with `crossorigin`: Mux's stream host answers every origin.
+    assert played.headers["access-control-allow-origin"] == "*"
+    seek = await client.get(stream, headers={"Origin": ORIGIN, "Range": "bytes=100-199"})
+    assert seek.status_code == 206 and seek.content == SAMPLE.read_bytes()[100:200]
+    assert seek.headers["content-range"] == f"bytes 100-199/{SAMPLE.stat().st_size}"
+    assert seek.headers["access-control-allow-origin"] == "*"
+    missing = await client.get("/stream/no-such-playback-id.mp4", headers={"Origin": ORIGIN})
+    assert missing.status_code == 404 and missing.headers["access-control-allow-origin"] == "*"
 
 
 async def test_non_video_bytes_end_in_an_errored_asset(emulator, receiver) -> None:

@@ -1,0 +1,199 @@
+"""The local stack `make demo` and `make web` run: PostgreSQL, the Mux emulator and the service
+(with its worker) on free ports, plus the demo author's course and lesson."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from service import devdb, migrate
+from service.db import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_JWT_SECRET = "local-development-jwt-secret-not-for-production"  # noqa: S105
+DEFAULT_DATA_DIR = ROOT / ".pgdata" / "demo"
+
+CHAOS_ARGS = [
+    "--duplicate-probability",
+    "0.5",
+    "--reorder-window",
+    "0.8",
+    "--drop-event-type",
+    "video.asset.ready",
+    "--seed",
+    "7",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def process(
+    argv: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A child process with its output in `log`, asked to stop (then killed) on exit."""
+    with log.open("wb") as output:
+        child = subprocess.Popen(  # noqa: S603 - our own interpreter, modules and node
+            argv, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT
+        )
+        try:
+            yield child
+        finally:
+            child.send_signal(signal.SIGTERM)
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+async def wait_until_up(url: str, child: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    async with httpx.AsyncClient(timeout=2) as http:
+        while time.monotonic() < deadline:
+            if child.poll() is not None:
+                raise SystemExit(f"{url} exited early; see {log}")
+            try:
+                if (await http.get(url)).status_code < 500:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+    raise SystemExit(f"{url} did not come up; see {log}")
+
+
+@dataclass
+class DemoLesson:
+    author: uuid.UUID
+    email: str
+    course: uuid.UUID
+    lesson: uuid.UUID
+
+
+async def create_demo_lesson(database_url: str) -> DemoLesson:
+    """A demo author (as Supabase Auth would have) and, as that author, a course and lesson."""
+    db = Database(database_url, min_size=1, max_size=2)
+    await db.open()
+    try:
+        author = uuid.uuid4()
+        email = f"demo-{author.hex[:6]}@example.test"
+        async with db.service_session() as conn:
+            await conn.execute(
+                "insert into auth.users (id, email) values (%s, %s)", (author, email)
+            )
+        claims = {"sub": str(author), "role": "authenticated"}
+        async with db.user_session(claims) as conn:
+            course = await (
+                await conn.execute(
+                    "insert into courses (title) values ('Demo course') returning id"
+                )
+            ).fetchone()
+            assert course is not None
+            lesson = await (
+                await conn.execute(
+                    "insert into lessons (course_id, title) values (%s, %s) returning id",
+                    (course["id"], "Demo lesson"),
+                )
+            ).fetchone()
+        assert lesson is not None
+        return DemoLesson(author, email, course["id"], lesson["id"])
+    finally:
+        await db.close()
+
+
+@dataclass
+class Stack:
+    """Where the running stack is, and its processes."""
+
+    database_url: str
+    embedded: bool
+    emulator: str
+    service: str
+    logs: Path
+    webhook_secret: str
+    admin_token: str
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict, repr=False)
+
+    async def wait_until_up(self) -> None:
+        await wait_until_up(
+            f"{self.emulator}/_emulator/stats", self.processes["emulator"], self.logs
+        )
+        await wait_until_up(f"{self.service}/healthz", self.processes["service"], self.logs)
+
+
+def database_url(data_dir: Path) -> tuple[str, bool]:
+    """DATABASE_URL when set, else the embedded PostgreSQL in `data_dir`; migrated."""
+    explicit = os.environ.get("DATABASE_URL", "").strip()
+    url = explicit or devdb.embedded_server_url(data_dir)
+    migrate.migrate(url)
+    return url, not explicit
+
+
+def clean_env() -> dict[str, str]:
+    """This environment without the developer's Mux and Supabase settings."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("MUX_", "SUPABASE_"))}
+
+
+@contextmanager
+def running_stack(data_dir: Path, *, front_end_origin: str, chaos: bool = False) -> Iterator[Stack]:
+    """The emulator and the service (with worker) running; `await stack.wait_until_up()`."""
+    url, embedded = database_url(data_dir)
+    emulator_port, service_port = free_port(), free_port()
+    emulator, service = f"http://127.0.0.1:{emulator_port}", f"http://127.0.0.1:{service_port}"
+    stack = Stack(
+        database_url=url,
+        embedded=embedded,
+        emulator=emulator,
+        service=service,
+        logs=data_dir.parent / "demo-logs",
+        webhook_secret=secrets.token_hex(16),
+        admin_token=secrets.token_urlsafe(16),
+    )
+    stack.logs.mkdir(parents=True, exist_ok=True)
+    emulator_args = [
+        *("-m", "mux_emulator", "--port", str(emulator_port)),
+        *("--webhook-secret", stack.webhook_secret),
+        *("--webhook-url", f"{service}/api/webhooks/mux"),
+        *("--processing-seconds", "1.0", "--retry-base-seconds", "0.5"),
+        *(CHAOS_ARGS if chaos else []),
+    ]
+    env = clean_env()
+    service_env = {
+        **env,
+        "APP_ENV": "development",
+        "DATABASE_URL": url,
+        "MUX_API_URL": emulator,
+        "MUX_TOKEN_ID": "emulator-token-id",
+        "MUX_TOKEN_SECRET": "emulator-token-secret",
+        "MUX_WEBHOOK_SECRET": stack.webhook_secret,
+        "SUPABASE_JWT_SECRET": DEV_JWT_SECRET,
+        "CORS_ALLOWED_ORIGINS": front_end_origin,
+        "ADMIN_TOKEN": stack.admin_token,
+        "WORKER_POLL_SECONDS": "0.2",
+        "RECONCILE_INTERVAL_SECONDS": "2",
+        "RECONCILE_PROCESSING_AFTER_SECONDS": "3",
+        "LOG_LEVEL": "INFO",
+    }
+    service_args = ["-m", "service", "serve", "--with-worker", "--port", str(service_port)]
+    with (
+        process([sys.executable, *emulator_args], env, stack.logs / "emulator.log") as emu,
+        process([sys.executable, *service_args], service_env, stack.logs / "service.log") as svc,
+    ):
+        stack.processes.update(emulator=emu, service=svc)
+        yield stack

@@ -1,0 +1,123 @@
+"""`python -m demo.web` (`make web`): the Next.js lesson editor against the whole local stack.
+
+Starts what `make demo` starts (PostgreSQL, the Mux emulator, the service with its worker), a
+local stand-in for Supabase Auth, and the built web app (`next start`), all on free ports;
+creates the demo author, course and lesson; prints the URL of the lesson editor signed in as
+that author (a magic-link URL, as Supabase sends), and the author's email and password for
+the sign-in page. Runs until Ctrl-C; `--once` exits 0 once the editor page answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import shutil
+import sys
+from pathlib import Path
+
+import httpx
+
+from demo.__main__ import until_interrupted
+from demo.stack import (
+    DEFAULT_DATA_DIR,
+    DEV_JWT_SECRET,
+    ROOT,
+    clean_env,
+    create_demo_lesson,
+    free_port,
+    process,
+    running_stack,
+    wait_until_up,
+)
+from demo.supabase_auth import AuthStandIn
+from mux_emulator.server import BackgroundServer
+
+WEB = ROOT / "web"
+ANON_KEY = "local-anon-key"  # the stand-in checks no API key; a hosted project's is public
+
+
+def web_env(*, service: str, supabase: str, emulator: str, chunk_kb: int | None) -> dict[str, str]:
+    """The web app's run-time configuration (read on each request, not at build time)."""
+    env = {
+        **clean_env(),
+        "NEXT_TELEMETRY_DISABLED": "1",
+        "MUX_LESSONS_API_URL": service,
+        "SUPABASE_URL": supabase,
+        "SUPABASE_ANON_KEY": ANON_KEY,
+        "MUX_PLAYBACK_BASE_URL": f"{emulator}/stream",
+    }
+    if chunk_kb is not None:
+        env["UPLOAD_CHUNK_SIZE_KB"] = str(chunk_kb)
+    return env
+
+
+def next_start(port: int) -> list[str]:
+    node = shutil.which("node")
+    if node is None:
+        raise SystemExit("Node.js 20 or newer is needed for the web app (`node` not found)")
+    if not (WEB / ".next" / "BUILD_ID").exists():
+        raise SystemExit("the web app is not built: run `make web` (it builds it first)")
+    next_bin = WEB / "node_modules" / "next" / "dist" / "bin" / "next"
+    return [node, str(next_bin), "start", "--hostname", "127.0.0.1", "--port", str(port)]
+
+
+async def run(args: argparse.Namespace) -> int:
+    web_port = free_port()
+    web = f"http://127.0.0.1:{web_port}"
+    start_web = next_start(web_port)
+    auth_port = free_port()
+    auth = AuthStandIn(DEV_JWT_SECRET, public_url=f"http://127.0.0.1:{auth_port}")
+    auth_server = BackgroundServer(auth.app(), port=auth_port).start()
+    try:
+        with running_stack(Path(args.data_dir), front_end_origin=web) as stack:
+            env = web_env(
+                service=stack.service,
+                supabase=auth.public_url,
+                emulator=stack.emulator,
+                chunk_kb=None,
+            )
+            with process(start_web, env, stack.logs / "web.log", cwd=WEB) as web_process:
+                await stack.wait_until_up()
+                await wait_until_up(f"{web}/sign-in", web_process, stack.logs / "web.log")
+                demo = await create_demo_lesson(stack.database_url)
+                password = secrets.token_urlsafe(9)
+                user = auth.add_user(demo.author, demo.email, password)
+                editor = f"{web}/lessons/{demo.lesson}"
+                async with httpx.AsyncClient(timeout=10) as http:
+                    page = await http.get(editor)
+                if page.status_code != 200:
+                    print(f"the lesson editor answered {page.status_code}; see {stack.logs}")
+                    return 1
+                print("mux-lessons web app")
+                print(f"  web app   {web}  (next start; logs in {stack.logs})")
+                print(f"  service   {stack.service}")
+                print(f"  emulator  {stack.emulator}")
+                print(f"  auth      {auth.public_url}  (local stand-in for Supabase Auth)\n")
+                print("Open the lesson editor, signed in as the demo author:")
+                print(f"  {editor}{auth.magic_link_fragment(user)}\n")
+                print(f"course page   {web}/courses/{demo.course}")
+                print(f"sign in       {web}/sign-in   {demo.email} / {password}")
+                print(f"status page   {stack.service}/admin?token={stack.admin_token}")
+                if args.once:
+                    return 0
+                print("\nrunning until Ctrl-C")
+                await until_interrupted()
+    finally:
+        auth_server.stop()
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m demo.web", description=__doc__)
+    parser.add_argument("--once", action="store_true", help="exit 0 once the editor answers")
+    parser.add_argument(
+        "--data-dir",
+        default=str(DEFAULT_DATA_DIR),
+        help="where the embedded PostgreSQL keeps its data",
+    )
+    sys.exit(asyncio.run(run(parser.parse_args())))
+
+
+if __name__ == "__main__":
+    main()

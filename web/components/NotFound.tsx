@@ -1,0 +1,27 @@
+import Link from "next/link";
+
+export function NotFound({
+  what,
+  signedIn,
+  next,
+}: {
+  what: "Lesson" | "Course";
+  signedIn: boolean;
+  next: string;
+}) {
+  return (
+    <section className="panel" data-testid="not-found">
+      <h1>{what} not found</h1>
+      <p>
+        It does not exist, or it is not one you may see.{" "}
+        {signedIn ? (
+          "If it belongs to another author, ask them to publish it."
+        ) : (
+          <>
+            If it is yours, <Link href={`/sign-in?next=${encodeURIComponent(next)}`}>sign in</Link>.
+          </>
+        )}
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,241 @@
+/**
+ * A typed client for the mux-lessons service: create an upload, read a lesson or course, and
+ * follow a lesson's video status live. Small on purpose: copy this file into any app.
+ *
+ * Every failure is an `ApiError` with the service's stable `code` and a message fit to show a
+ * user (`{"error": {"code", "message"}}` on the wire), including "cannot reach the service".
+ */
+
+export type VideoStatus =
+  | "draft"
+  | "uploading"
+  | "processing"
+  | "published"
+  | "errored"
+  | "cancelled";
+
+/** `GET /api/lessons/{id}/video`, and each `video` event of the live stream. */
+export interface LessonVideo {
+  lessonId: string;
+  status: VideoStatus;
+  playbackId: string | null;
+  playbackPolicy: "public" | "signed" | "drm" | null;
+  durationSeconds: number | null;
+  aspectRatio: string | null;
+  /** What Mux said when the video failed (`errored`), else null. */
+  error: string | null;
+  statusChangedAt: string;
+  /** A short-lived playback token, present when the policy is `signed`. */
+  playbackToken?: string;
+}
+
+export interface Lesson {
+  lessonId: string;
+  courseId: string;
+  title: string;
+  position: number;
+  video: LessonVideo;
+}
+
+/** `GET /api/lessons/{id}`: `editable` is true when the caller owns the course. */
+export interface LessonDetail extends Lesson {
+  editable: boolean;
+}
+
+/** `GET /api/courses/{id}`: the lessons the caller may see, in order. */
+export interface Course {
+  courseId: string;
+  title: string;
+  editable: boolean;
+  lessons: Lesson[];
+}
+
+/** `POST /api/mux/upload`: the lesson already carries the upload; PUT the file to `url`. */
+export interface UploadTicket {
+  uploadId: string;
+  url: string;
+  lessonId: string;
+  status: "uploading";
+}
+
+export interface ServiceClient {
+  /** The service's base URL, e.g. `https://lessons.example.com`. */
+  baseUrl: string;
+  /** The Supabase access token of the signed-in user, if any. */
+  accessToken: string | null;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly field: string | null;
+  /** Seconds to wait before trying again (`Retry-After`, on 429 and some 503s). */
+  readonly retryAfterSeconds: number | null;
+
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    field: string | null = null,
+    retryAfterSeconds: number | null = null,
+  ) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.field = field;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export const UNREACHABLE = "service_unreachable";
+
+const FALLBACK_MESSAGES: Record<number, string> = {
+  401: "Your session has ended. Sign in again.",
+  403: "You may not do that.",
+  404: "Not found.",
+  409: "That conflicts with the lesson's current video.",
+  429: "Too many requests. Wait a moment and try again.",
+  502: "Mux could not be reached. Try again shortly.",
+  503: "The lesson service is busy or its database is unavailable. Try again shortly.",
+};
+
+async function errorFrom(response: Response): Promise<ApiError> {
+  const retryAfter = Number(response.headers.get("retry-after"));
+  const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null;
+  let code = `http_${response.status}`;
+  let message = FALLBACK_MESSAGES[response.status] ?? `The service answered ${response.status}.`;
+  let field: string | null = null;
+  try {
+    const body: unknown = await response.json();
+    const error = (body as { error?: { code?: unknown; message?: unknown; field?: unknown } })
+      .error;
+    if (error && typeof error.code === "string") code = error.code;
+    if (error && typeof error.message === "string" && error.message) message = error.message;
+    if (error && typeof error.field === "string") field = error.field;
+  } catch {
+    // Not JSON (a proxy's error page): keep the fallback message.
+  }
+  return new ApiError(response.status, code, message, field, retryAfterSeconds);
+}
+
+async function request<T>(client: ServiceClient, path: string, init: RequestInit = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  if (client.accessToken) headers.set("Authorization", `Bearer ${client.accessToken}`);
+  if (init.body !== undefined) headers.set("Content-Type", "application/json");
+  let response: Response;
+  try {
+    response = await fetch(`${client.baseUrl}${path}`, { ...init, headers, cache: "no-store" });
+  } catch {
+    throw new ApiError(
+      0,
+      UNREACHABLE,
+      "The lesson service cannot be reached. Check your connection; this page will catch up when it is back.",
+    );
+  }
+  if (!response.ok) throw await errorFrom(response);
+  return (await response.json()) as T;
+}
+
+const segment = encodeURIComponent;
+
+/** A Mux direct-upload URL for the lesson (which then shows `uploading`). */
+export function createUpload(client: ServiceClient, lessonId: string): Promise<UploadTicket> {
+  return request(client, "/api/mux/upload", {
+    method: "POST",
+    body: JSON.stringify({ lessonId }),
+  });
+}
+
+export function readVideo(client: ServiceClient, lessonId: string): Promise<LessonVideo> {
+  return request(client, `/api/lessons/${segment(lessonId)}/video`);
+}
+
+export function readLesson(client: ServiceClient, lessonId: string): Promise<LessonDetail> {
+  return request(client, `/api/lessons/${segment(lessonId)}`);
+}
+
+export function readCourse(client: ServiceClient, courseId: string): Promise<Course> {
+  return request(client, `/api/courses/${segment(courseId)}`);
+}
+
+export type Connection = "connecting" | "live" | "reconnecting";
+
+export interface VideoSubscription {
+  onVideo: (video: LessonVideo) => void;
+  onConnection?: (state: Connection) => void;
+  /** The service refused the stream for good (401, 404): nothing more will arrive. */
+  onFailure?: (error: ApiError) => void;
+}
+
+const FINAL_CODES = new Set([401, 403, 404]);
+
+/**
+ * Follows a lesson's video status: the current state first, then each change.
+ *
+ * `EventSource` reconnects by itself after a dropped connection (sending `Last-Event-ID`, so
+ * no state is sent twice). When the service answers with an error instead of a stream, the
+ * browser gives up; this asks the plain route why, and either reports a final refusal or opens
+ * a new stream after a growing, jittered delay. Returns a function that stops everything.
+ */
+export function subscribeToVideo(
+  client: ServiceClient,
+  lessonId: string,
+  handlers: VideoSubscription,
+): () => void {
+  const query = client.accessToken ? `?access_token=${segment(client.accessToken)}` : "";
+  const url = `${client.baseUrl}/api/lessons/${segment(lessonId)}/events${query}`;
+  let source: EventSource | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let stopped = false;
+  let failures = 0;
+
+  const connection = (state: Connection) => handlers.onConnection?.(state);
+
+  const retryLater = () => {
+    const delay = Math.min(15_000, 1_000 * 2 ** Math.min(failures, 4)) * (0.5 + Math.random());
+    failures += 1;
+    timer = setTimeout(open, delay);
+  };
+
+  function open() {
+    if (stopped) return;
+    connection(failures === 0 ? "connecting" : "reconnecting");
+    const current = new EventSource(url);
+    source = current;
+    current.onopen = () => {
+      failures = 0;
+      connection("live");
+    };
+    current.addEventListener("video", (event) => {
+      handlers.onVideo(JSON.parse((event as MessageEvent<string>).data) as LessonVideo);
+    });
+    current.onerror = () => {
+      if (stopped) return;
+      connection("reconnecting");
+      if (current.readyState !== EventSource.CLOSED) return; // the browser retries by itself
+      current.close();
+      readVideo(client, lessonId).then(
+        (video) => {
+          handlers.onVideo(video);
+          retryLater();
+        },
+        (error: unknown) => {
+          if (error instanceof ApiError && FINAL_CODES.has(error.status)) {
+            stopped = true;
+            handlers.onFailure?.(error);
+          } else {
+            retryLater();
+          }
+        },
+      );
+    };
+  }
+
+  open();
+  return () => {
+    stopped = true;
+    if (timer !== null) clearTimeout(timer);
+    source?.close();
+  };
+}

@@ -1,0 +1,51 @@
+"use client";
+
+import { useEffect, useRef, useState } from "react";
+
+import {
+  ApiError,
+  subscribeToVideo,
+  type Connection,
+  type LessonVideo,
+  type ServiceClient,
+  type VideoStatus,
+} from "@/lib/api";
+
+export interface LiveVideo {
+  video: LessonVideo | null;
+  connection: Connection;
+  /** The stream was refused for good (the lesson is gone or no longer visible). */
+  failure: ApiError | null;
+  /** The status this page saw the video move to while open (for "ready"/"failed" notices). */
+  changedTo: VideoStatus | null;
+}
+
+/** A lesson's video, kept current by the live stream while the component is mounted. */
+export function useLiveVideo(
+  client: ServiceClient | null,
+  lessonId: string,
+  initial: LessonVideo | null,
+): LiveVideo {
+  const [video, setVideo] = useState<LessonVideo | null>(initial);
+  const [connection, setConnection] = useState<Connection>("connecting");
+  const [failure, setFailure] = useState<ApiError | null>(null);
+  const [changedTo, setChangedTo] = useState<VideoStatus | null>(null);
+  const lastStatus = useRef<VideoStatus | null>(initial?.status ?? null);
+
+  useEffect(() => {
+    if (client === null) return;
+    return subscribeToVideo(client, lessonId, {
+      onVideo: (next) => {
+        const before = lastStatus.current;
+        lastStatus.current = next.status;
+        if (before !== null && before !== next.status) setChangedTo(next.status);
+        setFailure(null);
+        setVideo(next);
+      },
+      onConnection: setConnection,
+      onFailure: setFailure,
+    });
+  }, [client, lessonId]);
+
+  return { video, connection, failure, changedTo };
+}
