@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 ARGS ?=
 
-.PHONY: install chromium test lint typecheck pytest demo bench soak serve worker migrate clean
+.PHONY: install chromium node web-install web-build web-check web test lint typecheck pytest demo bench soak serve worker migrate clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,11 +18,43 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
-# The status-page browser test drives Debian's chromium (never a downloaded browser).
+# The browser tests drive Debian's chromium (never a downloaded browser).
 chromium:
 	@command -v chromium >/dev/null || { \
 		echo "installing Debian's chromium for the browser test"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# The web app (web/): Node.js 20+ from the machine image; packages exactly as package-lock.json
+# pins them; built once and rebuilt only when its sources change.
+WEB_STAMP := web/node_modules/.installed
+WEB_BUILD := web/.next/BUILD_ID
+WEB_SOURCES := $(shell find web/app web/components web/lib -type f 2>/dev/null) \
+	web/next.config.ts web/tsconfig.json web/package.json
+export NEXT_TELEMETRY_DISABLED := 1
+
+node:
+	@command -v node >/dev/null || { echo "Node.js 20 or newer is needed for web/ (not found)"; exit 1; }
+	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<9)) { console.error("Node.js >= 20.9 is needed for web/, found "+process.version); process.exit(1) }'
+
+$(WEB_STAMP): web/package.json web/package-lock.json | node
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web-install: $(WEB_STAMP)
+
+$(WEB_BUILD): $(WEB_STAMP) $(WEB_SOURCES)
+	cd web && npx next build
+
+web-build: $(WEB_BUILD)
+
+# Type-check and lint the web app (the build writes next-env.d.ts, which tsc reads).
+web-check: $(WEB_BUILD)
+	cd web && npx tsc --noEmit
+	cd web && npx eslint --max-warnings 0 .
+
+# The Next.js lesson editor against the whole local stack, signed in as the demo author.
+web: install $(WEB_BUILD)
+	$(PY) -m demo.web $(ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -31,10 +63,10 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-pytest: install chromium
+pytest: install chromium $(WEB_BUILD)
 	$(PY) -m pytest $(ARGS)
 
-test: lint typecheck pytest
+test: lint typecheck web-check pytest
 
 demo: install
 	$(PY) -m demo $(ARGS)
@@ -61,4 +93,4 @@ worker: install
 	$(PY) -m service worker $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pgdata .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pgdata .pytest_cache .mypy_cache .ruff_cache web/node_modules web/.next

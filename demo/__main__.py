@@ -24,7 +24,14 @@ from typing import Any
 import httpx
 import jwt
 
-from demo.stack import DEFAULT_DATA_DIR, DEV_JWT_SECRET, ROOT, create_demo_lesson, running_stack
+from demo.stack import (
+    DEFAULT_DATA_DIR,
+    DEV_JWT_SECRET,
+    ROOT,
+    create_demo_lesson,
+    database_url,
+    running_stack,
+)
 from service.db import Database
 
 SAMPLE = ROOT / "demo" / "sample.mp4"
@@ -133,8 +140,12 @@ async def watch(
 
 async def run(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir)
-    with running_stack(data_dir, front_end_origin=FRONT_END_ORIGIN, chaos=args.chaos) as stack:
-        emulator, service, logs = stack.emulator, stack.service, stack.logs
+    database = database_url(data_dir)
+    logs = data_dir.parent / "demo-logs"
+    with running_stack(
+        logs, front_end_origin=FRONT_END_ORIGIN, database=database, chaos=args.chaos
+    ) as stack:
+        emulator, service = stack.emulator, stack.service
         print("mux-lessons demo")
         where = f"embedded PostgreSQL in {data_dir}" if stack.embedded else "DATABASE_URL"
         print(f"  database  {where}")

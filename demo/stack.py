@@ -13,7 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,7 +119,7 @@ async def create_demo_lesson(database_url: str) -> DemoLesson:
 
 @dataclass
 class Stack:
-    """Where the running stack is, and its processes."""
+    """Where the running stack is, and its processes (each stopped when the stack ends)."""
 
     database_url: str
     embedded: bool
@@ -128,7 +128,27 @@ class Stack:
     logs: Path
     webhook_secret: str
     admin_token: str
+    exits: ExitStack = field(repr=False)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict, repr=False)
+    commands: dict[str, tuple[list[str], dict[str, str], Path]] = field(
+        default_factory=dict, repr=False
+    )
+
+    def start(self, name: str, argv: list[str], env: dict[str, str], cwd: Path = ROOT) -> None:
+        """Start a process of the stack, its output in `<logs>/<name>.log`."""
+        self.commands[name] = (argv, env, cwd)
+        log = self.logs / f"{name}.log"
+        self.processes[name] = self.exits.enter_context(process(argv, env, log, cwd))
+
+    def kill(self, name: str) -> None:
+        """SIGKILL a process of the stack, as a crash would."""
+        child = self.processes[name]
+        child.kill()
+        child.wait(timeout=10)
+
+    def restart(self, name: str) -> None:
+        """Start a killed process again with the same command (same port)."""
+        self.start(name, *self.commands[name])
 
     async def wait_until_up(self) -> None:
         await wait_until_up(
@@ -151,49 +171,57 @@ def clean_env() -> dict[str, str]:
 
 
 @contextmanager
-def running_stack(data_dir: Path, *, front_end_origin: str, chaos: bool = False) -> Iterator[Stack]:
-    """The emulator and the service (with worker) running; `await stack.wait_until_up()`."""
-    url, embedded = database_url(data_dir)
+def running_stack(
+    logs: Path,
+    *,
+    front_end_origin: str,
+    database: tuple[str, bool],
+    chaos: bool = False,
+    jwt_secret: str = DEV_JWT_SECRET,
+    webhook_secret: str | None = None,
+) -> Iterator[Stack]:
+    """The emulator and the service (with worker) running; `await stack.wait_until_up()`.
+
+    `database` is (URL, embedded?) of a migrated database."""
     emulator_port, service_port = free_port(), free_port()
     emulator, service = f"http://127.0.0.1:{emulator_port}", f"http://127.0.0.1:{service_port}"
-    stack = Stack(
-        database_url=url,
-        embedded=embedded,
-        emulator=emulator,
-        service=service,
-        logs=data_dir.parent / "demo-logs",
-        webhook_secret=secrets.token_hex(16),
-        admin_token=secrets.token_urlsafe(16),
-    )
-    stack.logs.mkdir(parents=True, exist_ok=True)
-    emulator_args = [
-        *("-m", "mux_emulator", "--port", str(emulator_port)),
-        *("--webhook-secret", stack.webhook_secret),
-        *("--webhook-url", f"{service}/api/webhooks/mux"),
-        *("--processing-seconds", "1.0", "--retry-base-seconds", "0.5"),
-        *(CHAOS_ARGS if chaos else []),
-    ]
-    env = clean_env()
-    service_env = {
-        **env,
-        "APP_ENV": "development",
-        "DATABASE_URL": url,
-        "MUX_API_URL": emulator,
-        "MUX_TOKEN_ID": "emulator-token-id",
-        "MUX_TOKEN_SECRET": "emulator-token-secret",
-        "MUX_WEBHOOK_SECRET": stack.webhook_secret,
-        "SUPABASE_JWT_SECRET": DEV_JWT_SECRET,
-        "CORS_ALLOWED_ORIGINS": front_end_origin,
-        "ADMIN_TOKEN": stack.admin_token,
-        "WORKER_POLL_SECONDS": "0.2",
-        "RECONCILE_INTERVAL_SECONDS": "2",
-        "RECONCILE_PROCESSING_AFTER_SECONDS": "3",
-        "LOG_LEVEL": "INFO",
-    }
-    service_args = ["-m", "service", "serve", "--with-worker", "--port", str(service_port)]
-    with (
-        process([sys.executable, *emulator_args], env, stack.logs / "emulator.log") as emu,
-        process([sys.executable, *service_args], service_env, stack.logs / "service.log") as svc,
-    ):
-        stack.processes.update(emulator=emu, service=svc)
+    logs.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as exits:
+        stack = Stack(
+            database_url=database[0],
+            embedded=database[1],
+            emulator=emulator,
+            service=service,
+            logs=logs,
+            webhook_secret=webhook_secret or secrets.token_hex(16),
+            admin_token=secrets.token_urlsafe(16),
+            exits=exits,
+        )
+        emulator_args = [
+            *("-m", "mux_emulator", "--port", str(emulator_port)),
+            *("--webhook-secret", stack.webhook_secret),
+            *("--webhook-url", f"{service}/api/webhooks/mux"),
+            *("--processing-seconds", "1.0", "--retry-base-seconds", "0.5"),
+            *(CHAOS_ARGS if chaos else []),
+        ]
+        env = clean_env()
+        service_env = {
+            **env,
+            "APP_ENV": "development",
+            "DATABASE_URL": stack.database_url,
+            "MUX_API_URL": emulator,
+            "MUX_TOKEN_ID": "emulator-token-id",
+            "MUX_TOKEN_SECRET": "emulator-token-secret",
+            "MUX_WEBHOOK_SECRET": stack.webhook_secret,
+            "SUPABASE_JWT_SECRET": jwt_secret,
+            "CORS_ALLOWED_ORIGINS": front_end_origin,
+            "ADMIN_TOKEN": stack.admin_token,
+            "WORKER_POLL_SECONDS": "0.2",
+            "RECONCILE_INTERVAL_SECONDS": "2",
+            "RECONCILE_PROCESSING_AFTER_SECONDS": "3",
+            "LOG_LEVEL": "INFO",
+        }
+        service_args = ["-m", "service", "serve", "--with-worker", "--port", str(service_port)]
+        stack.start("emulator", [sys.executable, *emulator_args], env)
+        stack.start("service", [sys.executable, *service_args], service_env)
         yield stack

@@ -25,8 +25,8 @@ from demo.stack import (
     ROOT,
     clean_env,
     create_demo_lesson,
+    database_url,
     free_port,
-    process,
     running_stack,
     wait_until_up,
 )
@@ -70,39 +70,42 @@ async def run(args: argparse.Namespace) -> int:
     auth = AuthStandIn(DEV_JWT_SECRET, public_url=f"http://127.0.0.1:{auth_port}")
     auth_server = BackgroundServer(auth.app(), port=auth_port).start()
     try:
-        with running_stack(Path(args.data_dir), front_end_origin=web) as stack:
+        data_dir = Path(args.data_dir)
+        database = database_url(data_dir)
+        logs = data_dir.parent / "demo-logs"
+        with running_stack(logs, front_end_origin=web, database=database) as stack:
             env = web_env(
                 service=stack.service,
                 supabase=auth.public_url,
                 emulator=stack.emulator,
                 chunk_kb=None,
             )
-            with process(start_web, env, stack.logs / "web.log", cwd=WEB) as web_process:
-                await stack.wait_until_up()
-                await wait_until_up(f"{web}/sign-in", web_process, stack.logs / "web.log")
-                demo = await create_demo_lesson(stack.database_url)
-                password = secrets.token_urlsafe(9)
-                user = auth.add_user(demo.author, demo.email, password)
-                editor = f"{web}/lessons/{demo.lesson}"
-                async with httpx.AsyncClient(timeout=10) as http:
-                    page = await http.get(editor)
-                if page.status_code != 200:
-                    print(f"the lesson editor answered {page.status_code}; see {stack.logs}")
-                    return 1
-                print("mux-lessons web app")
-                print(f"  web app   {web}  (next start; logs in {stack.logs})")
-                print(f"  service   {stack.service}")
-                print(f"  emulator  {stack.emulator}")
-                print(f"  auth      {auth.public_url}  (local stand-in for Supabase Auth)\n")
-                print("Open the lesson editor, signed in as the demo author:")
-                print(f"  {editor}{auth.magic_link_fragment(user)}\n")
-                print(f"course page   {web}/courses/{demo.course}")
-                print(f"sign in       {web}/sign-in   {demo.email} / {password}")
-                print(f"status page   {stack.service}/admin?token={stack.admin_token}")
-                if args.once:
-                    return 0
-                print("\nrunning until Ctrl-C")
-                await until_interrupted()
+            stack.start("web", start_web, env, cwd=WEB)
+            await stack.wait_until_up()
+            await wait_until_up(f"{web}/sign-in", stack.processes["web"], logs)
+            demo = await create_demo_lesson(stack.database_url)
+            password = secrets.token_urlsafe(9)
+            user = auth.add_user(demo.author, demo.email, password)
+            editor = f"{web}/lessons/{demo.lesson}"
+            async with httpx.AsyncClient(timeout=10) as http:
+                page = await http.get(editor)
+            if page.status_code != 200:
+                print(f"the lesson editor answered {page.status_code}; see {stack.logs}")
+                return 1
+            print("mux-lessons web app")
+            print(f"  web app   {web}  (next start; logs in {stack.logs})")
+            print(f"  service   {stack.service}")
+            print(f"  emulator  {stack.emulator}")
+            print(f"  auth      {auth.public_url}  (local stand-in for Supabase Auth)\n")
+            print("Open the lesson editor, signed in as the demo author:")
+            print(f"  {editor}{auth.magic_link_fragment(user)}\n")
+            print(f"course page   {web}/courses/{demo.course}")
+            print(f"sign in       {web}/sign-in   {demo.email} / {password}")
+            print(f"status page   {stack.service}/admin?token={stack.admin_token}")
+            if args.once:
+                return 0
+            print("\nrunning until Ctrl-C")
+            await until_interrupted()
     finally:
         auth_server.stop()
     return 0

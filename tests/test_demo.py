@@ -29,3 +29,24 @@ def test_demo_publishes_the_sample_lesson(
     assert "status: published" in result.stdout
     assert "embedded PostgreSQL" in result.stdout
     assert ("repaired by the reconciler" in result.stdout) is chaos
+
+
+@pytest.mark.skipif(
+    not (ROOT / "web" / ".next" / "BUILD_ID").exists(), reason="`make test` builds the web app"
+)
+def test_make_web_serves_the_lesson_editor_signed_in_as_the_demo_author(
+    repo_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "demo.web", "--once", "--data-dir", str(tmp_path / "pg")],
+        env={**repo_env, "DATABASE_URL": database_url},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    editor = next(line.strip() for line in result.stdout.splitlines() if "/lessons/" in line)
+    assert editor.startswith("http://127.0.0.1:") and "#access_token=" in editor
+    assert "refresh_token=" in editor and "token_type=bearer" in editor
+    assert "/sign-in" in result.stdout and "@example.test / " in result.stdout

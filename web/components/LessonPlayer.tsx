@@ -13,7 +13,7 @@ const MuxPlayer = dynamic(() => import("@mux/mux-player-react"), {
 /**
  * MuxPlayer for a published video. In production it is given the playback id (and the signed
  * playback token). With `MUX_PLAYBACK_BASE_URL` set (the offline emulator, which serves MP4 and
- * has no Mux Data), it is given that URL as `src` and tracking is off.
+ * has no Mux Data), it is given that URL as `src` and Mux Data tracking is off.
  */
 export function LessonPlayer({ video, title }: { video: LessonVideo; title: string }) {
   const { playbackBaseUrl } = useRuntimeConfig();

@@ -1,0 +1,331 @@
+"""The Next.js app in Debian's Chromium: `next start` + the real service (with worker) + the Mux
+emulator + PostgreSQL, as `make web` runs them. Users sign in through supabase-js against the
+local Supabase Auth stand-in (a magic-link URL, or the sign-in page). Every request to an
+address outside 127.0.0.1 is blocked and counted: the app must need none. The one such request
+seen is MuxPlayer asking Chromium for Google's Cast SDK (an optional extra, for casting); it
+is refused like any other and everything still works, which is what these tests show.
+"""
+
+from __future__ import annotations
+
+import struct
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+
+from demo.stack import ROOT, Stack, free_port, running_stack, wait_until_up
+from demo.supabase_auth import AuthStandIn
+from demo.web import WEB, next_start, web_env
+from mux_emulator.server import BackgroundServer
+from service.db import Database
+from tests.factories import create_course, create_lesson, create_user, lesson_row
+from tests.test_admin_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS
+from tests.tokens import JWT_SECRET
+
+SAMPLE = ROOT / "demo" / "sample.mp4"
+OPTIONAL_OUTSIDE = ("https://www.gstatic.com/cv/js/sender/v1/cast_sender.js",)
+CHUNK_KB = 256
+
+pytestmark = [
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason="Debian's chromium is installed by `make test`"
+    ),
+    pytest.mark.skipif(
+        not (WEB / ".next" / "BUILD_ID").exists(), reason="`make test` builds the web app first"
+    ),
+]
+
+
+class WebStack:
+    def __init__(self, stack: Stack, web: str, auth: AuthStandIn) -> None:
+        self.stack = stack
+        self.web = web
+        self.auth = auth
+        self.outside_requests: list[str] = []
+
+    async def author(self, db: Database) -> uuid.UUID:
+        """A user in the database and in the auth stand-in (password: their email)."""
+        user = await create_user(db)
+        self.auth.add_user(user, f"{user.hex[:8]}@example.test", f"{user.hex[:8]}@example.test")
+        return user
+
+    def signed_in_url(self, user: uuid.UUID, path: str) -> str:
+        """A magic-link URL: supabase-js reads the session from it, as after an email link."""
+        known = next(u for u in self.auth.users.values() if u.id == user)
+        return f"{self.web}{path}{self.auth.magic_link_fragment(known)}"
+
+    async def upload_puts(self) -> int:
+        async with httpx.AsyncClient() as http:
+            stats = (await http.get(f"{self.stack.emulator}/_emulator/stats")).json()
+        return int(stats["requests"].get("upload_put", 0))
+
+
+@pytest.fixture(scope="module")
+def web_stack(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
+    logs = tmp_path_factory.mktemp("web-stack-logs")
+    web_port, auth_port = free_port(), free_port()
+    web = f"http://127.0.0.1:{web_port}"
+    auth = AuthStandIn(JWT_SECRET, public_url=f"http://127.0.0.1:{auth_port}")
+    auth_server = BackgroundServer(auth.app(), port=auth_port).start()
+    try:
+        with running_stack(
+            logs, front_end_origin=web, database=(database_url, False), jwt_secret=JWT_SECRET
+        ) as stack:
+            env = web_env(
+                service=stack.service,
+                supabase=auth.public_url,
+                emulator=stack.emulator,
+                chunk_kb=CHUNK_KB,
+            )
+            stack.start("web", next_start(web_port), env, cwd=WEB)
+            yield WebStack(stack, web, auth)
+    finally:
+        auth_server.stop()
+
+
+@pytest.fixture
+async def browser(web_stack: WebStack) -> AsyncIterator[Browser]:
+    await web_stack.stack.wait_until_up()
+    await wait_until_up(f"{web_stack.web}/sign-in", web_stack.stack.processes["web"], Path("."))
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
+        yield launched
+        await launched.close()
+    needed = [u for u in web_stack.outside_requests if not u.startswith(OPTIONAL_OUTSIDE)]
+    assert needed == [], "the app asked for something outside 127.0.0.1"
+
+
+def _is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "blob") or parts.hostname in ("127.0.0.1", "localhost")
+
+
+@pytest.fixture
+async def context(browser: Browser, web_stack: WebStack) -> AsyncIterator[BrowserContext]:
+    """A fresh browser profile (nothing stored) in which every non-local request is refused."""
+    ctx = await browser.new_context(viewport={"width": 1100, "height": 900})
+
+    async def refuse(route: Any) -> None:
+        web_stack.outside_requests.append(route.request.url)
+        await route.abort()
+
+    await ctx.route(lambda url: not _is_local(url), refuse)
+    yield ctx
+    await ctx.close()
+
+
+async def _open_editor(
+    context: BrowserContext, web_stack: WebStack, user: uuid.UUID, lesson: uuid.UUID
+) -> Page:
+    page = await context.new_page()
+    await page.goto(web_stack.signed_in_url(user, f"/lessons/{lesson}"))
+    await expect(page.get_by_test_id("account")).to_contain_text("@example.test")
+    await expect(page.get_by_test_id("status")).to_be_visible()
+    await page.evaluate(
+        """() => {
+          window.seen = [];
+          const record = () => {
+            const badge = document.querySelector('[data-testid=status]');
+            const player = document.querySelector('[data-testid=player]');
+            const entry = [badge?.dataset.status ?? null, player?.dataset.playbackId ?? null];
+            const last = window.seen[window.seen.length - 1];
+            if (!last || last[0] !== entry[0] || last[1] !== entry[1]) window.seen.push(entry);
+          };
+          record();
+          new MutationObserver(record).observe(document.body, {
+            subtree: true, childList: true, attributes: true,
+            attributeFilter: ['data-status', 'data-playback-id'],
+          });
+        }"""
+    )
+    return page
+
+
+async def _choose_file(page: Page, path: Path) -> None:
+    await page.locator("mux-uploader").locator("#hidden-file-input").set_input_files(str(path))
+
+
+async def _expect_status(page: Page, status: str, timeout: float = 20_000) -> None:
+    await expect(page.get_by_test_id("status")).to_have_attribute(
+        "data-status", status, timeout=timeout
+    )
+
+
+async def _player_state(page: Page) -> dict[str, Any]:
+    """Waits until the player has decoded a frame; its readiness, duration and source."""
+    await page.wait_for_function(
+        "() => { const p = document.querySelector('mux-player'); return p && p.readyState >= 2; }",
+        timeout=20_000,
+    )
+    state: dict[str, Any] = await page.evaluate(
+        """() => { const p = document.querySelector('mux-player');
+                   return {readyState: p.readyState, duration: p.duration,
+                           src: p.getAttribute('src') ?? p.src ?? ''}; }"""
+    )
+    return state
+
+
+def _padded_video(path: Path, size: int) -> Path:
+    """The sample with an ISO `free` box appended: still a valid MP4, `size` bytes long."""
+    data = SAMPLE.read_bytes()
+    pad = size - len(data)
+    path.write_bytes(data + struct.pack(">I4s", pad, b"free") + bytes(pad - 8))
+    return path
+
+
+async def _seen(page: Page) -> list[tuple[str | None, str | None]]:
+    return [tuple(entry) for entry in await page.evaluate("window.seen")]
+
+
+async def test_an_author_uploads_a_video_and_watches_it_publish_and_play(
+    db: Database, web_stack: WebStack, context: BrowserContext
+) -> None:
+    author = await web_stack.author(db)
+    lesson = await create_lesson(db, author, title="Uploading in a browser")
+    page = await _open_editor(context, web_stack, author, lesson)
+    await _expect_status(page, "draft")
+    await expect(page.get_by_role("heading", name="Uploading in a browser")).to_be_visible()
+
+    await _choose_file(page, SAMPLE)
+    await _expect_status(page, "published")
+    await expect(page.get_by_test_id("notice")).to_contain_text("ready")
+    row = await lesson_row(db, lesson)
+    player = page.get_by_test_id("player")
+    await expect(player).to_have_attribute("data-playback-id", row["mux_playback_id"])
+    state = await _player_state(page)
+    assert state["readyState"] >= 2 and abs(state["duration"] - 3.0) < 0.2
+    assert row["mux_playback_id"] in state["src"]
+    statuses = [status for status, _ in await _seen(page)]
+    assert statuses == ["draft", "uploading", "processing", "published"], statuses
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "web-lesson-published.png"), full_page=True)
+
+
+async def test_a_large_file_goes_up_in_resumable_chunks(
+    db: Database, web_stack: WebStack, context: BrowserContext, tmp_path: Path
+) -> None:
+    author = await web_stack.author(db)
+    lesson = await create_lesson(db, author)
+    large = _padded_video(tmp_path / "large.mp4", 2 * CHUNK_KB * 1024 + 100_000)
+    page = await _open_editor(context, web_stack, author, lesson)
+    await _expect_status(page, "draft")
+    before = await web_stack.upload_puts()
+    await _choose_file(page, large)
+    await _expect_status(page, "published")
+    assert await web_stack.upload_puts() - before == 3
+    assert (await lesson_row(db, lesson))["status"] == "published"
+
+
+async def test_a_file_that_is_not_a_video_shows_what_mux_said_and_others_see_nothing(
+    db: Database, web_stack: WebStack, context: BrowserContext, tmp_path: Path
+) -> None:
+    author = await web_stack.author(db)
+    lesson = await create_lesson(db, author)
+    notes = tmp_path / "notes.mp4"
+    notes.write_text("these are lecture notes, not a video\n" * 50)
+    page = await _open_editor(context, web_stack, author, lesson)
+    await _expect_status(page, "draft")
+    await _choose_file(page, notes)
+    await _expect_status(page, "errored")
+    mux_said = (await lesson_row(db, lesson))["video_error"]
+    assert mux_said
+    await expect(page.get_by_test_id("notice")).to_contain_text(mux_said)
+
+    # Another author signs in on the sign-in page and opens that lesson: not found.
+    other = await web_stack.author(db)
+    email = f"{other.hex[:8]}@example.test"
+    stranger = await context.browser.new_context()  # type: ignore[union-attr]
+    try:
+        await stranger.route(lambda url: not _is_local(url), lambda route: route.abort())
+        page = await stranger.new_page()
+        await page.goto(f"{web_stack.web}/sign-in?next=/lessons/{lesson}")
+        await page.get_by_label("Email").fill(email)
+        await page.get_by_label("Password").fill("wrong password")
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.get_by_test_id("sign-in-error")).to_contain_text("Invalid login")
+        await page.get_by_label("Password").fill(email)
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.get_by_test_id("not-found")).to_contain_text("Lesson not found")
+        await expect(page.get_by_test_id("account")).to_contain_text(email)
+        assert await page.locator("mux-uploader, mux-player").count() == 0
+        assert await page.get_by_test_id("status").count() == 0
+    finally:
+        await stranger.close()
+
+
+async def test_the_page_says_when_the_service_or_mux_is_gone_and_recovers(
+    db: Database, web_stack: WebStack, context: BrowserContext
+) -> None:
+    author = await web_stack.author(db)
+    lesson = await create_lesson(db, author)
+    page = await _open_editor(context, web_stack, author, lesson)
+    await _expect_status(page, "draft")
+    connection = page.get_by_test_id("connection")
+    await expect(connection).to_have_attribute("data-state", "live")
+
+    web_stack.stack.kill("service")
+    try:
+        await expect(connection).to_have_attribute("data-state", "reconnecting", timeout=10_000)
+        await expect(connection).to_contain_text("cannot be reached")
+        # An upload tried meanwhile says why it cannot start, instead of spinning.
+        await _choose_file(page, SAMPLE)
+        await expect(page.get_by_test_id("upload-error")).to_contain_text("cannot be reached")
+    finally:
+        web_stack.stack.restart("service")
+    await expect(connection).to_have_attribute("data-state", "live", timeout=20_000)
+    # Mux itself failing is said as plainly (502 `mux_unavailable`), and the lesson is unchanged.
+    async with httpx.AsyncClient() as http:
+        await http.post(f"{web_stack.stack.emulator}/_emulator/faults", json={"count": 1})
+    await page.get_by_role("button", name="Retry").click()  # MuxUploader: choose again
+    await _choose_file(page, SAMPLE)
+    await expect(page.get_by_test_id("upload-error")).to_contain_text("Mux could not be reached")
+    await _expect_status(page, "draft")
+
+    await page.get_by_role("button", name="Retry").click()
+    await _choose_file(page, SAMPLE)
+    await _expect_status(page, "published")
+    await expect(page.get_by_test_id("upload-error")).to_have_count(0)
+
+
+async def test_replacing_a_video_keeps_the_old_one_playing_until_the_new_one_is_published(
+    db: Database, web_stack: WebStack, context: BrowserContext, tmp_path: Path
+) -> None:
+    author = await web_stack.author(db)
+    course = await create_course(db, author, title="Replacements")
+    lesson = await create_lesson(db, author, course, title="Replace me")
+    page = await _open_editor(context, web_stack, author, lesson)
+    await _choose_file(page, SAMPLE)
+    await _expect_status(page, "published")
+    old = (await lesson_row(db, lesson))["mux_playback_id"]
+    await _player_state(page)
+
+    await page.get_by_test_id("replace-video").click()
+    assert (await _player_state(page))["readyState"] >= 2  # still playing the old video
+    await page.evaluate("window.seen = []")
+    await _choose_file(page, _padded_video(tmp_path / "second-take.mp4", 200_000))
+    await _expect_status(page, "processing")
+    await expect(page.get_by_test_id("player")).to_have_attribute("data-playback-id", old)
+    await _expect_status(page, "published")
+    new = (await lesson_row(db, lesson))["mux_playback_id"]
+    assert new != old
+    await expect(page.get_by_test_id("player")).to_have_attribute("data-playback-id", new)
+    state = await _player_state(page)
+    assert new in state["src"]
+    seen = await _seen(page)
+    assert all(playback == old for status, playback in seen if status != "published"), seen
+    assert seen[-1] == ("published", new)
+    assert ("uploading", old) in seen and ("processing", old) in seen
+
+    # The course page shows the lesson's live badge.
+    course_page = await context.new_page()
+    await course_page.goto(f"{web_stack.web}/courses/{course}")
+    badge = course_page.locator(f"[data-lesson='{lesson}'] [data-testid=status]")
+    await expect(badge).to_have_attribute("data-status", "published")
