@@ -18,7 +18,6 @@ from mux_emulator.store import Store
 from mux_emulator.uploads import upload_routes
 from mux_emulator.webhooks import WebhookSender
 
-
 STREAM_CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "Content-Length, Content-Range, Accept-Ranges",
