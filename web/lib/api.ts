@@ -174,9 +174,10 @@ const FINAL_CODES = new Set([401, 403, 404]);
  * Follows a lesson's video status: the current state first, then each change.
  *
  * `EventSource` reconnects by itself after a dropped connection (sending `Last-Event-ID`, so
- * no state is sent twice). When the service answers with an error instead of a stream, the
- * browser gives up; this asks the plain route why, and either reports a final refusal or opens
- * a new stream after a growing, jittered delay. Returns a function that stops everything.
+ * no state is sent twice). When the service answers with an error instead of a stream, or
+ * ends the stream (`end`: the lesson is no longer visible, or the token expired), this asks
+ * the plain route why, and either reports a final refusal (401, 403, 404) or opens a new
+ * stream after a growing, jittered delay. Returns a function that stops everything.
  */
 export function subscribeToVideo(
   client: ServiceClient,
@@ -210,26 +211,37 @@ export function subscribeToVideo(
     current.addEventListener("video", (event) => {
       handlers.onVideo(JSON.parse((event as MessageEvent<string>).data) as LessonVideo);
     });
+    // The service ends a stream with `end` when the lesson is no longer visible to the caller
+    // or the token has expired; asking the plain route then tells which, as after an error.
+    current.addEventListener("end", () => {
+      current.close();
+      if (!stopped) recover();
+    });
     current.onerror = () => {
       if (stopped) return;
       connection("reconnecting");
       if (current.readyState !== EventSource.CLOSED) return; // the browser retries by itself
       current.close();
-      readVideo(client, lessonId).then(
-        (video) => {
-          handlers.onVideo(video);
-          retryLater();
-        },
-        (error: unknown) => {
-          if (error instanceof ApiError && FINAL_CODES.has(error.status)) {
-            stopped = true;
-            handlers.onFailure?.(error);
-          } else {
-            retryLater();
-          }
-        },
-      );
+      recover();
     };
+  }
+
+  function recover() {
+    connection("reconnecting");
+    readVideo(client, lessonId).then(
+      (video) => {
+        handlers.onVideo(video);
+        retryLater();
+      },
+      (error: unknown) => {
+        if (error instanceof ApiError && FINAL_CODES.has(error.status)) {
+          stopped = true;
+          handlers.onFailure?.(error);
+        } else {
+          retryLater();
+        }
+      },
+    );
   }
 
   open();
