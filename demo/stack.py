@@ -179,10 +179,12 @@ def running_stack(
     chaos: bool = False,
     jwt_secret: str = DEV_JWT_SECRET,
     webhook_secret: str | None = None,
+    service_settings: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
     """The emulator and the service (with worker) running; `await stack.wait_until_up()`.
 
-    `database` is (URL, embedded?) of a migrated database."""
+    `database` is (URL, embedded?) of a migrated database; `service_settings` override the
+    service's environment."""
     emulator_port, service_port = free_port(), free_port()
     emulator, service = f"http://127.0.0.1:{emulator_port}", f"http://127.0.0.1:{service_port}"
     logs.mkdir(parents=True, exist_ok=True)
@@ -220,6 +222,7 @@ def running_stack(
             "RECONCILE_INTERVAL_SECONDS": "2",
             "RECONCILE_PROCESSING_AFTER_SECONDS": "3",
             "LOG_LEVEL": "INFO",
+            **(service_settings or {}),
         }
         service_args = ["-m", "service", "serve", "--with-worker", "--port", str(service_port)]
         stack.start("emulator", [sys.executable, *emulator_args], env)

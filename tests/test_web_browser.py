@@ -8,6 +8,7 @@ is refused like any other and everything still works, which is what these tests 
 
 from __future__ import annotations
 
+import re
 import struct
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -26,11 +27,12 @@ from mux_emulator.server import BackgroundServer
 from service.db import Database
 from tests.factories import create_course, create_lesson, create_user, lesson_row
 from tests.test_admin_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS
-from tests.tokens import JWT_SECRET
+from tests.tokens import JWT_SECRET, hs256
 
 SAMPLE = ROOT / "demo" / "sample.mp4"
 OPTIONAL_OUTSIDE = ("https://www.gstatic.com/cv/js/sender/v1/cast_sender.js",)
 CHUNK_KB = 256
+UPLOAD_LIMIT = 5
 
 pytestmark = [
     pytest.mark.skipif(
@@ -75,7 +77,11 @@ def web_stack(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
     auth_server = BackgroundServer(auth.app(), port=auth_port).start()
     try:
         with running_stack(
-            logs, front_end_origin=web, database=(database_url, False), jwt_secret=JWT_SECRET
+            logs,
+            front_end_origin=web,
+            database=(database_url, False),
+            jwt_secret=JWT_SECRET,
+            service_settings={"UPLOAD_RATE_LIMIT_PER_MINUTE": str(UPLOAD_LIMIT)},
         ) as stack:
             env = web_env(
                 service=stack.service,
@@ -329,3 +335,24 @@ async def test_replacing_a_video_keeps_the_old_one_playing_until_the_new_one_is_
     await course_page.goto(f"{web_stack.web}/courses/{course}")
     badge = course_page.locator(f"[data-lesson='{lesson}'] [data-testid=status]")
     await expect(badge).to_have_attribute("data-status", "published")
+
+
+async def test_too_many_uploads_say_when_to_try_again(
+    db: Database, web_stack: WebStack, context: BrowserContext
+) -> None:
+    author = await web_stack.author(db)
+    lesson = await create_lesson(db, author)
+    async with httpx.AsyncClient(base_url=web_stack.stack.service) as http:
+        for _ in range(UPLOAD_LIMIT):  # the author's uploads this minute, made elsewhere
+            made = await http.post(
+                "/api/mux/upload",
+                json={"lessonId": str(lesson)},
+                headers={"Authorization": f"Bearer {hs256(author)}", "Origin": web_stack.web},
+            )
+            assert made.status_code == 201, made.text
+    page = await _open_editor(context, web_stack, author, lesson)
+    await _choose_file(page, SAMPLE)
+    error = page.get_by_test_id("upload-error")
+    await expect(error).to_contain_text(f"At most {UPLOAD_LIMIT} uploads per minute")
+    await expect(error).to_contain_text(re.compile(r"try again in \d+ s"))
+    await _expect_status(page, "uploading")  # the last upload issued, unchanged
