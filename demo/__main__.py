@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import signal
 import sys
 import time
 import uuid
@@ -25,12 +24,14 @@ import httpx
 import jwt
 
 from demo.stack import (
-    DEFAULT_DATA_DIR,
     DEV_JWT_SECRET,
     ROOT,
+    add_data_dir_argument,
     create_demo_lesson,
     database_url,
+    logs_dir,
     running_stack,
+    until_interrupted,
 )
 from service.db import Database
 
@@ -141,7 +142,7 @@ async def watch(
 async def run(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir)
     database = database_url(data_dir)
-    logs = data_dir.parent / "demo-logs"
+    logs = logs_dir(data_dir)
     with running_stack(
         logs, front_end_origin=FRONT_END_ORIGIN, database=database, chaos=args.chaos
     ) as stack:
@@ -199,23 +200,11 @@ async def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def until_interrupted() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__)
     parser.add_argument("--once", action="store_true", help="exit 0 once the lesson is published")
     parser.add_argument("--chaos", action="store_true", help="duplicate, reorder, drop webhooks")
-    parser.add_argument(
-        "--data-dir",
-        default=str(DEFAULT_DATA_DIR),
-        help="where the embedded PostgreSQL keeps its data",
-    )
+    add_data_dir_argument(parser)
     sys.exit(asyncio.run(run(parser.parse_args())))
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import secrets
@@ -155,6 +156,26 @@ class Stack:
             f"{self.emulator}/_emulator/stats", self.processes["emulator"], self.logs
         )
         await wait_until_up(f"{self.service}/healthz", self.processes["service"], self.logs)
+
+
+def add_data_dir_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        default=str(DEFAULT_DATA_DIR),
+        help="where the embedded PostgreSQL keeps its data",
+    )
+
+
+def logs_dir(data_dir: Path) -> Path:
+    return data_dir.parent / "demo-logs"
+
+
+async def until_interrupted() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
 
 
 def database_url(data_dir: Path) -> tuple[str, bool]:

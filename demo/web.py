@@ -18,16 +18,17 @@ from pathlib import Path
 
 import httpx
 
-from demo.__main__ import until_interrupted
 from demo.stack import (
-    DEFAULT_DATA_DIR,
     DEV_JWT_SECRET,
     ROOT,
+    add_data_dir_argument,
     clean_env,
     create_demo_lesson,
     database_url,
     free_port,
+    logs_dir,
     running_stack,
+    until_interrupted,
     wait_until_up,
 )
 from demo.supabase_auth import AuthStandIn
@@ -72,7 +73,7 @@ async def run(args: argparse.Namespace) -> int:
     try:
         data_dir = Path(args.data_dir)
         database = database_url(data_dir)
-        logs = data_dir.parent / "demo-logs"
+        logs = logs_dir(data_dir)
         with running_stack(logs, front_end_origin=web, database=database) as stack:
             env = web_env(
                 service=stack.service,
@@ -114,11 +115,7 @@ async def run(args: argparse.Namespace) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m demo.web", description=__doc__)
     parser.add_argument("--once", action="store_true", help="exit 0 once the editor answers")
-    parser.add_argument(
-        "--data-dir",
-        default=str(DEFAULT_DATA_DIR),
-        help="where the embedded PostgreSQL keeps its data",
-    )
+    add_data_dir_argument(parser)
     sys.exit(asyncio.run(run(parser.parse_args())))
 
 
