@@ -13,7 +13,7 @@ const MuxUploader = dynamic(() => import("@mux/mux-uploader-react"), {
 
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
-    if (error.status === 429 && error.retryAfterSeconds !== null) {
+    if (error.retryAfterSeconds !== null && !/try again/i.test(error.message)) {
       return `${error.message} (You can try again in ${error.retryAfterSeconds} s.)`;
     }
     return error.message;
