@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
+from service import db_roles
 from service.admin import admin_page, admin_stream, replay_event
 from service.auth import TokenVerifier
 from service.author_api import create_upload, get_video, update_upload_id
@@ -36,9 +37,19 @@ def database_for(settings: Settings) -> Database:
         settings.database_url,
         min_size=settings.db_pool_min,
         max_size=settings.db_pool_max,
-        prepared_statements=settings.db_prepared_statements,
+        prepared_statements=settings.prepared_statements,
         timeout=settings.db_pool_timeout_seconds,
     )
+
+
+def check_tls_settings(settings: Settings) -> None:
+    """Stop start-up with a clear message when a URL requires TLS and cannot get it."""
+    for setting, url in (
+        ("DATABASE_URL", settings.database_url),
+        ("DATABASE_SESSION_URL", settings.database_session_url),
+    ):
+        if url is not None:
+            db_roles.check_tls(url, setting)
 
 
 def create_app(
@@ -54,11 +65,12 @@ def create_app(
         jwt_secret=settings.supabase_jwt_secret, supabase_url=settings.supabase_url
     )
     mux = MuxClient(settings)
-    hub = LiveHub(db.url)
+    hub = LiveHub(db, settings.session_url, poll_seconds=settings.live_poll_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if owns_database:
+            await asyncio.to_thread(check_tls_settings, settings)
             await db.open()
         await hub.start()
         stop = asyncio.Event()

@@ -11,8 +11,10 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from service import devdb, inbox, migrate
-from service.app import create_app, database_for
+import psycopg
+
+from service import db_roles, devdb, inbox, migrate
+from service.app import check_tls_settings, create_app, database_for
 from service.db import Database
 from service.logs import configure_logging
 from service.mux_client import MuxClient
@@ -21,17 +23,30 @@ from service.settings import Settings, SettingsError
 from service.worker import Worker
 
 
-def _database_url(settings: Settings) -> str:
-    """The configured database; in development without one, the embedded PostgreSQL."""
-    if settings.database_url:
-        return settings.database_url
-    return devdb.embedded_server_url()
+def _resolved(settings: Settings) -> Settings:
+    """The configured database; in development without one, the embedded PostgreSQL.
+
+    Stops with a clear message when a URL requires TLS and cannot get it."""
+    if not settings.database_url:
+        url = devdb.embedded_server_url()
+        settings = dataclasses.replace(
+            settings, database_url=url, database_session_url=None, db_pool_mode="direct"
+        )
+    check_tls_settings(settings)
+    return settings
+
+
+def _migration_url(settings: Settings) -> str:
+    """Migrations take a session advisory lock: only over a session-capable connection."""
+    if settings.session_url is None:
+        raise db_roles.SessionUrlRequired("migrations")
+    return settings.session_url
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
-    url = _database_url(settings)
+    settings = _resolved(settings)
     if args.status:
-        state = migrate.status(url)
+        state = migrate.status(settings.session_url or str(settings.database_url))
         if state.standins_needed:
             print("pending  sql/ stand-ins (roles, auth schema)")
         for version in state.applied:
@@ -39,7 +54,7 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
         for name in state.pending:
             print(f"pending  {name}")
         return 0
-    applied = migrate.migrate(url)
+    applied = migrate.migrate(_migration_url(settings))
     print("\n".join(f"applied  {name}" for name in applied) or "up to date")
     return 0
 
@@ -47,9 +62,11 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    url = _database_url(settings)
-    migrate.migrate(url)
-    settings = dataclasses.replace(settings, database_url=url)
+    settings = _resolved(settings)
+    if settings.session_url is not None:
+        migrate.migrate(settings.session_url)
+    elif migrate.status(str(settings.database_url)).pending:
+        raise db_roles.SessionUrlRequired("pending migrations")
     app = create_app(settings, with_worker=args.with_worker)
     uvicorn.run(app, host=args.host, port=args.port, log_config=None)
     return 0
@@ -57,7 +74,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def _with_database(settings: Settings, job: Callable[[Database, Settings], Awaitable[int]]) -> int:
     """Run an async job with an open pool on the configured (or embedded) database."""
-    settings = dataclasses.replace(settings, database_url=_database_url(settings))
+    settings = _resolved(settings)
 
     async def main() -> int:
         db = database_for(settings)
@@ -176,4 +193,11 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.handler(settings, args))
     except migrate.MigrationError as exc:
         print(f"migration error: {exc}", file=sys.stderr)
+        return 1
+    except (db_roles.SessionUrlRequired, db_roles.TlsFailure) as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except psycopg.OperationalError as exc:
+        reason = " ".join(str(exc).split())
+        print(f"database error: {reason}", file=sys.stderr)
         return 1

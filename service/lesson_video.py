@@ -9,11 +9,10 @@ from service.db import Connection
 from service.playback_tokens import playback_token
 from service.settings import Settings
 
-_VIDEO_QUERY = """
-select id, title, video_version, status::text as status, mux_playback_id, playback_policy,
-       duration_seconds, aspect_ratio, video_error, status_changed_at
-from public.lessons where id = %s
-"""
+VIDEO_COLUMNS = """id, title, video_version, status::text as status, mux_playback_id,
+       playback_policy, duration_seconds, aspect_ratio, video_error, status_changed_at"""
+"""What the GET route, the live stream and the lesson change notification carry."""
+_VIDEO_QUERY = f"select {VIDEO_COLUMNS} from public.lessons where id = %s"
 
 
 async def visible_video(conn: Connection, lesson_id: uuid.UUID) -> dict[str, Any] | None:

@@ -4,6 +4,11 @@ A trigger on `lessons` sends `pg_notify('lesson_video', <row as JSON>)` when a l
 changes; notifications arrive at commit, so subscribers never see uncommitted state. Each
 subscriber (an SSE client, the status page) gets its own bounded queue; a slow one loses its
 oldest queued updates, never the newest.
+
+LISTEN needs a session of its own, which a transaction pooler cannot give. Without a
+session-capable URL the hub polls instead: one query per process every `poll_seconds`, only
+while someone is subscribed, for the `video_version` of the lessons watched (and, for the
+status page, of lessons changed lately). Subscribers see the same rows either way.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from typing import Any
 
 import psycopg
 
+from service.db import Database
+from service.lesson_video import VIDEO_COLUMNS
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "lesson_video"
@@ -27,21 +35,54 @@ QUEUE_SIZE = 64
 ALL_LESSONS = None
 RESYNC: dict[str, Any] = {"resync": True}
 """Queued after a reconnect: changes may have been missed, re-read the current state."""
+RECENT_SECONDS = 10
+"""Polling for every lesson looks this far back (commits are not in timestamp order)."""
+_POLL_QUERY = f"""
+select {VIDEO_COLUMNS} from public.lessons
+where id = any(%(ids)s::uuid[])
+   or (%(all)s and updated_at > now() - make_interval(secs => %(recent)s))
+"""
 
 
 class LiveHub:
-    def __init__(self, url: str, *, reconnect_seconds: float = 1.0) -> None:
-        self._url = url
+    """Changes by LISTEN on `session_url`, or by polling through `db` when that is None."""
+
+    def __init__(
+        self,
+        db: Database,
+        session_url: str | None,
+        *,
+        poll_seconds: float = 0.5,
+        reconnect_seconds: float = 1.0,
+    ) -> None:
+        self._db = db
+        self._url = session_url
+        self._poll_seconds = poll_seconds
         self._reconnect = reconnect_seconds
         self._subscribers: dict[uuid.UUID | None, set[asyncio.Queue[dict[str, Any]]]] = {}
         self._task: asyncio.Task[None] | None = None
+        self._versions: dict[uuid.UUID, int] = {}
+
+    @property
+    def mode(self) -> str:
+        """`listen`, or `poll` (degraded: no session-capable connection)."""
+        return "listen" if self._url is not None else "poll"
 
     @property
     def subscriber_count(self) -> int:
         return sum(len(queues) for queues in self._subscribers.values())
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._listen(), name="live-hub")
+        if self._url is not None:
+            self._task = asyncio.create_task(self._listen(self._url), name="live-hub")
+            return
+        log.warning(
+            "live status degraded: DATABASE_URL is a transaction pooler and "
+            "DATABASE_SESSION_URL is not set, so lesson changes are polled instead of LISTENed "
+            "for; set DATABASE_SESSION_URL to the direct connection or the session pooler",
+            extra={"live_status": "poll", "poll_seconds": self._poll_seconds},
+        )
+        self._task = asyncio.create_task(self._poll(), name="live-hub-poll")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -73,13 +114,11 @@ class LiveHub:
             for queue in queues:
                 _put_latest(queue, RESYNC)
 
-    async def _listen(self) -> None:
+    async def _listen(self, url: str) -> None:
         connected_before = False
         while True:
             try:
-                async with await psycopg.AsyncConnection.connect(
-                    self._url, autocommit=True
-                ) as conn:
+                async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
                     await conn.execute(f"listen {CHANNEL}")
                     if connected_before:
                         self._resync_all()
@@ -95,6 +134,41 @@ class LiveHub:
             except psycopg.Error as exc:
                 log.warning("live status connection lost; reconnecting", extra={"error": str(exc)})
                 await asyncio.sleep(self._reconnect)
+
+    async def _poll(self) -> None:
+        failing = False
+        while True:
+            await asyncio.sleep(self._poll_seconds)
+            if not self._subscribers:
+                self._versions.clear()
+                continue
+            try:
+                self.publish_new(await self._changed_rows())
+            except Exception as exc:
+                if not failing:
+                    log.warning("live status poll failed; retrying", extra={"error": str(exc)})
+                failing = True
+                continue
+            if failing:
+                log.info("live status poll recovered")
+                self._resync_all()
+            failing = False
+
+    async def _changed_rows(self) -> list[dict[str, Any]]:
+        ids = [key for key in self._subscribers if key is not ALL_LESSONS]
+        return await self._db.call_all(
+            _POLL_QUERY,
+            {"ids": ids, "all": ALL_LESSONS in self._subscribers, "recent": RECENT_SECONDS},
+        )
+
+    def publish_new(self, rows: list[dict[str, Any]]) -> None:
+        """Publish the rows whose video_version is new to this hub; forget rows not seen."""
+        seen: dict[uuid.UUID, int] = {}
+        for row in rows:
+            seen[row["id"]] = row["video_version"]
+            if self._versions.get(row["id"]) != row["video_version"]:
+                self.publish(row)
+        self._versions = seen
 
 
 def _put_latest(queue: asyncio.Queue[dict[str, Any]], item: dict[str, Any]) -> None:

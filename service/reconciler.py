@@ -5,7 +5,8 @@ stuck in `uploading` or `processing` beyond a threshold are looked up with one M
 and what Mux reports is stored in the inbox as a synthesized event (source `reconcile`) and
 applied by the same state machine, so history stays complete. Each run makes at most
 `RECONCILE_MAX_MUX_CALLS` calls, so this can never turn into the polling it replaces; a
-session advisory lock lets only one instance reconcile at a time.
+lease (a row in `service_leases`, not a session lock, so it holds through a transaction
+pooler) lets only one instance reconcile at a time.
 """
 
 from __future__ import annotations
@@ -24,7 +25,17 @@ from service.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ADVISORY_LOCK_KEY = 7_401_958_213_115  # "mux-lessons reconciler"
+LEASE = "reconciler"
+LEASE_SECONDS = 900
+"""Longer than any run (bounded by RECONCILE_MAX_MUX_CALLS); frees a crashed holder's lease."""
+_TAKE_LEASE = """
+insert into public.service_leases as l (name, holder, expires_at)
+values (%s, %s, now() + make_interval(secs => %s))
+on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at
+  where l.expires_at < now()
+returning holder
+"""
+_RELEASE_LEASE = "delete from public.service_leases where name = %s and holder = %s returning name"
 
 _UPLOAD_EVENTS = {
     "asset_created": "video.upload.asset_created",
@@ -64,17 +75,13 @@ class Reconciler:
         self.settings = settings
 
     async def run(self) -> ReconcileReport:
-        async with self.db.pool.connection() as lock_conn:
-            cur = await lock_conn.execute(
-                "select pg_try_advisory_lock(%s) as got", (ADVISORY_LOCK_KEY,)
-            )
-            row = await cur.fetchone()
-            if not row or not row["got"]:
-                return ReconcileReport(0, 0, 0, skipped_locked=True)
-            try:
-                return await self._run()
-            finally:
-                await lock_conn.execute("select pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
+        holder = uuid.uuid4().hex
+        if await self.db.call(_TAKE_LEASE, (LEASE, holder, LEASE_SECONDS)) is None:
+            return ReconcileReport(0, 0, 0, skipped_locked=True)
+        try:
+            return await self._run()
+        finally:
+            await self.db.call(_RELEASE_LEASE, (LEASE, holder), retry_broken=True)
 
     async def _stuck_lessons(self) -> list[dict[str, Any]]:
         return await self.db.call_all(

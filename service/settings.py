@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from service import db_roles
+
 ENVIRONMENTS = ("development", "test", "production")
 PLAYBACK_POLICIES = ("public", "signed")
 
@@ -27,6 +29,8 @@ class SettingsError(Exception):
 class Settings:
     app_env: str = "development"
     database_url: str | None = field(default=None, repr=False)
+    database_session_url: str | None = field(default=None, repr=False)
+    db_pool_mode: str = "direct"
     db_pool_min: int = 2
     db_pool_max: int = 10
     db_prepared_statements: bool = True
@@ -55,11 +59,25 @@ class Settings:
     reconcile_uploading_after_seconds: int = 3900
     reconcile_processing_after_seconds: int = 900
     reconcile_max_mux_calls: int = 50
+    live_poll_seconds: float = 0.5
     log_level: str = "INFO"
 
     @property
     def production(self) -> bool:
         return self.app_env == "production"
+
+    @property
+    def session_url(self) -> str | None:
+        """The URL for what needs a session (LISTEN, migrations): DATABASE_SESSION_URL, else
+        DATABASE_URL unless that is a transaction pooler; None when there is none."""
+        if self.database_session_url:
+            return self.database_session_url
+        return None if self.db_pool_mode == "transaction" else self.database_url
+
+    @property
+    def prepared_statements(self) -> bool:
+        """Server-side prepared statements cannot survive a transaction pooler."""
+        return self.db_prepared_statements and self.db_pool_mode != "transaction"
 
     @classmethod
     def from_env(
@@ -90,19 +108,25 @@ class Settings:
             return value
 
         database_url = required("DATABASE_URL")
-        if database_url is not None:
-            _check_database_url(database_url)
+        session_url = get("DATABASE_SESSION_URL")
+        for name, url in (("DATABASE_URL", database_url), ("DATABASE_SESSION_URL", session_url)):
+            if url is not None:
+                _check_database_url(name, url)
+        pool_mode = _pool_mode(get("DB_POOL_MODE"), database_url)
+        if session_url is not None:
+            _check_session_url(session_url)
         policy = (get("MUX_PLAYBACK_POLICY") or "public").lower()
         if policy not in PLAYBACK_POLICIES:
             raise SettingsError("MUX_PLAYBACK_POLICY must be 'public' or 'signed'")
         settings = cls(
             app_env=app_env,
             database_url=database_url,
+            database_session_url=session_url,
+            db_pool_mode=pool_mode,
             db_pool_min=_int(get, "DB_POOL_MIN", 2, minimum=0),
             db_pool_max=_int(get, "DB_POOL_MAX", 10, minimum=1),
             db_pool_timeout_seconds=_float(get, "DB_POOL_TIMEOUT_SECONDS", 2.0),
-            db_prepared_statements=_bool(get, "DB_PREPARED_STATEMENTS", True)
-            and not _is_transaction_pooler(database_url),
+            db_prepared_statements=_bool(get, "DB_PREPARED_STATEMENTS", True),
             mux_api_url=_url(get, "MUX_API_URL", "https://api.mux.com"),
             mux_token_id=required("MUX_TOKEN_ID"),
             mux_token_secret=required("MUX_TOKEN_SECRET"),
@@ -135,6 +159,7 @@ class Settings:
                 get, "RECONCILE_PROCESSING_AFTER_SECONDS", 900, minimum=1
             ),
             reconcile_max_mux_calls=_int(get, "RECONCILE_MAX_MUX_CALLS", 50, minimum=0),
+            live_poll_seconds=_float(get, "LIVE_POLL_SECONDS", 0.5),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
         )
         if settings.db_pool_min > settings.db_pool_max:
@@ -159,18 +184,50 @@ class Settings:
         return settings
 
 
-def _check_database_url(url: str) -> None:
+def _check_database_url(name: str, url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("postgres", "postgresql"):
         raise SettingsError(
-            "DATABASE_URL is malformed: expected postgresql://user:password@host:port/database"
+            f"{name} is malformed: expected postgresql://user:password@host:port/database"
         )
     try:
         parts.port  # noqa: B018 - raises on a non-numeric port
     except ValueError as exc:
-        raise SettingsError("DATABASE_URL is malformed: the port is not a number") from exc
+        raise SettingsError(f"{name} is malformed: the port is not a number") from exc
     if not (parts.hostname or "host=" in parts.query):
-        raise SettingsError("DATABASE_URL is malformed: no host")
+        raise SettingsError(f"{name} is malformed: no host")
+    problem = db_roles.tls_problem(url)
+    if problem:
+        raise SettingsError(f"{name}: {problem}")
+
+
+def _pool_mode(explicit: str | None, database_url: str | None) -> str:
+    """DB_POOL_MODE, else what Supabase's host and port say DATABASE_URL is."""
+    if explicit is not None:
+        if explicit.lower() not in db_roles.POOL_MODES:
+            raise SettingsError(f"DB_POOL_MODE must be one of {', '.join(db_roles.POOL_MODES)}")
+        return explicit.lower()
+    if database_url is None:
+        return "direct"
+    try:
+        return db_roles.infer_pool_mode(database_url)
+    except db_roles.PoolModeUnknown as exc:
+        raise SettingsError(
+            f"DB_POOL_MODE is needed: the mode of DATABASE_URL cannot be told ({exc}); "
+            "set it to direct, session or transaction"
+        ) from exc
+
+
+def _check_session_url(url: str) -> None:
+    try:
+        mode = db_roles.infer_pool_mode(url)
+    except db_roles.PoolModeUnknown:
+        return  # named explicitly as session-capable: taken at its word
+    if mode == "transaction":
+        raise SettingsError(
+            "DATABASE_SESSION_URL is a transaction pooler; it must be the direct connection "
+            "or the session pooler (port 5432)"
+        )
 
 
 def _is_rsa_private_key(encoded: str) -> bool:
@@ -181,16 +238,6 @@ def _is_rsa_private_key(encoded: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _is_transaction_pooler(url: str | None) -> bool:
-    """Supabase's transaction pooler (port 6543) cannot keep server-side prepared statements."""
-    if url is None:
-        return False
-    try:
-        return urlsplit(url).port == 6543
-    except ValueError:
-        return False
 
 
 def _int(get: _Getter, name: str, default: int, *, minimum: int) -> int:

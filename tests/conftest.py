@@ -2,6 +2,10 @@
 
 The server is DATABASE_URL when set, else the local server on 127.0.0.1:5432 when it answers,
 else an embedded one from the `pgserver` wheel.
+
+Tests marked `pooler` run twice: directly, and with the service's pool going through Debian's
+PgBouncer in transaction mode (no session URL, so live status polls), as behind Supabase's
+transaction pooler. Their `db`, `webhook_settings` and `db_route` follow the route.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 
 import httpx
 import psycopg
@@ -18,7 +23,7 @@ from mux_emulator.app import create_app as create_emulator
 from mux_emulator.config import EmulatorConfig
 from mux_emulator.server import BackgroundServer
 from mux_emulator.store import Store
-from service import devdb, migrate
+from service import devdb, devpooler, migrate
 from service.app import create_app
 from service.db import Database
 from service.settings import Settings
@@ -29,6 +34,44 @@ from tests.tokens import ADMIN_TOKEN, JWT_SECRET, SUPABASE_URL
 @pytest.fixture(scope="session")
 def pg_server() -> str:
     return devdb.server_url(prefer_local=True)
+
+
+@pytest.fixture(scope="session")
+def pgbouncer(pg_server: str) -> Iterator[devpooler.PgBouncer]:
+    """Debian's PgBouncer in transaction mode in front of the test server (`make pgbouncer`)."""
+    bouncer = devpooler.start_pgbouncer(pg_server)
+    yield bouncer
+    bouncer.stop()
+
+
+@dataclass(frozen=True)
+class DbRoute:
+    """How the service under test reaches the test database."""
+
+    name: str
+    url: str
+    pool_mode: str
+    session_url: str | None = None
+
+    def env(self) -> dict[str, str]:
+        """The same route as environment variables, for subprocesses of the service CLI."""
+        env = {"DATABASE_URL": self.url, "DB_POOL_MODE": self.pool_mode}
+        if self.session_url:
+            env["DATABASE_SESSION_URL"] = self.session_url
+        return env
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("pooler") and "db_route" in metafunc.fixturenames:
+        metafunc.parametrize("db_route", ["direct", "pooler"], indirect=True)
+
+
+@pytest.fixture
+def db_route(request: pytest.FixtureRequest, database_url: str) -> DbRoute:
+    if getattr(request, "param", "direct") == "direct":
+        return DbRoute("direct", database_url, "direct")
+    bouncer: devpooler.PgBouncer = request.getfixturevalue("pgbouncer")
+    return DbRoute("pooler", bouncer.url(database_url), "transaction")
 
 
 @pytest.fixture(scope="session")
@@ -58,9 +101,14 @@ def _truncate_all(url: str) -> None:
 
 
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
+async def db(database_url: str, db_route: DbRoute) -> AsyncIterator[Database]:
     _truncate_all(database_url)
-    database = Database(database_url, min_size=1, max_size=10)
+    database = Database(
+        db_route.url,
+        min_size=1,
+        max_size=10,
+        prepared_statements=db_route.pool_mode != "transaction",
+    )
     await database.open()
     try:
         yield database
@@ -71,17 +119,21 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 @pytest.fixture
 def repo_env() -> dict[str, str]:
     """Environment for subprocesses of the service CLI, without the developer's .env."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MUX_", "SUPABASE_"))}
-    env.pop("DATABASE_URL", None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MUX_", "SUPABASE_", "DB_"))}
+    for name in ("DATABASE_URL", "DATABASE_SESSION_URL"):
+        env.pop(name, None)
     return env
 
 
 @pytest.fixture
-def webhook_settings(database_url: str) -> Settings:
+def webhook_settings(db_route: DbRoute) -> Settings:
     return Settings(
         app_env="test",
-        database_url=database_url,
+        database_url=db_route.url,
+        database_session_url=db_route.session_url,
+        db_pool_mode=db_route.pool_mode,
         mux_webhook_secrets=(TEST_SECRET,),
+        live_poll_seconds=0.2,
     )
 
 

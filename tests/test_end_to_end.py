@@ -23,6 +23,8 @@ from tests.factories import create_lesson, create_user, lesson_row
 from tests.mux_scenario import inbox_rows
 from tests.tokens import hs256
 
+pytestmark = pytest.mark.pooler
+
 SAMPLE = Path(__file__).resolve().parent.parent / "demo" / "sample.mp4"
 ORIGIN = "http://localhost:3000"
 CHAOS = {
@@ -40,13 +42,12 @@ class World:
     config: EmulatorConfig
 
 
-def _world(webhook_settings: Settings, database_url: str, **chaos: object) -> Iterator[World]:
+def _world(webhook_settings: Settings, **chaos: object) -> Iterator[World]:
     config = EmulatorConfig(processing_seconds=0.2, retry_base_seconds=0.1, **chaos)
     emulator = BackgroundServer(create_emulator(config)).start()
     config.public_url = emulator.url
     settings = dataclasses.replace(
         webhook_settings,
-        database_url=database_url,
         mux_api_url=emulator.url,
         mux_token_id=config.token_id,
         mux_token_secret=config.token_secret,
@@ -65,13 +66,13 @@ def _world(webhook_settings: Settings, database_url: str, **chaos: object) -> It
 
 
 @pytest.fixture
-def world(db: Database, webhook_settings: Settings, database_url: str) -> Iterator[World]:
-    yield from _world(webhook_settings, database_url)
+def world(db: Database, webhook_settings: Settings) -> Iterator[World]:
+    yield from _world(webhook_settings)
 
 
 @pytest.fixture
-def chaotic_world(db: Database, webhook_settings: Settings, database_url: str) -> Iterator[World]:
-    yield from _world(webhook_settings, database_url, **CHAOS)
+def chaotic_world(db: Database, webhook_settings: Settings) -> Iterator[World]:
+    yield from _world(webhook_settings, **CHAOS)
 
 
 async def _upload_url(world: World, db: Database) -> tuple[uuid.UUID, dict[str, str]]:

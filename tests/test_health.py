@@ -22,7 +22,28 @@ async def _get_health(database: Database) -> httpx.Response:
 async def test_healthz_ok_when_database_answers(db: Database) -> None:
     response = await _get_health(db)
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "detail": {"poolMode": "direct", "liveStatus": {"mode": "listen", "degraded": False}},
+    }
+
+
+async def test_healthz_says_live_status_is_degraded_behind_a_transaction_pooler(
+    db: Database,
+) -> None:
+    settings = Settings(
+        app_env="test", database_url="postgresql://unused", db_pool_mode="transaction"
+    )
+    app = create_app(settings, database=db)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        response = await client.get("/healthz")
+    assert response.status_code == 200
+    live = response.json()["detail"]["liveStatus"]
+    assert (live["mode"], live["degraded"]) == ("poll", True)
+    assert "DATABASE_SESSION_URL" in live["reason"]
 
 
 async def test_healthz_503_when_database_is_down() -> None:

@@ -18,6 +18,8 @@ from tests.mux_scenario import Video, attach_upload, deliver
 from tests.sse_client import SseReader
 from tests.tokens import hs256
 
+pytestmark = pytest.mark.pooler
+
 
 async def _lesson_with_upload(db: Database) -> tuple[uuid.UUID, Video]:
     author = await create_user(db)

@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 
 from mux_emulator.store import Store
 from service.db import Database
@@ -16,6 +17,8 @@ from service.reconciler import Reconciler
 from service.settings import Settings
 from tests.factories import create_lesson, create_user, lesson_row
 from tests.mux_scenario import Video, attach_upload, deliver, inbox_rows, upload_at_mux
+
+pytestmark = pytest.mark.pooler
 
 
 def _reconciler(db: Database, settings: Settings, **overrides: Any) -> Reconciler:

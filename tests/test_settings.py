@@ -29,9 +29,85 @@ def test_production_settings_parse() -> None:
     assert "secretpw" not in repr(settings) and "whsec" not in repr(settings)
 
 
-def test_transaction_pooler_disables_prepared_statements() -> None:
-    env = {**PRODUCTION, "DATABASE_URL": "postgresql://u:p@pooler.supabase.com:6543/postgres"}
-    assert not Settings.from_env(env, dotenv_path=None).db_prepared_statements
+SUPAVISOR = "aws-0-eu-central-1.pooler.supabase.com"
+DIRECT = "db.abcdefghijklmnopqrst.supabase.co"
+
+
+@pytest.mark.parametrize(
+    ("host_port", "mode"),
+    [
+        (f"{DIRECT}:5432", "direct"),
+        (f"{DIRECT}:6543", "transaction"),  # Supabase's dedicated PgBouncer
+        (f"{SUPAVISOR}:5432", "session"),
+        (f"{SUPAVISOR}:6543", "transaction"),
+        ("db.internal.example:5432", "direct"),
+        ("127.0.0.1", "direct"),
+    ],
+)
+def test_pool_mode_is_read_from_supabase_hosts_and_ports(host_port: str, mode: str) -> None:
+    env = {**PRODUCTION, "DATABASE_URL": f"postgresql://u:p@{host_port}/postgres"}
+    settings = Settings.from_env(env, dotenv_path=None)
+    assert settings.db_pool_mode == mode
+    assert settings.prepared_statements is (mode != "transaction")
+    assert settings.session_url == (None if mode == "transaction" else env["DATABASE_URL"])
+
+
+def test_port_6543_alone_is_not_taken_as_a_pooler_either_way() -> None:
+    env = {**PRODUCTION, "DATABASE_URL": "postgresql://u:hunter2@pgb.internal:6543/postgres"}
+    with pytest.raises(SettingsError, match="DB_POOL_MODE is needed") as info:
+        Settings.from_env(env, dotenv_path=None)
+    assert "hunter2" not in str(info.value)
+    settings = Settings.from_env({**env, "DB_POOL_MODE": "session"}, dotenv_path=None)
+    assert (settings.db_pool_mode, settings.prepared_statements) == ("session", True)
+
+
+def test_an_explicit_pool_mode_wins_for_a_self_run_pooler() -> None:
+    env = {
+        **PRODUCTION,
+        "DATABASE_URL": "postgresql://u:p@pgbouncer.internal:6432/postgres",
+        "DB_POOL_MODE": "transaction",
+    }
+    settings = Settings.from_env(env, dotenv_path=None)
+    assert not settings.prepared_statements
+    assert settings.session_url is None  # live status polls; migrations are refused
+    direct = "postgresql://u:p@db.internal:5432/postgres"
+    with_session = Settings.from_env({**env, "DATABASE_SESSION_URL": direct}, dotenv_path=None)
+    assert with_session.session_url == direct
+
+
+def test_a_transaction_pooler_is_refused_as_the_session_url() -> None:
+    env = {**PRODUCTION, "DATABASE_SESSION_URL": f"postgresql://u:p@{SUPAVISOR}:6543/postgres"}
+    with pytest.raises(SettingsError, match="DATABASE_SESSION_URL is a transaction pooler"):
+        Settings.from_env(env, dotenv_path=None)
+
+
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [
+        ("sslmode=sometimes", "sslmode=sometimes is not one of"),
+        ("sslmode=verify-full&sslrootcert=/nonexistent/prod-ca-2021.crt", "does not exist"),
+    ],
+)
+def test_tls_settings_that_cannot_work_are_refused(query: str, fragment: str) -> None:
+    env = {**PRODUCTION, "DATABASE_URL": f"postgresql://u:hunter2@{DIRECT}:5432/postgres?{query}"}
+    with pytest.raises(SettingsError, match=re.escape(fragment)) as info:
+        Settings.from_env(env, dotenv_path=None)
+    assert str(info.value).startswith("DATABASE_URL: ")
+    assert "hunter2" not in str(info.value)
+
+
+def test_verify_full_without_a_ca_file_says_where_to_get_supabases(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.postgresql/root.crt
+    monkeypatch.delenv("PGSSLROOTCERT", raising=False)
+    url = f"postgresql://u:p@{DIRECT}:5432/postgres?sslmode=verify-full"
+    with pytest.raises(SettingsError, match=re.escape("prod-ca-2021.crt")):
+        Settings.from_env({**PRODUCTION, "DATABASE_URL": url}, dotenv_path=None)
+    ca = tmp_path / "prod-ca-2021.crt"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    ok = f"{url}&sslrootcert={ca}"
+    assert Settings.from_env({**PRODUCTION, "DATABASE_URL": ok}, dotenv_path=None).database_url
 
 
 @pytest.mark.parametrize(

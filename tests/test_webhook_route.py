@@ -20,6 +20,8 @@ from service.settings import Settings
 from tests.factories import create_lesson, create_user, lesson_row
 from tests.mux_scenario import Video, attach_upload, deliver, inbox_rows, signed_request
 
+pytestmark = pytest.mark.pooler
+
 URL = "/api/webhooks/mux"
 
 

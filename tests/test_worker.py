@@ -13,13 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 
 from service import inbox
 from service.db import Database
 from service.settings import Settings
 from service.worker import Worker
+from tests.conftest import DbRoute
 from tests.factories import create_course, create_lesson, create_user, lesson_row
 from tests.mux_scenario import Video, attach_upload, deliver, inbox_rows
+
+pytestmark = pytest.mark.pooler
 
 
 async def _queue_events(db: Database, lessons: int) -> list[Video]:
@@ -43,12 +47,12 @@ async def _queue_events(db: Database, lessons: int) -> list[Video]:
     return videos
 
 
-def _start_worker(database_url: str, env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
+def _start_worker(route: DbRoute, env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "service", "worker", "--no-reconcile"],
         env={
             **env,
-            "DATABASE_URL": database_url,
+            **route.env(),
             "WORKER_POLL_SECONDS": "0.1",
             "LOG_LEVEL": "WARNING",
         },
@@ -72,10 +76,14 @@ def _wait(condition: Any, timeout: float = 90.0) -> None:
 
 
 async def test_two_workers_apply_1000_events_exactly_once(
-    db: Database, database_url: str, repo_env: dict[str, str], tmp_path: Path
+    db: Database,
+    database_url: str,
+    db_route: DbRoute,
+    repo_env: dict[str, str],
+    tmp_path: Path,
 ) -> None:
     videos = await _queue_events(db, 250)
-    workers = [_start_worker(database_url, repo_env, tmp_path) for _ in range(2)]
+    workers = [_start_worker(db_route, repo_env, tmp_path) for _ in range(2)]
     try:
         _wait(lambda: _counts(database_url).get("applied", 0) == 1000)
     finally:
@@ -91,15 +99,19 @@ async def test_two_workers_apply_1000_events_exactly_once(
 
 
 async def test_worker_killed_mid_batch_loses_nothing_and_applies_nothing_twice(
-    db: Database, database_url: str, repo_env: dict[str, str], tmp_path: Path
+    db: Database,
+    database_url: str,
+    db_route: DbRoute,
+    repo_env: dict[str, str],
+    tmp_path: Path,
 ) -> None:
     await _queue_events(db, 250)
-    worker = _start_worker(database_url, repo_env, tmp_path)
+    worker = _start_worker(db_route, repo_env, tmp_path)
     _wait(lambda: _counts(database_url).get("applied", 0) >= 100)
     os.kill(worker.pid, signal.SIGKILL)
     worker.wait(timeout=10)
     assert _counts(database_url).get("pending", 0) > 0  # killed with work left
-    restarted = _start_worker(database_url, repo_env, tmp_path)
+    restarted = _start_worker(db_route, repo_env, tmp_path)
     try:
         _wait(lambda: set(_counts(database_url)) <= {"applied", "dead"})
     finally:
