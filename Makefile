@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 ARGS ?=
 
-.PHONY: install chromium node web-install web-build web-check web test lint typecheck pytest demo bench soak serve worker migrate clean
+.PHONY: install chromium pgbouncer node web-install web-build web-check web test lint typecheck pytest demo bench soak serve worker migrate clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,13 @@ web-check: $(WEB_BUILD)
 web: install $(WEB_BUILD)
 	$(PY) -m demo.web $(ARGS)
 
+# Tests marked `pooler` (and `make demo ARGS=--pooler`) go through Debian's PgBouncer in
+# transaction mode, as behind Supabase's transaction pooler.
+pgbouncer:
+	@command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer || { \
+		echo "installing Debian's pgbouncer for the pooled tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer; }
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -63,12 +70,12 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-pytest: install chromium $(WEB_BUILD)
+pytest: install chromium pgbouncer $(WEB_BUILD)
 	$(PY) -m pytest $(ARGS)
 
 test: lint typecheck web-check pytest
 
-demo: install
+demo: install $(if $(findstring --pooler,$(ARGS)),pgbouncer)
 	$(PY) -m demo $(ARGS)
 
 # Benchmarks print ratios measured within one run; results are kept in docs/benchmarks.md.

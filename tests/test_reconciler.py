@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -121,3 +122,35 @@ async def test_only_one_reconcile_runs_at_a_time(
     )
     assert sorted(r.skipped_locked for r in reports) == [False, True]
     assert sum(r.fixed for r in reports) == 3
+
+
+async def test_runs_one_after_another_are_never_skipped(
+    db: Database, author_settings: Settings
+) -> None:
+    """A session advisory lock would be taken on one server connection of a transaction
+    pooler and released on another, leaking, so later runs would skip: the pooled run of this
+    test catches it."""
+    reports = []
+    for _ in range(12):  # other work on the pool meanwhile, as in a running service
+        report, *_ = await asyncio.gather(
+            _reconciler(db, author_settings).run(),
+            *(db.call("select pg_sleep(0.005)") for _ in range(3)),
+        )
+        reports.append(report)
+    assert [r.skipped_locked for r in reports] == [False] * 12
+    held = await db.call("select count(*) as n from pg_locks where locktype = 'advisory'")
+    assert held == {"n": 0}  # nothing left behind on any server connection
+
+
+async def test_a_crashed_runs_lease_expires_and_a_live_one_is_respected(
+    db: Database, author_settings: Settings
+) -> None:
+    lease = (
+        "insert into service_leases (name, holder, expires_at) "
+        "values ('reconciler', 'another instance', now() + %s) "
+        "on conflict (name) do update set expires_at = excluded.expires_at returning name"
+    )
+    await db.call(lease, (timedelta(minutes=5),))
+    assert (await _reconciler(db, author_settings).run()).skipped_locked
+    await db.call(lease, (timedelta(seconds=-1),))  # its holder died without releasing it
+    assert not (await _reconciler(db, author_settings).run()).skipped_locked

@@ -205,6 +205,26 @@ async def test_a_failing_event_in_a_concurrent_batch_fails_alone(
         assert (await lesson_row(db, video.lesson_id))["status"] == "published"
 
 
+async def test_a_steady_stream_of_deliveries_is_stored_and_applied(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    """Each statement runs many times on each pooled connection. Through a transaction pooler
+    a server-side prepared statement would be made on one server connection and used on
+    another: the pooled run of this test catches it."""
+    videos = [await _lesson_with_upload(db) for _ in range(8)]
+    paths = [video.ready_path() for video in videos]
+    for path in paths:
+        for payload in path:
+            assert (await deliver(client, payload)).status_code == 200
+    again = await asyncio.gather(*(deliver(client, path[-1]) for path in paths))
+    assert [r.json()["duplicate"] for r in again] == [True] * len(videos)
+    rows = await inbox_rows(db)
+    assert len(rows) == 4 * len(videos)
+    assert {r["state"] for r in rows} <= {"applied", "ignored"}, rows
+    for video in videos:
+        assert (await lesson_row(db, video.lesson_id))["status"] == "published"
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
