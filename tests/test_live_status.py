@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import logging
+import time
 import uuid
 from typing import Any
 
@@ -10,9 +13,12 @@ import httpx
 import pytest
 
 from mux_emulator.server import BackgroundServer
+from service.app import create_app
 from service.db import Database
+from service.devpooler import PgBouncer
 from service.live import RESYNC
 from service.live_status import stream_changes
+from service.settings import Settings
 from tests.factories import create_lesson, create_user
 from tests.mux_scenario import Video, attach_upload, deliver
 from tests.sse_client import SseReader
@@ -157,3 +163,69 @@ async def test_last_event_id_parsing(last_event_id: str) -> None:
 
     scope = {"type": "http", "headers": [(b"last-event-id", last_event_id.encode())]}
     assert parse(Request(scope)) == (7 if last_event_id == "7" else -1)
+
+
+def _pooled_service(
+    author_settings: Settings, bouncer: PgBouncer, database_url: str, session_url: str | None
+) -> BackgroundServer:
+    settings = dataclasses.replace(
+        author_settings,
+        database_url=bouncer.url(database_url),
+        db_pool_mode="transaction",
+        database_session_url=session_url,
+        live_poll_seconds=0.5,
+    )
+    return BackgroundServer(create_app(settings)).start()
+
+
+async def _seconds_to_published(service: BackgroundServer, db: Database) -> float:
+    author, video = await _lesson_with_upload(db)
+    async with httpx.AsyncClient(base_url=service.url, timeout=10) as http:
+        path = f"/api/lessons/{video.lesson_id}/events?access_token={hs256(author)}"
+        async with http.stream("GET", path) as stream:
+            events = SseReader(stream)
+            [first] = await events.read(1)
+            assert first["data"]["status"] == "uploading"
+            await deliver(http, video.asset_ready())
+            answered = time.monotonic()
+            [published] = await asyncio.wait_for(events.read(1), timeout=5)
+    assert published["data"]["status"] == "published"
+    return time.monotonic() - answered
+
+
+async def test_behind_a_transaction_pooler_without_a_session_url_status_still_arrives(
+    db: Database,
+    author_settings: Settings,
+    pgbouncer: PgBouncer,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="service.live")
+    service = _pooled_service(author_settings, pgbouncer, database_url, None)
+    try:
+        elapsed = await _seconds_to_published(service, db)
+        async with httpx.AsyncClient(base_url=service.url) as http:
+            health = (await http.get("/healthz")).json()
+    finally:
+        service.stop()
+    degraded = [r for r in caplog.records if "live status degraded" in r.getMessage()]
+    assert len(degraded) == 1  # said once, at start-up
+    assert health["detail"]["liveStatus"]["mode"] == "poll"
+    assert elapsed < 1.0, f"published reached the stream {elapsed:.2f} s after the webhook"
+
+
+async def test_behind_a_transaction_pooler_live_status_listens_on_the_session_url(
+    db: Database,
+    author_settings: Settings,
+    pgbouncer: PgBouncer,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="service.live")
+    service = _pooled_service(author_settings, pgbouncer, database_url, database_url)
+    try:
+        assert service.app.state.live.mode == "listen"
+        await _seconds_to_published(service, db)
+    finally:
+        service.stop()
+    assert not [r for r in caplog.records if "degraded" in r.getMessage()]
