@@ -143,19 +143,30 @@ async def run(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir)
     database = database_url(data_dir)
     logs = logs_dir(data_dir)
+    pooler = "listen" if args.pooler else "poll" if args.pooler_only else None
     with running_stack(
-        logs, front_end_origin=FRONT_END_ORIGIN, database=database, chaos=args.chaos
+        logs,
+        front_end_origin=FRONT_END_ORIGIN,
+        database=database,
+        chaos=args.chaos,
+        pooler=pooler,
     ) as stack:
         emulator, service = stack.emulator, stack.service
         print("mux-lessons demo")
         where = f"embedded PostgreSQL in {data_dir}" if stack.embedded else "DATABASE_URL"
         print(f"  database  {where}")
+        if stack.pooler_url:
+            print(f"  pooler    PgBouncer, transaction mode, {stack.pooler_url}")
         print(
             f"  emulator  {emulator}"
             + ("  (chaos: duplicates, reordering, `ready` dropped)" if args.chaos else "")
         )
         print(f"  service   {service}  (with worker; logs in {logs})")
         await stack.wait_until_up()
+        async with httpx.AsyncClient(timeout=5) as http:
+            live = (await http.get(f"{service}/healthz")).json()["detail"]["liveStatus"]
+        degraded = f"  (degraded: {live['reason']})" if live["degraded"] else ""
+        print(f"  live      {live['mode']}{degraded}")
         demo = await create_demo_lesson(stack.database_url)
         lesson = demo.lesson
         print(f'  lesson    {lesson} ("Demo lesson", course "Demo course")\n')
@@ -205,6 +216,16 @@ def main() -> None:
     parser.add_argument("--once", action="store_true", help="exit 0 once the lesson is published")
     parser.add_argument("--chaos", action="store_true", help="duplicate, reorder, drop webhooks")
     add_data_dir_argument(parser)
+    parser.add_argument(
+        "--pooler",
+        action="store_true",
+        help="through PgBouncer in transaction mode; LISTEN over DATABASE_SESSION_URL",
+    )
+    parser.add_argument(
+        "--pooler-only",
+        action="store_true",
+        help="through PgBouncer in transaction mode and nothing else: live status polls",
+    )
     sys.exit(asyncio.run(run(parser.parse_args())))
 
 

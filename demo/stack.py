@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from service import devdb, migrate
+from service import devdb, devpooler, migrate
 from service.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,6 +130,7 @@ class Stack:
     webhook_secret: str
     admin_token: str
     exits: ExitStack = field(repr=False)
+    pooler_url: str | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict, repr=False)
     commands: dict[str, tuple[list[str], dict[str, str], Path]] = field(
         default_factory=dict, repr=False
@@ -201,11 +202,15 @@ def running_stack(
     jwt_secret: str = DEV_JWT_SECRET,
     webhook_secret: str | None = None,
     service_settings: dict[str, str] | None = None,
+    pooler: str | None = None,
 ) -> Iterator[Stack]:
     """The emulator and the service (with worker) running; `await stack.wait_until_up()`.
 
     `database` is (URL, embedded?) of a migrated database; `service_settings` override the
-    service's environment."""
+    service's environment. `pooler` puts PgBouncer in transaction mode between the service
+    and the database: `listen` with the database as DATABASE_SESSION_URL (live status
+    LISTENs), `poll` with no session URL (live status polls).
+    """
     emulator_port, service_port = free_port(), free_port()
     emulator, service = f"http://127.0.0.1:{emulator_port}", f"http://127.0.0.1:{service_port}"
     logs.mkdir(parents=True, exist_ok=True)
@@ -228,10 +233,18 @@ def running_stack(
             *(CHAOS_ARGS if chaos else []),
         ]
         env = clean_env()
+        database_env = {"DATABASE_URL": stack.database_url}
+        if pooler is not None:
+            bouncer = devpooler.start_pgbouncer(stack.database_url)
+            exits.callback(bouncer.stop)
+            stack.pooler_url = bouncer.url(stack.database_url)
+            database_env = {"DATABASE_URL": stack.pooler_url, "DB_POOL_MODE": "transaction"}
+            if pooler == "listen":
+                database_env["DATABASE_SESSION_URL"] = stack.database_url
         service_env = {
             **env,
             "APP_ENV": "development",
-            "DATABASE_URL": stack.database_url,
+            **database_env,
             "MUX_API_URL": emulator,
             "MUX_TOKEN_ID": "emulator-token-id",
             "MUX_TOKEN_SECRET": "emulator-token-secret",

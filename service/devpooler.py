@@ -43,13 +43,19 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _server_host(server_url: str) -> str:
+    parts = urlsplit(server_url)
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    return query.get("host") or parts.hostname or "127.0.0.1"
+
+
 def _server_connstring(server_url: str) -> tuple[str, str]:
     """PgBouncer's `[databases]` connect string for a server URL, and the user it logs in as."""
     parts = urlsplit(server_url)
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     user = unquote(parts.username or query.get("user") or "postgres")
     fields = {
-        "host": query.get("host") or parts.hostname or "127.0.0.1",
+        "host": _server_host(server_url),
         "port": str(parts.port or query.get("port") or 5432),
         "user": user,
     }
@@ -136,7 +142,7 @@ pidfile = {directory / "pgbouncer.pid"}
             path.chmod(0o644)
         args = [binary, str(config)]
         if os.geteuid() == 0:
-            args[1:1] = ["-u", _unprivileged_user()]
+            args[1:1] = ["-u", _unprivileged_user(_server_host(server_url))]
         with (directory / "stderr.log").open("wb") as stderr:
             process = subprocess.Popen(  # noqa: S603 - the system's pgbouncer, our own config
                 args, stdout=subprocess.DEVNULL, stderr=stderr
@@ -153,7 +159,13 @@ pidfile = {directory / "pgbouncer.pid"}
     raise PoolerUnavailable(f"pgbouncer did not start: {last_error[-500:]}")
 
 
-def _unprivileged_user() -> str:
+def _unprivileged_user(server_host: str) -> str:
+    """Who pgbouncer runs as: the owner of the server's socket directory (the embedded
+    server's is private to its user), else `postgres`, else `nobody`."""
+    if server_host.startswith("/") and os.path.isdir(server_host):
+        owner = os.stat(server_host).st_uid
+        if owner != 0:
+            return pwd.getpwuid(owner).pw_name
     for name in ("postgres", "nobody"):
         try:
             pwd.getpwnam(name)

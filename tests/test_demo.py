@@ -11,13 +11,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("chaos", [False, True])
+@pytest.mark.parametrize("flag", [None, "--chaos", "--pooler", "--pooler-only"])
 def test_demo_publishes_the_sample_lesson(
-    repo_env: dict[str, str], tmp_path: Path, chaos: bool
+    repo_env: dict[str, str], tmp_path: Path, flag: str | None
 ) -> None:
+    """`--pooler` runs the service through PgBouncer in transaction mode (LISTEN over the
+    session URL); `--pooler-only` with nothing else, so live status polls."""
     args = [sys.executable, "-m", "demo", "--once", "--data-dir", str(tmp_path / "pg")]
     result = subprocess.run(
-        args + (["--chaos"] if chaos else []),
+        args + ([flag] if flag else []),
         env=repo_env,  # no DATABASE_URL: the demo starts its own embedded PostgreSQL
         cwd=ROOT,
         capture_output=True,
@@ -28,7 +30,12 @@ def test_demo_publishes_the_sample_lesson(
     assert "status: processing" in result.stdout
     assert "status: published" in result.stdout
     assert "embedded PostgreSQL" in result.stdout
-    assert ("repaired by the reconciler" in result.stdout) is chaos
+    assert ("repaired by the reconciler" in result.stdout) is (flag == "--chaos")
+    assert ("PgBouncer, transaction mode" in result.stdout) is (
+        flag in ("--pooler", "--pooler-only")
+    )
+    live = "live      poll  (degraded" if flag == "--pooler-only" else "live      listen"
+    assert live in result.stdout
 
 
 @pytest.mark.skipif(
