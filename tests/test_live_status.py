@@ -16,7 +16,7 @@ from mux_emulator.server import BackgroundServer
 from service.app import create_app
 from service.db import Database
 from service.devpooler import PgBouncer
-from service.live import RESYNC
+from service.live import ALL_LESSONS, RESYNC, LiveHub
 from service.live_status import stream_changes
 from service.settings import Settings
 from tests.factories import create_lesson, create_user
@@ -229,3 +229,30 @@ async def test_behind_a_transaction_pooler_live_status_listens_on_the_session_ur
     finally:
         service.stop()
     assert not [r for r in caplog.records if "degraded" in r.getMessage()]
+
+
+async def test_a_polling_hub_feeds_lesson_streams_and_the_status_page(db: Database) -> None:
+    """Without a session URL the hub polls: one query per tick serves every subscriber."""
+    _, video = await _lesson_with_upload(db)
+    _, other = await _lesson_with_upload(db)
+    hub = LiveHub(db, None, poll_seconds=0.05)
+    await hub.start()
+    try:
+        with hub.subscribe(video.lesson_id) as one, hub.subscribe(ALL_LESSONS) as everything:
+            await asyncio.sleep(0.2)  # the first polls see the current versions
+            for queue in (one, everything):
+                while not queue.empty():
+                    queue.get_nowait()
+            async with db.service_session() as conn:
+                await conn.execute(
+                    "update lessons set status = 'processing', mux_asset_id = %s "
+                    "where id = any(%s)",
+                    (None, [video.lesson_id, other.lesson_id]),
+                )
+            change = await asyncio.wait_for(one.get(), timeout=5)
+            seen = {(await asyncio.wait_for(everything.get(), timeout=5))["id"] for _ in range(2)}
+    finally:
+        await hub.stop()
+    assert (change["id"], change["status"]) == (video.lesson_id, "processing")
+    assert seen == {video.lesson_id, other.lesson_id}
+    assert one.empty()  # the other lesson's change went only to the status page
