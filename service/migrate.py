@@ -2,7 +2,12 @@
 
 Each migration runs in its own transaction and is recorded in a table of the service's own
 (`mux_lessons_meta.schema_migrations`). A session-level advisory lock makes concurrent runs
-(two deploys, two test processes) take turns; the second finds nothing left to do.
+(two deploys, two test processes) take turns; the second finds nothing left to do. That lock
+needs a session, so this runs over DATABASE_SESSION_URL (never a transaction pooler).
+
+Files `supabase db push` already applied (recorded in the CLI's own history table,
+`supabase_migrations.schema_migrations`) are adopted, not applied again, so a project may
+switch from one to the other.
 """
 
 from __future__ import annotations
@@ -82,6 +87,15 @@ def _applied(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, str]:
     return {str(version): str(checksum) for version, checksum in rows}
 
 
+def _pushed_by_supabase_cli(conn: psycopg.Connection[tuple[object, ...]]) -> set[str]:
+    """Versions the Supabase CLI (`supabase db push`) recorded as applied."""
+    exists = conn.execute("select to_regclass('supabase_migrations.schema_migrations')").fetchone()
+    if not exists or exists[0] is None:
+        return set()
+    rows = conn.execute("select version from supabase_migrations.schema_migrations")
+    return {str(version) for (version,) in rows}
+
+
 def _standins_needed(conn: psycopg.Connection[tuple[object, ...]]) -> bool:
     """A Supabase database already has the `auth` schema; plain PostgreSQL needs the stand-ins."""
     row = conn.execute("select to_regnamespace('auth') is null").fetchone()
@@ -90,7 +104,7 @@ def _standins_needed(conn: psycopg.Connection[tuple[object, ...]]) -> bool:
 
 def status(url: str) -> MigrationStatus:
     with _connect(url) as conn:
-        applied = _applied(conn)
+        applied = set(_applied(conn)) | _pushed_by_supabase_cli(conn)
         return MigrationStatus(
             applied=sorted(applied),
             pending=[m.version + "_" + m.name for m in discover() if m.version not in applied],
@@ -112,6 +126,7 @@ def migrate(url: str) -> list[str]:
                 done.append("sql/ stand-ins")
             _ensure_meta(conn)
             applied = _applied(conn)
+            pushed = _pushed_by_supabase_cli(conn)
             for migration in migrations:
                 if migration.version in applied:
                     if applied[migration.version] != migration.checksum:
@@ -122,7 +137,8 @@ def migrate(url: str) -> list[str]:
                     continue
                 try:
                     with conn.transaction():
-                        conn.execute(migration.sql)
+                        if migration.version not in pushed:
+                            conn.execute(migration.sql)
                         conn.execute(
                             "insert into mux_lessons_meta.schema_migrations "
                             "(version, name, checksum) values (%s, %s, %s)",
@@ -130,7 +146,8 @@ def migrate(url: str) -> list[str]:
                         )
                 except psycopg.Error as exc:
                     raise MigrationError(f"{migration.path.name} failed: {exc}") from exc
-                done.append(f"{migration.version}_{migration.name}")
+                if migration.version not in pushed:
+                    done.append(f"{migration.version}_{migration.name}")
         finally:
             conn.execute("select pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
     return done

@@ -107,3 +107,26 @@ def test_an_edited_applied_migration_is_refused(scratch_database: str, tmp_path:
         assert "was changed after it was applied" in str(exc)
     else:
         raise AssertionError("an edited migration must not pass silently")
+
+
+def test_files_applied_by_supabase_db_push_are_adopted_not_applied_again(
+    scratch_database: str,
+) -> None:
+    """A project migrated with `supabase db push` (which records versions in its own history
+    table) and then deployed with `python -m service migrate` must not re-run the files."""
+    migrate.migrate(scratch_database)
+    with psycopg.connect(scratch_database, autocommit=True) as conn:
+        conn.execute("drop schema mux_lessons_meta cascade")  # as if only the CLI had run
+        conn.execute("create schema supabase_migrations")
+        conn.execute(
+            "create table supabase_migrations.schema_migrations "
+            "(version text primary key, statements text[], name text)"
+        )
+        for m in migrate.discover():
+            conn.execute(
+                "insert into supabase_migrations.schema_migrations (version, name) values (%s, %s)",
+                (m.version, m.name),
+            )
+    assert migrate.status(scratch_database).pending == []
+    assert migrate.migrate(scratch_database) == []
+    assert _recorded_versions(scratch_database) == [m.version for m in migrate.discover()]
