@@ -4,6 +4,10 @@
 run, by one client polling `GET /api/lessons/{id}/video` every 5 s (the old design's
 interval, with a random phase as real clients have). Ready webhooks are then posted at a
 steady pace; each latency is measured from just before the webhook is sent.
+
+`--pooler listen` runs the service's pool through PgBouncer in transaction mode with live
+status LISTENing on DATABASE_SESSION_URL; `--pooler poll` gives it no session URL, so live
+status polls every LIVE_POLL_SECONDS (the degraded mode).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import uvloop
 from bench.harness import machine, scratch_database, seed_lessons, service_env, uvicorn_server
 from bench.workload import BENCH_JWT_SECRET, BENCH_SECRET, lesson_events
 from mux_emulator.signing import signature_header
+from service import devpooler
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -99,8 +104,11 @@ def main() -> None:
     parser.add_argument("--lessons", type=int, default=500)
     parser.add_argument("--poll-every", type=float, default=5.0)
     parser.add_argument("--rate", type=float, default=50.0, help="ready webhooks per second")
+    parser.add_argument("--pooler", choices=["none", "listen", "poll"], default="none")
     args = parser.parse_args()
-    print(f"time to published on {machine()}")
+    print(
+        f"time to published on {machine()}" + f"  (pooler: {args.pooler})" * (args.pooler != "none")
+    )
     with scratch_database() as url:
         owner = seed_lessons(url, 0, args.lessons, with_assets=True)
         with psycopg.connect(url) as conn:
@@ -109,8 +117,20 @@ def main() -> None:
                 for lesson, upload in conn.execute("select id, mux_upload_id from lessons")
             }
         env = service_env(url, DB_POOL_MAX="20")
-        with uvicorn_server("service.app:app", env) as server:
-            sse, polled = uvloop.run(measure(server, lessons, owner, args.poll_every, args.rate))
+        bouncer = None
+        if args.pooler != "none":
+            bouncer = devpooler.start_pgbouncer(url, pool_size=10)
+            env.update(DATABASE_URL=bouncer.url(url), DB_POOL_MODE="transaction")
+            if args.pooler == "listen":
+                env["DATABASE_SESSION_URL"] = url
+        try:
+            with uvicorn_server("service.app:app", env) as server:
+                sse, polled = uvloop.run(
+                    measure(server, lessons, owner, args.poll_every, args.rate)
+                )
+        finally:
+            if bouncer is not None:
+                bouncer.stop()
     print(f"  {len(sse)} lessons, ready webhooks at {args.rate:.0f}/s")
     print(
         f"  SSE (this design):        p50 {quantile(sse, 0.5):8.1f} ms   "
