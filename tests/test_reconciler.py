@@ -138,7 +138,10 @@ async def test_runs_one_after_another_are_never_skipped(
         )
         reports.append(report)
     assert [r.skipped_locked for r in reports] == [False] * 12
-    held = await db.call("select count(*) as n from pg_locks where locktype = 'advisory'")
+    held = await db.call(
+        "select count(*) as n from pg_locks where locktype = 'advisory' "
+        "and database = (select oid from pg_database where datname = current_database())"
+    )
     assert held == {"n": 0}  # nothing left behind on any server connection
 
 
