@@ -70,8 +70,12 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
+# Each checkout keeps its own pytest temp dir (the default /tmp/pytest-of-USER is shared by
+# every checkout on the machine, and one run's cleanup would pull files from under another).
+PYTEST_TMP := $(CURDIR)/.pytest-tmp
+
 pytest: install chromium pgbouncer $(WEB_BUILD)
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m pytest --basetemp=$(PYTEST_TMP) $(ARGS)
 
 test: lint typecheck web-check pytest
 
@@ -88,7 +92,7 @@ bench: install
 # The reliability suite's long versions: 5 minutes of steady load at half the measured peak,
 # and many more generated orderings and fuzz cases.
 soak: install
-	SOAK_SECONDS=300 SOAK_RATE=1100 RELIABILITY_EXAMPLES=1000 $(PY) -m pytest tests/reliability -s $(ARGS)
+	SOAK_SECONDS=300 SOAK_RATE=1100 RELIABILITY_EXAMPLES=1000 $(PY) -m pytest --basetemp=$(PYTEST_TMP) tests/reliability -s $(ARGS)
 
 migrate: install
 	$(PY) -m service migrate $(ARGS)
@@ -100,4 +104,4 @@ worker: install
 	$(PY) -m service worker $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pgdata .pytest_cache .mypy_cache .ruff_cache web/node_modules web/.next
+	rm -rf $(VENV) .pgdata .pytest-tmp .pytest_cache .mypy_cache .ruff_cache web/node_modules web/.next
