@@ -39,6 +39,8 @@ def database_for(settings: Settings) -> Database:
         max_size=settings.db_pool_max,
         prepared_statements=settings.prepared_statements,
         timeout=settings.db_pool_timeout_seconds,
+        lock_timeout=settings.db_lock_timeout_seconds,
+        statement_timeout=settings.db_statement_timeout_seconds,
     )
 
 

@@ -4,8 +4,12 @@
 runs one statement in its own implicit transaction (one round trip instead of three).
 `user_session(claims)` does what Supabase's API gateway does, inside one transaction:
 switch to `authenticated` (or `anon`) and publish the JWT claims, so RLS decides for real.
-Both use `set_config(..., true)` only, never session-level SET, so they also work through
-Supabase's transaction pooler.
+
+Waits are bounded: every session and `call_bounded()` (the statements that take row locks:
+webhook ingest, the worker) set `lock_timeout` and `statement_timeout` for their own
+transaction, so one long transaction elsewhere (a dashboard edit holding a lesson's row)
+cannot hold them up for longer than that. Everything uses `set_config(..., true)` (SET
+LOCAL), never session-level SET, so it also works through Supabase's transaction pooler.
 """
 
 from __future__ import annotations
@@ -18,10 +22,16 @@ from typing import Any
 import psycopg
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 Connection = AsyncConnection[dict[str, Any]]
 Params = Sequence[Any] | Mapping[str, Any]
+
+_LIMITS = "select set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)"
+
+
+def _ms(seconds: float) -> str:
+    return f"{max(1, round(seconds * 1000))}ms"
 
 
 class Database:
@@ -33,10 +43,15 @@ class Database:
         max_size: int = 10,
         prepared_statements: bool = True,
         timeout: float = 2.0,
+        lock_timeout: float = 0.5,
+        statement_timeout: float = 10.0,
     ) -> None:
         """`timeout` bounds the wait for a connection: when the database is down, callers
-        (a webhook answering 503 so Mux retries) learn it within that time."""
+        (a webhook answering 503 so Mux retries) learn it within that time. `lock_timeout`
+        and `statement_timeout` bound each transaction's lock waits and statements."""
         self.url = url
+        self.timeout = timeout
+        self.limits = (_ms(lock_timeout), _ms(statement_timeout))
         kwargs: dict[str, Any] = {
             "autocommit": True,
             "row_factory": dict_row,
@@ -64,6 +79,7 @@ class Database:
     async def service_session(self) -> AsyncIterator[Connection]:
         """A privileged transaction: commits on success, rolls back on error."""
         async with self.pool.connection() as conn, conn.transaction():
+            await conn.execute(_LIMITS, self.limits)
             yield conn
 
     async def call(
@@ -72,12 +88,13 @@ class Database:
         """One statement, atomic on its own; its first row. A pooled connection is not checked
         before use (that would cost a round trip per call): one gone stale after a database
         restart fails once and is discarded, and `retry_broken` (for idempotent statements)
-        then tries once more on another connection.
+        then tries once more on another connection. A pool timeout (no connection to be had)
+        is never retried: the caller learns within the pool timeout.
         """
         try:
             return await self._call(query, params)
-        except psycopg.OperationalError:
-            if not retry_broken:
+        except psycopg.OperationalError as exc:
+            if not (retry_broken and _broken(exc)):
                 raise
             return await self._call(query, params)
 
@@ -92,11 +109,32 @@ class Database:
             cur = await conn.execute(query, params)
             return await cur.fetchall()
 
+    async def call_bounded(
+        self, query: str, params: Params = (), *, retry_broken: bool = False
+    ) -> list[dict[str, Any]]:
+        """One statement in its own transaction with bounded lock waits and run time (SET
+        LOCAL), every row. Sent as one pipeline: one round trip, as `call_all` costs. Raises
+        `psycopg.errors.LockNotAvailable` / `QueryCanceled` when a bound is hit;
+        `retry_broken` as for `call`."""
+        try:
+            return await self._call_bounded(query, params)
+        except psycopg.OperationalError as exc:
+            if not (retry_broken and _broken(exc)):
+                raise
+            return await self._call_bounded(query, params)
+
+    async def _call_bounded(self, query: str, params: Params) -> list[dict[str, Any]]:
+        async with self.pool.connection() as conn:
+            async with conn.pipeline(), conn.transaction():
+                await conn.execute(_LIMITS, self.limits)
+                cur = await conn.execute(query, params)
+            return await cur.fetchall()
+
     @asynccontextmanager
     async def user_session(self, claims: Mapping[str, Any] | None) -> AsyncIterator[Connection]:
         """A transaction in which RLS sees the caller: `authenticated` with claims, else `anon`."""
         async with self.pool.connection() as conn, conn.transaction():
-            await act_as_user(conn, claims)
+            await act_as_user(conn, claims, limits=self.limits)
             yield conn
 
     async def ping(self) -> bool:
@@ -109,16 +147,46 @@ class Database:
         return True
 
 
-async def act_as_user(conn: Connection, claims: Mapping[str, Any] | None) -> None:
-    """Switch the current transaction to the API role the claims name, as PostgREST does."""
+def _broken(exc: psycopg.OperationalError) -> bool:
+    """A pooled connection that went stale: worth one more try on another connection (never a
+    pool timeout: no connection could be had at all, and the caller must learn it in time)."""
+    return unreachable(exc) and not isinstance(exc, PoolTimeout)
+
+
+async def act_as_user(
+    conn: Connection, claims: Mapping[str, Any] | None, *, limits: tuple[str, str] | None = None
+) -> None:
+    """Switch the current transaction to the API role the claims name, as PostgREST does
+    (and, with `limits`, bound its lock waits and statements in the same round trip)."""
     role = "authenticated" if claims and claims.get("role") == "authenticated" else "anon"
     payload = dict(claims) if claims else {"role": "anon"}
+    if limits is None:
+        await conn.execute(
+            "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)",
+            (role, json.dumps(payload)),
+        )
+        return
     await conn.execute(
-        "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)",
-        (role, json.dumps(payload)),
+        "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true), "
+        "set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)",
+        (role, json.dumps(payload), *limits),
     )
 
 
 async def act_as_service(conn: Connection) -> None:
     """Return the current transaction to the connecting role after `act_as_user`."""
     await conn.execute("select set_config('role', 'none', true)")
+
+
+_CONNECTION_LOST = ("08", "57P01", "57P02", "57P03")
+
+
+def unreachable(exc: BaseException) -> bool:
+    """True when the database could not be reached (no connection, connection lost, shutting
+    down): nothing was done. False for errors the server raised while running a statement,
+    a lock or statement timeout included."""
+    if isinstance(exc, PoolTimeout | psycopg.InterfaceError):
+        return True
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    return exc.sqlstate is None or exc.sqlstate.startswith(_CONNECTION_LOST)

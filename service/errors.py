@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+import psycopg
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -68,6 +69,26 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 
+def database_unavailable(
+    message: str = "The database is unavailable; try again shortly.",
+) -> ApiError:
+    return ApiError(503, "database_unavailable", message, headers={"Retry-After": "5"})
+
+
+async def handle_database_unavailable(request: Request, exc: Exception) -> Response:
+    """The database could not be reached, had no free connection within the pool timeout, or
+    a lock wait or statement hit its bound: temporary, so 503 (never a 500)."""
+    assert isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
+    log.warning(
+        "database unavailable on %s %s",
+        request.method,
+        request.url.path,
+        extra={"error_class": type(exc).__name__, "sqlstate": getattr(exc, "sqlstate", None)},
+    )
+    error = database_unavailable()
+    return error_response(error.status, error.code, error.message, headers=error.headers)
+
+
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(500, "internal_error", "The server hit an unexpected error.")
@@ -76,5 +97,7 @@ async def handle_unexpected(request: Request, exc: Exception) -> Response:
 EXCEPTION_HANDLERS = {
     ApiError: handle_api_error,
     HTTPException: handle_http_exception,
+    psycopg.OperationalError: handle_database_unavailable,
+    psycopg.InterfaceError: handle_database_unavailable,
     Exception: handle_unexpected,
 }

@@ -15,9 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
-from psycopg_pool import PoolTimeout
 
-from service.db import Database
+from service.db import Database, unreachable
 from service.settings import Settings
 
 _INGEST = (
@@ -28,7 +27,6 @@ _INGEST_BATCH = (
     "select idx, inserted, state::text as state, lesson_id, error "
     "from public.mux_ingest_batch(%s::jsonb[], %s::timestamptz[], %s, %s)"
 )
-_UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)
 _RECORD_FAILED = (
     "select inserted, state::text as state, lesson_id, error "
     "from public.mux_record_failed_event(%s::jsonb, %s, %s, %s)"
@@ -70,8 +68,9 @@ async def ingest(
 ) -> Outcome:
     """Store the event (unless already stored) and apply it; raises only if it cannot be stored.
 
-    If applying raises, the event is stored `failed` with the error by a second call, for
-    the worker to retry. Both calls are idempotent by event id, so a call lost with a broken
+    If applying raises (a lock wait that hit `lock_timeout` included: a long transaction
+    holds the lesson), the event is stored `failed` with the error by a second call, for the
+    worker to retry. Both calls are idempotent by event id, so a call lost with a broken
     connection is safely retried.
     """
     return await _ingest_one(
@@ -88,17 +87,17 @@ async def _ingest_one(
     source: str,
 ) -> Outcome:
     try:
-        row = await db.call(
+        rows = await db.call_bounded(
             _INGEST, (payload_json, preferred_policy, source, mux_created_at), retry_broken=True
         )
-    except _UNREACHABLE:
-        raise  # nothing stored
     except psycopg.Error as exc:
+        if unreachable(exc):
+            raise  # nothing stored
         error = exc.diag.message_primary or str(exc)
-        row = await db.call(
+        rows = await db.call_bounded(
             _RECORD_FAILED, (payload_json, error, source, mux_created_at), retry_broken=True
         )
-    assert row is not None
+    row = rows[0]
     return Outcome(event_id, row["inserted"], row["state"], row["lesson_id"], row["error"])
 
 
@@ -162,7 +161,7 @@ class IngestBatcher:
                 await self._one_by_one(batch)
                 return
             try:
-                rows = await self._db.call_all(
+                rows = await self._db.call_bounded(
                     _INGEST_BATCH,
                     (
                         [item.payload_json for item in batch],
@@ -171,15 +170,17 @@ class IngestBatcher:
                         self._source,
                     ),
                 )
-            except _UNREACHABLE:
-                raise
-            except psycopg.Error:
+            except psycopg.Error as exc:
+                if unreachable(exc):
+                    raise
                 await self._one_by_one(batch)
                 return
-        except _UNREACHABLE as exc:
-            # The database is unreachable: everything waiting would meet the same fate, so
-            # answer it all now (503: Mux retries) rather than after a timeout each.
-            waiting, self._queue = self._queue, []
+        except Exception as exc:
+            waiting: list[_Queued] = []
+            if unreachable(exc):
+                # The database is unreachable: everything waiting would meet the same fate, so
+                # answer it all now (503: Mux retries) rather than after a timeout each.
+                waiting, self._queue = self._queue, []
             for item in batch + waiting:
                 _settle(item.future, exception=exc)
             return
@@ -204,9 +205,9 @@ class IngestBatcher:
                     item.created_at,
                     self._source,
                 )
-            except _UNREACHABLE:
-                raise
             except Exception as exc:
+                if isinstance(exc, psycopg.Error) and unreachable(exc):
+                    raise
                 _settle(item.future, exception=exc)
             else:
                 _settle(item.future, outcome)
@@ -238,7 +239,7 @@ class WorkResult:
 
 async def work_next(db: Database, settings: Settings) -> WorkResult | None:
     """Claim and apply the most overdue pending/failed event; None when nothing is due."""
-    row = await db.call(
+    rows = await db.call_bounded(
         "select event_id, state::text as state, lesson_id, error, attempts "
         "from public.mux_work_next(%s, %s, %s, %s)",
         (
@@ -248,17 +249,16 @@ async def work_next(db: Database, settings: Settings) -> WorkResult | None:
             settings.worker_retry_max_seconds,
         ),
     )
-    return WorkResult(**row) if row else None
+    return WorkResult(**rows[0]) if rows else None
 
 
 async def sweep_unmatched(db: Database, settings: Settings) -> tuple[int, int]:
     """Apply parked events a lesson now claims; expire old ones. Returns (rematched, expired)."""
-    row = await db.call(
+    rows = await db.call_bounded(
         "select rematched, expired from public.mux_sweep_unmatched(%s, %s)",
         (settings.mux_playback_policy, timedelta(seconds=settings.unmatched_max_age_seconds)),
     )
-    assert row is not None
-    return row["rematched"], row["expired"]
+    return rows[0]["rematched"], rows[0]["expired"]
 
 
 async def replay(db: Database, event_id: str, preferred_policy: str) -> WorkResult | None:

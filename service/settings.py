@@ -35,6 +35,8 @@ class Settings:
     db_pool_max: int = 10
     db_prepared_statements: bool = True
     db_pool_timeout_seconds: float = 2.0
+    db_lock_timeout_seconds: float = 0.5
+    db_statement_timeout_seconds: float = 10.0
     mux_api_url: str = "https://api.mux.com"
     mux_token_id: str | None = None
     mux_token_secret: str | None = field(default=None, repr=False)
@@ -49,6 +51,7 @@ class Settings:
     cors_allowed_origins: tuple[str, ...] = ()
     admin_token: str | None = field(default=None, repr=False)
     upload_rate_limit_per_minute: int = 20
+    allow_anonymous_uploads: bool = False
     playback_token_ttl_seconds: int = 900
     worker_max_attempts: int = 10
     worker_retry_base_seconds: float = 5.0
@@ -118,6 +121,7 @@ class Settings:
         policy = (get("MUX_PLAYBACK_POLICY") or "public").lower()
         if policy not in PLAYBACK_POLICIES:
             raise SettingsError("MUX_PLAYBACK_POLICY must be 'public' or 'signed'")
+        pool_timeout = _float(get, "DB_POOL_TIMEOUT_SECONDS", 2.0)
         settings = cls(
             app_env=app_env,
             database_url=database_url,
@@ -125,7 +129,11 @@ class Settings:
             db_pool_mode=pool_mode,
             db_pool_min=_int(get, "DB_POOL_MIN", 2, minimum=0),
             db_pool_max=_int(get, "DB_POOL_MAX", 10, minimum=1),
-            db_pool_timeout_seconds=_float(get, "DB_POOL_TIMEOUT_SECONDS", 2.0),
+            db_pool_timeout_seconds=pool_timeout,
+            db_lock_timeout_seconds=_float(
+                get, "DB_LOCK_TIMEOUT_SECONDS", min(0.5, pool_timeout / 4)
+            ),
+            db_statement_timeout_seconds=_float(get, "DB_STATEMENT_TIMEOUT_SECONDS", 10.0),
             db_prepared_statements=_bool(get, "DB_PREPARED_STATEMENTS", True),
             mux_api_url=_url(get, "MUX_API_URL", "https://api.mux.com"),
             mux_token_id=required("MUX_TOKEN_ID"),
@@ -143,6 +151,7 @@ class Settings:
             cors_allowed_origins=_csv(get("CORS_ALLOWED_ORIGINS")),
             admin_token=get("ADMIN_TOKEN"),
             upload_rate_limit_per_minute=_int(get, "UPLOAD_RATE_LIMIT_PER_MINUTE", 20, minimum=1),
+            allow_anonymous_uploads=_bool(get, "ALLOW_ANONYMOUS_UPLOADS", False),
             playback_token_ttl_seconds=_int(get, "PLAYBACK_TOKEN_TTL_SECONDS", 900, minimum=30),
             worker_max_attempts=_int(get, "WORKER_MAX_ATTEMPTS", 10, minimum=1),
             worker_retry_base_seconds=_float(get, "WORKER_RETRY_BASE_SECONDS", 5.0),
@@ -164,6 +173,12 @@ class Settings:
         )
         if settings.db_pool_min > settings.db_pool_max:
             raise SettingsError("DB_POOL_MIN must not exceed DB_POOL_MAX")
+        if settings.db_lock_timeout_seconds * 3 > settings.db_pool_timeout_seconds:
+            # A webhook batch held by a locked lesson waits twice (the batch, then that event
+            # alone) and must still be answered within the pool timeout.
+            raise SettingsError(
+                "DB_LOCK_TIMEOUT_SECONDS must be at most a third of DB_POOL_TIMEOUT_SECONDS"
+            )
         if policy == "signed" and not (
             settings.mux_signing_key_id and settings.mux_signing_private_key
         ):

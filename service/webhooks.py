@@ -2,17 +2,19 @@
 
 Status codes are chosen for Mux's retry behaviour: 2xx once the event is durable (even if
 applying it failed: the worker retries), 503 when it could not be stored (Mux retries),
-4xx only for requests that can never succeed (Mux should stop).
+4xx only for requests that can never succeed (Mux should stop). An answer never takes longer
+than DB_POOL_TIMEOUT_SECONDS: an event not stored by then is answered 503 (if it is stored
+after all, Mux's retry is a duplicate, which changes nothing).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
 
 import psycopg
-from psycopg_pool import PoolTimeout
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -76,11 +78,14 @@ async def receive_mux_webhook(request: Request) -> JSONResponse:
         raise
     try:
         batcher: inbox.IngestBatcher = request.app.state.ingest
-        outcome = await batcher.ingest(event["id"], text, created_at=event.get("created_at"))
+        outcome = await asyncio.wait_for(
+            batcher.ingest(event["id"], text, created_at=event.get("created_at")),
+            timeout=settings.db_pool_timeout_seconds,
+        )
     except psycopg.DataError as exc:
         log.error("signed webhook is not storable JSON", extra={"event_id": event["id"]})
         raise _malformed("the payload cannot be stored as JSON") from exc
-    except (psycopg.Error, PoolTimeout) as exc:
+    except (psycopg.Error, TimeoutError) as exc:
         log.error(
             "webhook not stored: database unavailable",
             extra={"event_id": event["id"], "event_type": event["type"], "error": str(exc)},
