@@ -2,14 +2,20 @@
 
 The current state first, then every change as it commits, a heartbeat comment every 15 s.
 Event ids are the lesson's `video_version`, so a reconnecting `EventSource` (Last-Event-ID)
-is not sent a state it already has. Visibility is the same as `GET .../video` (RLS); the
-token may come as `?access_token=` because `EventSource` cannot send headers.
+is not sent a state it already has. Visibility is the same as `GET .../video` (RLS), and it
+is decided again, as the caller, on every change (`viewer_access.visible_to`): what is sent
+is what the caller may read at that moment. The stream ends with an `end` event saying why
+(`not_visible`, `token_expired`) as soon as the lesson is no longer visible to the caller or
+the caller's token expires. The token may come as `?access_token=` because `EventSource`
+cannot send headers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
@@ -21,9 +27,10 @@ from starlette.responses import StreamingResponse
 from service.auth import AuthError, TokenVerifier
 from service.author_api import caller_claims, lesson_not_found
 from service.db import Database
-from service.lesson_video import video_json, visible_video
-from service.live import RESYNC, LiveHub
+from service.lesson_video import video_json
+from service.live import LiveHub
 from service.settings import Settings
+from service.viewer_access import expires_at, viewer_key, visible_to
 
 HEARTBEAT_SECONDS = 15.0
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -38,9 +45,17 @@ def sse(data: dict[str, Any], *, event: str, event_id: int | None = None) -> str
     return f"{head}event: {event}\ndata: {json.dumps(data, default=_json_default)}\n\n"
 
 
+_EVENT_ID = re.compile(r"[0-9]{1,18}")
+
+
 def last_event_id(request: Request) -> int:
-    raw = request.headers.get("last-event-id", "")
-    return int(raw) if raw.isdigit() else -1
+    """The version the reconnecting client has; anything but a plain number is ignored."""
+    raw = request.headers.get("last-event-id", "").strip()
+    return int(raw) if _EVENT_ID.fullmatch(raw) else -1
+
+
+def end_event(reason: str) -> str:
+    return sse({"reason": reason}, event="end")
 
 
 async def stream_changes(
@@ -50,22 +65,36 @@ async def stream_changes(
     render: Callable[[dict[str, Any]], str],
     *,
     sent_version: int,
+    expires: float | None = None,
     heartbeat: float = HEARTBEAT_SECONDS,
 ) -> AsyncIterator[str]:
-    """Render `first` and then each newer change from `queue`, with heartbeats in between."""
+    """Render `first`, then on each change (or resync) re-read the lesson as the caller and
+    render it if newer, with heartbeats in between. Ends with an `end` event when the re-read
+    finds nothing (no longer visible) or when `expires` (epoch seconds) has passed."""
     yield "retry: 3000\n\n"
     pending = first
     while True:
         if pending is not None and pending["video_version"] > sent_version:
             sent_version = pending["video_version"]
             yield render(pending)
+        wait = heartbeat if expires is None else min(heartbeat, expires - time.time())
+        if wait <= 0:
+            yield end_event("token_expired")
+            return
         try:
-            item = await asyncio.wait_for(queue.get(), timeout=heartbeat)
+            await asyncio.wait_for(queue.get(), timeout=wait)
         except TimeoutError:
             pending = None
-            yield ": heartbeat\n\n"
+            if expires is None or time.time() < expires:
+                yield ": heartbeat\n\n"
             continue
-        pending = await reread() if item is RESYNC else item
+        if expires is not None and time.time() >= expires:
+            yield end_event("token_expired")
+            return
+        pending = await reread()  # what changed is never sent as is: only what the caller may read
+        if pending is None:
+            yield end_event("not_visible")
+            return
 
 
 async def lesson_events(request: Request) -> StreamingResponse:
@@ -77,10 +106,10 @@ async def lesson_events(request: Request) -> StreamingResponse:
     except ValueError as exc:
         raise lesson_not_found() from exc
     claims = await _claims(request)
+    viewer = viewer_key(claims)
 
     async def reread() -> dict[str, Any] | None:
-        async with db.user_session(claims) as conn:
-            return await visible_video(conn, lesson_id)
+        return (await visible_to(db, lesson_id, [claims]))[viewer]
 
     current = await reread()
     if current is None:
@@ -93,9 +122,17 @@ async def lesson_events(request: Request) -> StreamingResponse:
         # Subscribing here ties the subscription's life to the stream's; re-reading after
         # subscribing catches any change made since the visibility check above.
         with hub.subscribe(lesson_id) as queue:
-            latest = await reread() or current
+            latest = await reread()
+            if latest is None:
+                yield end_event("not_visible")
+                return
             async for chunk in stream_changes(
-                queue, reread, latest, render, sent_version=last_event_id(request)
+                queue,
+                reread,
+                latest,
+                render,
+                sent_version=last_event_id(request),
+                expires=expires_at(claims),
             ):
                 yield chunk
 

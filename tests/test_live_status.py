@@ -163,14 +163,17 @@ async def test_idle_streams_send_heartbeats_and_resync_after_a_reconnect() -> No
     assert await anext(stream) == ": heartbeat\n\n"
 
 
-@pytest.mark.parametrize("last_event_id", ["7", "not-a-number"])
+@pytest.mark.parametrize(
+    "last_event_id", ["7", " 7 ", "not-a-number", "\u00b2", "\u0667", "9" * 400, "-7", "7.0", ""]
+)
 async def test_last_event_id_parsing(last_event_id: str) -> None:
     from starlette.requests import Request
 
     from service.live_status import last_event_id as parse
 
-    scope = {"type": "http", "headers": [(b"last-event-id", last_event_id.encode())]}
-    assert parse(Request(scope)) == (7 if last_event_id == "7" else -1)
+    raw = last_event_id.encode("latin-1", errors="ignore") or last_event_id.encode()
+    scope = {"type": "http", "headers": [(b"last-event-id", raw)]}
+    assert parse(Request(scope)) == (7 if last_event_id.strip() == "7" else -1)
 
 
 def _pooled_service(
@@ -253,3 +256,79 @@ async def test_a_polling_hub_feeds_lesson_streams_and_the_status_page(db: Databa
     assert (change["id"], change["status"]) == (video.lesson_id, "processing")
     assert seen == {video.lesson_id, other.lesson_id}
     assert one.empty()  # the other lesson's change went only to the status page
+
+
+async def _rest_of_stream(events: SseReader, timeout: float = 10.0) -> list[dict[str, Any]]:
+    """Every event until the server closes the stream."""
+    seen: list[dict[str, Any]] = []
+    try:
+        while True:
+            seen += await events.read(1, timeout=timeout)
+    except StopAsyncIteration:
+        return seen
+
+
+async def test_a_stream_ends_when_its_lesson_stops_being_visible_to_the_viewer(
+    db: Database, live_service: BackgroundServer
+) -> None:
+    """An anonymous viewer of a published lesson must not follow the author's re-upload (and
+    Mux's error text): the stream re-checks visibility on every change and ends instead."""
+    _, video = await _lesson_with_upload(db)
+    reupload = Video(video.lesson_id)
+    async with httpx.AsyncClient(base_url=live_service.url, timeout=10) as http:
+        await deliver(http, video.upload_asset_created())
+        await deliver(http, video.asset_ready())
+        path = f"/api/lessons/{video.lesson_id}/events"
+        async with http.stream("GET", path) as stream:  # anonymous: published, so visible
+            events = SseReader(stream)
+            [first] = await events.read(1)
+            assert first["data"]["status"] == "published"
+            await attach_upload(db, video.lesson_id, reupload.upload_id)  # back to uploading
+            await deliver(http, reupload.upload_errored())
+            rest = await _rest_of_stream(events)
+        fresh = await http.get(path)
+    assert rest == [{"event": "end", "data": {"reason": "not_visible"}}]
+    assert fresh.status_code == 404
+
+
+async def test_a_stream_ends_when_the_viewers_token_expires(
+    db: Database, live_service: BackgroundServer
+) -> None:
+    author, video = await _lesson_with_upload(db)
+    token = hs256(author, expires_in=2)
+    async with httpx.AsyncClient(base_url=live_service.url, timeout=10) as http:
+        path = f"/api/lessons/{video.lesson_id}/events?access_token={token}"
+        async with http.stream("GET", path) as stream:
+            events = SseReader(stream)
+            [first] = await events.read(1)
+            assert first["data"]["status"] == "uploading"
+            [ended] = await events.read(1, timeout=6)  # no change needed to notice
+            await deliver(http, video.upload_asset_created())
+            rest = await _rest_of_stream(events)
+    assert ended == {"event": "end", "data": {"reason": "token_expired"}}
+    assert rest == []
+
+
+async def test_an_expired_token_sees_no_change_that_arrives_before_the_stream_notices() -> None:
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    rereads: list[int] = []
+
+    async def reread() -> dict[str, Any]:
+        rereads.append(1)
+        return {"video_version": 2, "status": "processing"}
+
+    stream = stream_changes(
+        queue,
+        reread,
+        {"video_version": 1, "status": "uploading"},
+        lambda row: f"state {row['status']}",
+        sent_version=-1,
+        expires=time.time() + 0.2,
+    )
+    assert [await anext(stream), await anext(stream)] == ["retry: 3000\n\n", "state uploading"]
+    await asyncio.sleep(0.3)
+    queue.put_nowait({"video_version": 2, "status": "processing"})
+    assert "token_expired" in await anext(stream)
+    assert rereads == []
+    with pytest.raises(StopAsyncIteration):
+        await anext(stream)
