@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
-import uuid
 from typing import Any
 
 import httpx
@@ -25,6 +25,12 @@ log = logging.getLogger(__name__)
 AUDIENCE = "authenticated"
 ASYMMETRIC_ALGORITHMS = ("ES256", "RS256")
 JWKS_PATH = "/auth/v1/.well-known/jwks.json"
+USER_ROLE = "authenticated"
+# Supabase user ids as GoTrue writes them: the canonical hyphenated form, nothing else
+# (`urn:uuid:...`, braces or bare hex would reach Postgres' uuid cast or RLS as a surprise).
+_USER_ID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
 
 
 class AuthError(ApiError):
@@ -97,13 +103,7 @@ class TokenVerifier:
             ) from exc
         except jwt.PyJWTError as exc:
             raise AuthError("invalid_token", "The access token is invalid.") from exc
-        try:
-            uuid.UUID(str(claims["sub"]))
-        except ValueError as exc:
-            raise AuthError(
-                "invalid_token", "The access token's subject is not a user id."
-            ) from exc
-        return claims
+        return _user_claims(claims)
 
     async def _public_key(self, kid: object, algorithm: str) -> Any:
         if not isinstance(kid, str):
@@ -139,3 +139,19 @@ class TokenVerifier:
                 return
             self._keys = {k.key_id: k for k in keys if k.key_id}
             self._fetched_at = time.monotonic()
+
+
+def _user_claims(claims: dict[str, Any]) -> dict[str, Any]:
+    """The claims of a signed-in user, `sub` normalised; 401/403 for any other token.
+
+    A validly signed token of another role (`service_role`, `anon`) is refused here rather
+    than run as something it is not: these routes serve signed-in users only.
+    """
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not _USER_ID.fullmatch(sub):
+        raise AuthError("invalid_token", "The access token's subject is not a user id.")
+    if claims.get("role") != USER_ROLE:
+        raise ApiError(
+            403, "role_not_allowed", "Only a signed-in user's access token is accepted here."
+        )
+    return {**claims, "sub": sub.lower()}

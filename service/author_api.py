@@ -21,7 +21,8 @@ from service.auth import AuthError, TokenVerifier, bearer_token
 from service.db import Connection, Database, act_as_service, act_as_user
 from service.errors import ApiError
 from service.lesson_video import video_json, visible_video
-from service.mux_client import MuxClient, MuxError, MuxNotFound, MuxRejected
+from service.mux_budget import look_up_upload, take_mux_call
+from service.mux_client import MuxClient, MuxError, MuxRejected
 from service.request_body import id_field, json_object, uuid_field
 from service.settings import Settings
 
@@ -50,6 +51,18 @@ async def required_claims(request: Request) -> dict[str, Any]:
     """Verified claims of a signed-in caller; 401 `missing_token` for an anonymous one."""
     claims = await caller_claims(request, required=True)
     assert claims is not None  # required=True raises instead of returning None
+    return claims
+
+
+async def uploader_claims(request: Request) -> dict[str, Any]:
+    """A signed-in caller who may make uploads: anonymous Supabase users (`is_anonymous`)
+    are refused (403) unless ALLOW_ANONYMOUS_UPLOADS is set, since each upload costs Mux."""
+    claims = await required_claims(request)
+    settings: Settings = request.app.state.settings
+    if claims.get("is_anonymous") is True and not settings.allow_anonymous_uploads:
+        raise ApiError(
+            403, "anonymous_not_allowed", "Sign in with an account to upload lesson videos."
+        )
     return claims
 
 
@@ -96,32 +109,18 @@ def _upload_cors_origin(request: Request, settings: Settings) -> str:
     return settings.cors_allowed_origins[0] if settings.cors_allowed_origins else "*"
 
 
-async def _take_upload_slot(db: Database, user_id: str, limit: int) -> None:
-    row = await db.call(
-        "select allowed, retry_after from public.take_upload_slot(%s, %s)", (user_id, limit)
-    )
-    assert row is not None
-    if not row["allowed"]:
-        raise ApiError(
-            429,
-            "rate_limited",
-            f"At most {limit} uploads per minute; try again in {row['retry_after']} s.",
-            headers={"Retry-After": str(row["retry_after"])},
-        )
-
-
 async def create_upload(request: Request) -> JSONResponse:
     """`POST /api/mux/upload {"lessonId"}`: a Mux direct-upload URL, already tied to the lesson."""
     settings: Settings = request.app.state.settings
     db: Database = request.app.state.database
     mux: MuxClient = request.app.state.mux
-    claims = await required_claims(request)
+    claims = await uploader_claims(request)
     lesson_id = uuid_field(await json_object(request, BODY_LIMIT), "lessonId")
 
     async with db.user_session(claims) as conn:
         if await _owned_lesson(conn, lesson_id) is None:
             raise lesson_not_found()
-    await _take_upload_slot(db, claims["sub"], settings.upload_rate_limit_per_minute)
+    await take_mux_call(db, claims["sub"], settings.upload_rate_limit_per_minute)
     try:
         upload = await mux.create_upload(
             passthrough=str(lesson_id),
@@ -151,7 +150,7 @@ async def update_upload_id(request: Request) -> JSONResponse:
     settings: Settings = request.app.state.settings
     db: Database = request.app.state.database
     mux: MuxClient = request.app.state.mux
-    claims = await required_claims(request)
+    claims = await uploader_claims(request)
     body = await json_object(request, BODY_LIMIT)
     lesson_id = uuid_field(body, "lessonId")
     upload_id = id_field(body, "muxUploadId", UPLOAD_ID)
@@ -162,11 +161,13 @@ async def update_upload_id(request: Request) -> JSONResponse:
         raise lesson_not_found()
     if lesson["mux_upload_id"] != upload_id:
         try:
-            upload = await mux.get_upload(upload_id)
-        except MuxNotFound as exc:
-            raise ApiError(404, "upload_not_found", "Mux has no such upload.") from exc
+            upload = await look_up_upload(
+                db, mux, claims["sub"], upload_id, settings.upload_rate_limit_per_minute
+            )
         except MuxError as exc:
             raise _mux_failure(exc) from exc
+        if not upload.found:
+            raise ApiError(404, "upload_not_found", "Mux has no such upload.")
         if _names_another_lesson(upload.passthrough, lesson_id):
             raise ApiError(409, "upload_mismatch", "That upload was made for another lesson.")
     await _attach(db, claims, lesson_id, upload_id, settings.mux_playback_policy)

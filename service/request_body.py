@@ -28,10 +28,39 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+MAX_JSON_DEPTH = 64
+_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _check_depth(text: str, limit: int) -> None:
+    """ValueError when arrays/objects nest deeper than `limit` (brackets in strings aside)."""
+    if text.count("[") + text.count("{") <= limit:
+        return  # cannot nest deeper than it has brackets: the common case costs two scans
+    depth = 0
+    for match in _JSON_NESTING.finditer(text):
+        piece = match.group()
+        if piece == "[" or piece == "{":
+            depth += 1
+            if depth > limit:
+                raise ValueError(f"JSON nested deeper than {limit} levels")
+        elif piece == "]" or piece == "}":
+            depth -= 1
+
+
+def loads_bounded(text: str, **options: Any) -> Any:
+    """`json.loads` for untrusted text: nesting deeper than MAX_JSON_DEPTH is a ValueError
+    (not a RecursionError deep inside the parser, nor work for everything downstream)."""
+    _check_depth(text, MAX_JSON_DEPTH)
+    try:
+        return json.loads(text, **options)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
+
+
 async def json_object(request: Request, limit: int) -> dict[str, Any]:
     body = await read_body(request, limit)
     try:
-        value = json.loads(body.decode("utf-8"))
+        value = loads_bounded(body.decode("utf-8"))
     except ValueError as exc:
         raise ApiError(400, "invalid_json", "The request body must be JSON.") from exc
     if not isinstance(value, dict):

@@ -10,7 +10,6 @@ after all, Mux's retry is a duplicate, which changes nothing).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
@@ -20,7 +19,7 @@ from starlette.responses import JSONResponse
 
 from service import inbox
 from service.errors import ApiError
-from service.request_body import read_body
+from service.request_body import loads_bounded, read_body
 from service.settings import Settings
 from service.webhook_signature import InvalidSignature, verify
 
@@ -37,7 +36,7 @@ def parse_envelope(body: bytes) -> tuple[dict[str, Any], str]:
     """The event and its text; ApiError 400 `malformed_event` when it is not a Mux envelope."""
     try:
         text = body.decode("utf-8")
-        event = json.loads(text, parse_constant=_reject_constant)
+        event = loads_bounded(text, parse_constant=_reject_constant)
     except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise _malformed(f"body is not UTF-8 JSON ({exc.__class__.__name__})") from exc
     if not isinstance(event, dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import time
@@ -203,6 +204,99 @@ async def test_upload_creation_is_rate_limited_per_user(
     assert 1 <= int(refused.headers["retry-after"]) <= 60
     other, other_lesson = await _author_and_lesson(db)
     assert (await _request_upload(author_client, other, other_lesson)).status_code == 201
+
+
+async def test_the_limit_is_a_sliding_window_not_fixed_windows(db: Database) -> None:
+    """Fixed windows let twice the limit through across a boundary: 5 just before it, 5 just
+    after. With a 1-second window, 5 slots taken in the last 0.1 s before a whole second
+    and 5 more just after must leave the second 5 refused."""
+    user = str(await create_user(db))
+
+    async def take() -> bool:
+        row = await db.call("select allowed from public.take_upload_slot(%s, 5, 1)", (user,))
+        assert row is not None
+        return bool(row["allowed"])
+
+    await asyncio.sleep(1.9 - time.time() % 1)  # 0.9 s into a second, as PostgreSQL sees it too
+    first = [await take() for _ in range(5)]
+    await asyncio.sleep(1.05 - time.time() % 1)  # just past the boundary
+    second = [await take() for _ in range(5)]
+    assert first == [True] * 5
+    assert second == [False] * 5
+    await asyncio.sleep(1.0)
+    assert await take()  # a full window later the slots are free again
+
+
+async def test_upload_lookups_share_the_limit_and_are_not_repeated_at_mux(
+    author_client: httpx.AsyncClient,
+    db: Database,
+    mux_store: Store,
+    author_settings: Settings,
+) -> None:
+    """`update-upload-id` costs a Mux call per new upload id: it spends the same per-user
+    budget as upload creation, and reporting the same upload again asks Mux nothing."""
+    author, lesson = await _author_and_lesson(db)
+    known = upload_at_mux(mux_store, passthrough=uuid.uuid4()).id  # made for another lesson
+    before = mux_store.requests["get_upload"]
+
+    async def report(upload_id: str) -> httpx.Response:
+        return await author_client.post(
+            "/api/lessons/update-upload-id",
+            json={"lessonId": str(lesson), "muxUploadId": upload_id},
+            headers=_auth(author),
+        )
+
+    for _ in range(3):
+        assert (await report(known)).json()["error"]["code"] == "upload_mismatch"
+        assert (await report("noSuchUpload")).json()["error"]["code"] == "upload_not_found"
+    assert mux_store.requests["get_upload"] - before == 2  # one per distinct upload
+    limit = author_settings.upload_rate_limit_per_minute
+    assert (await _request_upload(author_client, author, lesson)).status_code == 201
+    for i in range(limit - 3):
+        assert (await report(f"unknown{i}")).status_code == 404
+    refused = await report("oneTooMany")
+    assert (refused.status_code, refused.json()["error"]["code"]) == (429, "rate_limited")
+    assert int(refused.headers["retry-after"]) >= 1
+    assert mux_store.requests["get_upload"] - before == limit - 1
+    assert (await _request_upload(author_client, author, lesson)).status_code == 429
+
+
+async def test_anonymous_supabase_users_cannot_make_uploads(
+    author_client: httpx.AsyncClient, db: Database, mux_store: Store
+) -> None:
+    user, lesson = await _author_and_lesson(db)
+    headers = {"Authorization": f"Bearer {hs256(user, is_anonymous=True)}", "Origin": ORIGIN}
+    calls = dict(mux_store.requests)
+    before = await lesson_row(db, lesson)
+    for path, body in (
+        ("/api/mux/upload", {"lessonId": str(lesson)}),
+        ("/api/lessons/update-upload-id", {"lessonId": str(lesson), "muxUploadId": "abc"}),
+    ):
+        response = await author_client.post(path, json=body, headers=headers)
+        assert (response.status_code, response.json()["error"]["code"]) == (
+            403,
+            "anonymous_not_allowed",
+        )
+    assert await lesson_row(db, lesson) == before
+    assert dict(mux_store.requests) == calls
+
+
+async def test_anonymous_uploads_can_be_allowed_by_a_setting(
+    db: Database, author_settings: Settings
+) -> None:
+    user, lesson = await _author_and_lesson(db)
+    app = create_app(
+        dataclasses.replace(author_settings, allow_anonymous_uploads=True), database=db
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        response = await http.post(
+            "/api/mux/upload",
+            json={"lessonId": str(lesson)},
+            headers={"Authorization": f"Bearer {hs256(user, is_anonymous=True)}"},
+        )
+    assert response.status_code == 201
 
 
 @pytest.mark.parametrize(

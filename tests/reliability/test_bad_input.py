@@ -39,7 +39,7 @@ def _envelope_without(field: str) -> bytes:
 
 
 # (name, body, headers for that body, status, error code)
-WEBHOOK_CASES: list[tuple[str, bytes, Callable[[bytes], dict[str, str]], int, str]] = [
+WEBHOOK_CASES: list[tuple[str, bytes, Callable[[bytes], dict[str, Any]], int, str]] = [
     ("missing Mux-Signature", BODY, lambda body: {}, 401, "invalid_signature"),
     (
         "garbled Mux-Signature",
@@ -82,6 +82,30 @@ WEBHOOK_CASES: list[tuple[str, bytes, Callable[[bytes], dict[str, str]], int, st
         lambda body: {"Mux-Signature": "t=1," + "v" * 9996},
         401,
         "invalid_signature",
+    ),
+    (
+        "non-ASCII digit timestamp",
+        BODY,
+        lambda body: {"Mux-Signature": ("t=\u00b2,v1=" + "0" * 64).encode("latin-1")},
+        401,
+        "invalid_signature",
+    ),
+    (
+        "400-digit timestamp",
+        BODY,
+        lambda body: {"Mux-Signature": "t=" + "9" * 400 + ",v1=" + "0" * 64},
+        401,
+        "invalid_signature",
+    ),
+    (
+        "deeply nested signed body",
+        b'{"id": "x", "type": "video.asset.ready", "data": {"a": '
+        + b"[" * 100_000
+        + b"]" * 100_000
+        + b"}}",
+        signed,
+        400,
+        "malformed_event",
     ),
     ("non-JSON body", b"<xml/>", signed, 400, "malformed_event"),
     ("JSON that is not an object", b"[1, 2, 3]", signed, 400, "malformed_event"),
@@ -138,7 +162,7 @@ async def test_bad_webhook_is_refused_and_nothing_written(
     db: Database,
     name: str,
     body: bytes,
-    headers: Callable[[bytes], dict[str, str]],
+    headers: Callable[[bytes], dict[str, Any]],
     status: int,
     code: str,
 ) -> None:
@@ -147,6 +171,87 @@ async def test_bad_webhook_is_refused_and_nothing_written(
     assert response.json()["error"]["code"] == code
     assert "Traceback" not in response.text
     assert await inbox_rows(db) == []
+
+
+def _deep(levels: int) -> bytes:
+    return b'{"lessonId": ' + b"[" * levels + b"]" * levels + b"}"
+
+
+AUTHOR_ROUTES = [
+    ("POST", "/api/mux/upload"),
+    ("POST", "/api/lessons/update-upload-id"),
+    ("GET", "/api/lessons/{lesson}/video"),
+    ("GET", "/api/lessons/{lesson}/events"),
+]
+
+
+async def _every_author_route(
+    http: httpx.AsyncClient, lesson: uuid.UUID, headers: dict[str, str], body: bytes = b"{}"
+) -> list[httpx.Response]:
+    responses = []
+    for method, path in AUTHOR_ROUTES:
+        url = path.format(lesson=lesson)
+        content = body if method == "POST" else None
+        responses.append(await http.request(method, url, content=content, headers=headers))
+    return responses
+
+
+async def _nothing_written(db: Database, lesson: uuid.UUID, before: dict[str, Any]) -> None:
+    assert await lesson_row(db, lesson) == before
+    assert await inbox_rows(db) == []
+    async with db.service_session() as conn:
+        cur = await conn.execute(
+            "select (select count(*) from mux_call_log) + (select count(*) from mux_upload_lookups)"
+            " as n"
+        )
+        assert await cur.fetchone() == {"n": 0}
+
+
+@pytest.mark.parametrize("levels", [100, 5000])
+async def test_deeply_nested_author_bodies_are_400(
+    author_client: httpx.AsyncClient, db: Database, levels: int
+) -> None:
+    author = await create_user(db)
+    lesson = await create_lesson(db, author)
+    before = await lesson_row(db, lesson)
+    headers = {"Authorization": f"Bearer {hs256(author)}", "Content-Type": "application/json"}
+    for path in ("/api/mux/upload", "/api/lessons/update-upload-id"):
+        response = await author_client.post(path, content=_deep(levels), headers=headers)
+        assert (response.status_code, response.json()["error"]["code"]) == (400, "invalid_json")
+    await _nothing_written(db, lesson, before)
+
+
+@pytest.mark.parametrize(
+    ("sub", "overrides", "status", "code"),
+    [
+        ("urn:uuid:{user}", {}, 401, "invalid_token"),
+        ("{{{user}}}", {}, 401, "invalid_token"),
+        ("{hex}", {}, 401, "invalid_token"),
+        ("{user}", {"role": "service_role"}, 403, "role_not_allowed"),
+        ("{user}", {"role": "anon"}, 403, "role_not_allowed"),
+        ("{user}", {"role": None}, 403, "role_not_allowed"),
+    ],
+)
+async def test_tokens_with_an_unusable_subject_or_role_are_refused_everywhere(
+    author_client: httpx.AsyncClient,
+    db: Database,
+    sub: str,
+    overrides: dict[str, Any],
+    status: int,
+    code: str,
+) -> None:
+    """Correctly signed, yet not a signed-in user's token: a clear 401/403, never a 500 and
+    never run as something else (`service_role` used to run as `anon` with its `sub`)."""
+    author = await create_user(db)
+    lesson = await create_lesson(db, author)
+    before = await lesson_row(db, lesson)
+    token = hs256(sub.format(user=author, hex=author.hex), **overrides)
+    body = json.dumps({"lessonId": str(lesson), "muxUploadId": "abc"}).encode()
+    for response in await _every_author_route(
+        author_client, lesson, {"Authorization": f"Bearer {token}"}, body
+    ):
+        assert (response.status_code, response.json()["error"]["code"]) == (status, code)
+    await _nothing_written(db, lesson, before)
 
 
 async def test_unknown_event_type_is_recorded_as_ignored_and_nothing_else(
