@@ -1,8 +1,13 @@
 """The operator status page: `/admin` (HTML), `/admin/stream` (SSE), event replay.
 
-Protected by ADMIN_TOKEN, compared in constant time. Visiting `/admin?token=...` once sets an
-HttpOnly, SameSite=Strict cookie and redirects to a URL without the token, so the page's own
-requests (EventSource, replay) carry it without exposing it in links or logs.
+Protected by ADMIN_TOKEN, compared in constant time, presented as `Authorization: Bearer`
+(scripts) or once as `/admin?token=...` (the login form), which sets a session cookie and
+redirects to a URL without the token. The cookie is never the token itself: it is a session
+value signed with a key derived from ADMIN_TOKEN (expires after SESSION_SECONDS; changing
+ADMIN_TOKEN ends every session), HttpOnly, SameSite=Strict, and Secure when served over
+https. Replay changes state, so a cookie-authenticated replay must also carry the page's
+CSRF token (`X-CSRF-Token`, derived from the session) and come from the page's own origin:
+SameSite alone lets a page on another port of the same host through.
 """
 
 from __future__ import annotations
@@ -10,7 +15,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import html
 import json
+import secrets
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +40,8 @@ from service.live_status import SSE_HEADERS, sse
 from service.settings import Settings
 
 COOKIE = "mux_lessons_admin"
+SESSION_SECONDS = 12 * 3600
+CSRF_HEADER = "x-csrf-token"
 PAGE = (Path(__file__).parent / "static" / "admin.html").read_text(encoding="utf-8")
 INBOX_REFRESH_SECONDS = 1.0
 LOGIN_PAGE = """<!doctype html><meta charset="utf-8"><title>mux-lessons status</title>
@@ -49,14 +59,36 @@ limit 100
 """
 
 
-def _presented_token(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token:
-        return token.strip()
-    return request.cookies.get(COOKIE)
+def _key(admin_token: str) -> bytes:
+    return hashlib.sha256(b"mux-lessons admin session\0" + admin_token.encode()).digest()
 
 
-def _authorized(settings: Settings, presented: str | None) -> bool:
+def _mac(admin_token: str, purpose: str, value: str) -> str:
+    return hmac.new(_key(admin_token), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def new_session(admin_token: str, now: float | None = None) -> str:
+    """`<expiry>.<nonce>.<mac>`: proves a login without containing the token."""
+    expiry = int((time.time() if now is None else now) + SESSION_SECONDS)
+    body = f"{expiry}.{secrets.token_urlsafe(16)}"
+    return f"{body}.{_mac(admin_token, 'session', body)}"
+
+
+def valid_session(admin_token: str, session: str | None, now: float | None = None) -> bool:
+    if not session or session.count(".") != 2:
+        return False
+    body, _, mac = session.rpartition(".")
+    if not hmac.compare_digest(mac, _mac(admin_token, "session", body)):
+        return False
+    expiry = body.partition(".")[0]
+    return expiry.isascii() and expiry.isdigit() and int(expiry) > (now or time.time())
+
+
+def csrf_token(admin_token: str, session: str) -> str:
+    return _mac(admin_token, "csrf", session)
+
+
+def _token_matches(settings: Settings, presented: str | None) -> bool:
     if not settings.admin_token or presented is None:
         return False
     return hmac.compare_digest(
@@ -65,13 +97,45 @@ def _authorized(settings: Settings, presented: str | None) -> bool:
     )
 
 
+def _bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _authorized(request: Request, settings: Settings) -> bool:
+    """Bearer ADMIN_TOKEN, or a valid session cookie."""
+    bearer = _bearer(request)
+    if bearer is not None:
+        return _token_matches(settings, bearer)
+    assert settings.admin_token
+    return valid_session(settings.admin_token, request.cookies.get(COOKIE))
+
+
 def _require_admin(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     if not settings.admin_token:
         raise ApiError(404, "admin_disabled", "The status page is off: set ADMIN_TOKEN.")
-    if not _authorized(settings, _presented_token(request)):
+    if not _authorized(request, settings):
         raise ApiError(401, "admin_unauthorized", "A valid operator token is required.")
     return settings
+
+
+def _own_origin(request: Request) -> str:
+    return f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+
+
+def _require_csrf(request: Request, settings: Settings) -> None:
+    """A state change made with the session cookie must come from the status page itself."""
+    if _bearer(request) is not None:
+        return  # browsers never add Authorization on their own: not forgeable cross-site
+    assert settings.admin_token
+    origin = request.headers.get("origin")
+    presented = request.headers.get(CSRF_HEADER, "")
+    expected = csrf_token(settings.admin_token, request.cookies.get(COOKIE, ""))
+    if (origin is not None and origin != _own_origin(request)) or not hmac.compare_digest(
+        presented, expected
+    ):
+        raise ApiError(403, "csrf_failed", "Replay must come from the status page itself.")
 
 
 async def admin_page(request: Request) -> Response:
@@ -80,14 +144,24 @@ async def admin_page(request: Request) -> Response:
         raise ApiError(404, "admin_disabled", "The status page is off: set ADMIN_TOKEN.")
     query_token = request.query_params.get("token")
     if query_token is not None:
-        if not _authorized(settings, query_token):
+        if not _token_matches(settings, query_token):
             return HTMLResponse(LOGIN_PAGE, status_code=401)
         redirect = RedirectResponse("/admin", status_code=303)
-        redirect.set_cookie(COOKIE, query_token, httponly=True, samesite="strict", path="/admin")
+        redirect.set_cookie(
+            COOKIE,
+            new_session(settings.admin_token),
+            max_age=SESSION_SECONDS,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/admin",
+        )
         return redirect
-    if not _authorized(settings, _presented_token(request)):
+    if not _authorized(request, settings):
         return HTMLResponse(LOGIN_PAGE, status_code=401)
-    return HTMLResponse(PAGE, headers={"Cache-Control": "no-store"})
+    session = request.cookies.get(COOKIE, "")
+    page = PAGE.replace("{{csrf_token}}", html.escape(csrf_token(settings.admin_token, session)), 1)
+    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
 
 async def _snapshot(db: Database) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -126,6 +200,7 @@ async def admin_stream(request: Request) -> StreamingResponse:
 
 async def replay_event(request: Request) -> JSONResponse:
     settings = _require_admin(request)
+    _require_csrf(request, settings)
     result = await inbox.replay(
         request.app.state.database, request.path_params["event_id"], settings.mux_playback_policy
     )

@@ -6,12 +6,14 @@ import dataclasses
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from mux_emulator.server import BackgroundServer
+from service.admin import COOKIE, SESSION_SECONDS, new_session
 from service.app import create_app
 from service.db import Database
 from service.settings import Settings
@@ -41,11 +43,61 @@ async def test_status_page_needs_the_operator_token(live_service: BackgroundServ
         assert login.status_code == 303 and login.headers["location"] == "/admin"
         cookie = login.headers["set-cookie"]
         assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+        assert ADMIN_TOKEN not in cookie  # a signed session value, never the token itself
+        assert "Secure" not in cookie  # plain http here (see the https test)
         page = await http.get("/admin")  # the cookie now authenticates
         assert page.status_code == 200 and "live status" in page.text
     async with httpx.AsyncClient(base_url=live_service.url, timeout=10) as fresh:
         bearer = await fresh.get("/admin", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
     assert bearer.status_code == 200
+
+
+async def test_session_cookie_is_secure_over_https_and_forgery_proof(
+    db: Database, author_settings: Settings
+) -> None:
+    app = create_app(dataclasses.replace(author_settings, admin_token=ADMIN_TOKEN), database=db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://ops.example.test") as http:
+        login = await http.get(f"/admin?token={ADMIN_TOKEN}")
+        assert "Secure" in login.headers["set-cookie"]
+        session = http.cookies[COOKIE]
+        assert (await http.get("/admin")).status_code == 200
+        expiry, nonce, mac = session.split(".")
+        for forged in (
+            f"{int(expiry) + 10**6}.{nonce}.{mac}",  # extended
+            f"{expiry}.{nonce}.{'0' * len(mac)}",  # unsigned
+            ADMIN_TOKEN,  # the old cookie format
+            new_session("another-admin-token"),  # signed with another token
+            new_session(ADMIN_TOKEN, now=time.time() - SESSION_SECONDS - 1),  # expired
+        ):
+            http.cookies.set(COOKIE, forged, domain="ops.example.test", path="/admin")
+            assert (await http.get("/admin/stream")).status_code == 401, forged
+
+
+async def test_replay_with_the_cookie_needs_the_pages_csrf_token_and_origin(
+    db: Database, live_service: BackgroundServer
+) -> None:
+    """SameSite=Strict is no defence against a page on another port of the same host: a
+    cookie-authenticated replay must carry the page's CSRF token and its own Origin."""
+    async with httpx.AsyncClient(base_url=live_service.url, timeout=10) as http:
+        _, event_id = await _dead_ready_event(db, http)
+        await http.get(f"/admin?token={ADMIN_TOKEN}")
+        page = (await http.get("/admin")).text
+        csrf = page.split('name="csrf-token" content="')[1].split('"')[0]
+        path = f"/admin/events/{event_id}/replay"
+        own = live_service.url
+        other_port = own.rsplit(":", 1)[0] + ":1"
+        for headers in (
+            {},  # what a cross-site form or fetch sends
+            {"Origin": other_port},
+            {"Origin": other_port, "X-CSRF-Token": csrf},
+            {"Origin": own, "X-CSRF-Token": "0" * 64},
+        ):
+            refused = await http.post(path, headers=headers)
+            assert (refused.status_code, refused.json()["error"]["code"]) == (403, "csrf_failed")
+        assert [r["attempts"] for r in await inbox_rows(db) if r["id"] == event_id] == [1]
+        accepted = await http.post(path, headers={"Origin": own, "X-CSRF-Token": csrf})
+    assert (accepted.status_code, accepted.json()["attempts"]) == (200, 2)
 
 
 async def test_status_page_is_off_without_a_token(db: Database, author_settings: Settings) -> None:
