@@ -12,7 +12,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
-from service import db_roles
+from service import db_roles, log_redaction
 from service.admin import admin_page, admin_stream, replay_event
 from service.auth import TokenVerifier
 from service.author_api import create_upload, get_video, update_upload_id
@@ -61,6 +61,7 @@ def create_app(
 
     `with_worker` runs the inbox worker (and its periodic reconciler) inside this process.
     """
+    log_redaction.install()
     owns_database = database is None
     db = database if database is not None else database_for(settings)
     verifier = TokenVerifier(

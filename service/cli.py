@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 
-from service import db_roles, devdb, inbox, migrate
+from service import db_roles, devdb, http_limits, inbox, migrate
 from service.app import check_tls_settings, create_app, database_for
 from service.db import Database
 from service.logs import configure_logging
@@ -68,7 +68,14 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     elif migrate.status(str(settings.database_url)).pending:
         raise db_roles.SessionUrlRequired("pending migrations")
     app = create_app(settings, with_worker=args.with_worker)
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        http=http_limits.HttpToolsProtocol if args.http == "httptools" else "h11",
+        h11_max_incomplete_event_size=http_limits.MAX_HEAD_BYTES,
+    )
     return 0
 
 
@@ -158,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--with-worker", action="store_true", help="also run the inbox worker")
+    p.add_argument(
+        "--http",
+        choices=["httptools", "h11"],
+        default="httptools",
+        help="HTTP/1.1 parser (both with request heads bounded to 16 KiB)",
+    )
     p.set_defaults(handler=cmd_serve)
 
     p = commands.add_parser("worker", help="retry and re-apply inbox events; reconcile")

@@ -7,6 +7,8 @@ import logging
 import sys
 from typing import Any
 
+from service import log_redaction
+
 _RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
 
@@ -29,6 +31,7 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    log_redaction.install(handler)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
