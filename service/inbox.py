@@ -194,23 +194,33 @@ class IngestBatcher:
             )
 
     async def _one_by_one(self, batch: list[_Queued]) -> None:
-        """Ingest each event alone; an unreachable database is raised, other errors settle."""
-        for item in batch:
-            try:
-                outcome = await _ingest_one(
-                    self._db,
-                    item.event_id,
-                    item.payload_json,
-                    self._policy,
-                    item.created_at,
-                    self._source,
-                )
-            except Exception as exc:
-                if isinstance(exc, psycopg.Error) and unreachable(exc):
-                    raise
-                _settle(item.future, exception=exc)
-            else:
-                _settle(item.future, outcome)
+        """Ingest each event alone, a few at a time (so one event stuck behind a locked
+        lesson delays the others by nothing); an unreachable database is raised, other
+        errors settle the event they belong to."""
+        gate = asyncio.Semaphore(max(1, self._db.pool.max_size // (self._max_in_flight + 1)))
+
+        async def one(item: _Queued) -> BaseException | None:
+            async with gate:
+                try:
+                    outcome = await _ingest_one(
+                        self._db,
+                        item.event_id,
+                        item.payload_json,
+                        self._policy,
+                        item.created_at,
+                        self._source,
+                    )
+                except Exception as exc:
+                    if unreachable(exc):
+                        return exc
+                    _settle(item.future, exception=exc)
+                else:
+                    _settle(item.future, outcome)
+                return None
+
+        lost = [exc for exc in await asyncio.gather(*(one(item) for item in batch)) if exc]
+        if lost:
+            raise lost[0]
 
 
 def _settle(

@@ -151,9 +151,12 @@ async def test_database_down_is_503_so_mux_retries(webhook_settings: Settings) -
         app = create_app(webhook_settings, database=down)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            started = time.monotonic()
             response = await deliver(http, Video(None).upload_created())
+            elapsed = time.monotonic() - started
     finally:
         await down.close()
+    assert elapsed < 1.5  # within the pool timeout (1 s), not a retry's second wait after it
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "database_unavailable"
     assert response.headers["retry-after"] == "5"

@@ -3,12 +3,14 @@ nothing is applied twice, and Mux is never told 2xx for an event that was not st
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,10 +23,14 @@ from bench.workload import lesson_events
 from mux_emulator.app import create_app as create_emulator
 from mux_emulator.config import EmulatorConfig
 from mux_emulator.server import BackgroundServer
-from service import migrate
+from mux_emulator.signing import signature_header
+from service import inbox, migrate
 from service.app import create_app
+from service.db import Database
 from service.settings import Settings
+from tests.mux_scenario import TEST_SECRET, inbox_rows
 from tests.reliability.outage_support import emit_from_emulator, in_flight, wait_for
+from tests.tokens import JWT_SECRET, hs256
 
 LESSONS = 60
 
@@ -177,3 +183,129 @@ def test_service_and_worker_killed_mid_burst_lose_nothing_and_apply_nothing_twic
             ([e["id"] for e in queued],),
         ).fetchone()
     assert applied_once == (len(queued),)
+
+
+# --- one lesson held by a long transaction; the database unreachable or its pool exhausted ---
+
+
+def _signed(event: dict[str, object], secret: str) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(event).encode()
+    return body, {"Mux-Signature": signature_header(body, secret, int(time.time()))}
+
+
+async def test_one_locked_lesson_holds_up_no_webhook(db: Database, database_url: str) -> None:
+    """A long transaction (a dashboard edit, say) holds one lesson's row while webhooks for it
+    and for 100 other lessons arrive at once: every one is answered within the pool timeout,
+    the other lessons are published, and the held lesson's event is stored for the worker,
+    which applies it once the row is free. (The report's 15-second lock is held here for as
+    long as the burst takes: no answer waited for it.)"""
+    owner = seed_lessons(database_url, 0, 101)
+    settings = Settings(
+        app_env="test",
+        database_url=database_url,
+        mux_webhook_secrets=(TEST_SECRET,),
+        supabase_jwt_secret=JWT_SECRET,
+    )
+    assert (settings.db_pool_timeout_seconds, settings.db_lock_timeout_seconds) == (2.0, 0.5)
+    held = await psycopg.AsyncConnection.connect(database_url)
+    await held.execute("select 1 from lessons where mux_upload_id = 'bench-upload-0' for update")
+    locked_at = time.monotonic()
+    server = BackgroundServer(create_app(settings)).start()
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+            await http.get("/healthz")  # pool warm
+
+            async def deliver(index: int) -> tuple[float, httpx.Response]:
+                body, headers = _signed(lesson_events(index)[3], TEST_SECRET)  # asset ready
+                started = time.monotonic()
+                response = await http.post("/api/webhooks/mux", content=body, headers=headers)
+                return time.monotonic() - started, response
+
+            answers = await asyncio.gather(*(deliver(i) for i in range(101)))
+            author = await http.post(
+                "/api/lessons/update-upload-id",
+                json={"lessonId": await _lesson_id(db, 0), "muxUploadId": "bench-upload-0"},
+                headers={"Authorization": f"Bearer {hs256(owner)}"},
+            )
+            still_locked = time.monotonic() - locked_at
+    finally:
+        server.stop()
+        await held.rollback()
+        await held.close()
+    slowest = max(elapsed for elapsed, _ in answers)
+    assert slowest < settings.db_pool_timeout_seconds, slowest
+    assert still_locked < 30  # the lock really was held throughout
+    assert {response.status_code for _, response in answers} == {200}
+    states = [response.json()["state"] for _, response in answers]
+    assert states[0] == "failed" and set(states[1:]) == {"applied"}
+    assert (author.status_code, author.json()["error"]["code"]) == (503, "database_unavailable")
+    [stuck] = [row for row in await inbox_rows(db) if row["state"] == "failed"]
+    assert "lock timeout" in stuck["last_error"]
+    result = await inbox.work_next(db, settings)  # the row is free now: the worker applies it
+    assert result is not None and (result.event_id, result.state) == (stuck["id"], "applied")
+    async with db.service_session() as conn:
+        cur = await conn.execute("select status::text as s, count(*) as n from lessons group by 1")
+        assert await cur.fetchall() == [{"s": "published", "n": 101}]
+
+
+async def _lesson_id(db: Database, index: int) -> str:
+    row = await db.call(
+        "select id::text as id from lessons where mux_upload_id = %s", (f"bench-upload-{index}",)
+    )
+    assert row is not None
+    return str(row["id"])
+
+
+async def _every_author_route_answers_503(app_settings: Settings, database: Database) -> float:
+    app = create_app(app_settings, database=database)
+    user = uuid.uuid4()
+    lesson = uuid.uuid4()
+    headers = {"Authorization": f"Bearer {hs256(user)}"}
+    slowest = 0.0
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
+        for method, path, body in (
+            ("POST", "/api/mux/upload", {"lessonId": str(lesson)}),
+            (
+                "POST",
+                "/api/lessons/update-upload-id",
+                {"lessonId": str(lesson), "muxUploadId": "u1"},
+            ),
+            ("GET", f"/api/lessons/{lesson}/video", None),
+            ("GET", f"/api/lessons/{lesson}/events", None),
+        ):
+            started = time.monotonic()
+            response = await http.request(method, path, json=body, headers=headers)
+            slowest = max(slowest, time.monotonic() - started)
+            assert (response.status_code, response.json()["error"]["code"]) == (
+                503,
+                "database_unavailable",
+            ), (path, response.text)
+            assert response.headers["retry-after"] == "5"
+    return slowest
+
+
+async def test_author_routes_answer_503_when_the_database_is_down(
+    author_settings: Settings,
+) -> None:
+    down = Database("postgresql://postgres@127.0.0.1:1/postgres", min_size=0, max_size=1, timeout=1)
+    await down.open()
+    try:
+        slowest = await _every_author_route_answers_503(author_settings, down)
+    finally:
+        await down.close()
+    assert slowest < 1.5
+
+
+async def test_author_routes_answer_503_when_the_pool_is_exhausted(
+    author_settings: Settings, database_url: str
+) -> None:
+    small = Database(database_url, min_size=1, max_size=1, timeout=0.5)
+    await small.open()
+    try:
+        async with small.pool.connection():  # the only connection, held
+            slowest = await _every_author_route_answers_503(author_settings, small)
+    finally:
+        await small.close()
+    assert slowest < 1.0
