@@ -13,17 +13,19 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mux_emulator.server import BackgroundServer
 from mux_emulator.signing import signature_header
 from mux_emulator.store import Store
 from service.db import Database
 from tests.factories import create_lesson, create_user, lesson_row
 from tests.mux_scenario import TEST_SECRET, Video, attach_upload, inbox_rows, upload_at_mux
 from tests.reliability.test_order_and_duplicates import EXAMPLES
-from tests.tokens import hs256
+from tests.tokens import JWT_SECRET, hs256
 
 URL = "/api/webhooks/mux"
 EVENT = Video(None).upload_created()
@@ -375,3 +377,151 @@ async def test_fuzzed_signed_bodies_never_produce_a_500(
         if response.status_code == 200
         else (payload["error"]["code"] == "malformed_event")
     )
+
+
+# --- fuzzing headers and author bodies: never a 500, nothing written ---------------------------
+
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+# What an HTTP client can put in a header value: latin-1 text without CR, LF or NUL.
+header_text = st.text(
+    st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"),
+    max_size=200,
+)
+digits = st.one_of(
+    st.integers(min_value=-(10**20), max_value=10**20).map(str),
+    st.text("0123456789\u00b2\u00b3\u00b9", min_size=1, max_size=400),  # Unicode digits too
+)
+signature_items = st.tuples(
+    st.sampled_from(["t", "v1", "v0", "v2", "", " t", "T", "v1 "]),
+    st.one_of(
+        digits,
+        st.just(str(int(time.time()))),
+        st.text("0123456789abcdefABCDEF", min_size=60, max_size=68),
+        header_text,
+    ),
+)
+mux_signatures = st.one_of(
+    header_text,
+    st.lists(signature_items, max_size=12).map(
+        lambda items: ",".join(f"{key}={value}" for key, value in items)
+    ),
+)
+
+
+@FUZZ
+@given(header=mux_signatures)
+async def test_fuzzed_mux_signature_headers_are_401_and_store_nothing(
+    client: httpx.AsyncClient, db: Database, header: str
+) -> None:
+    response = await client.post(
+        URL, content=BODY, headers={"Mux-Signature": header.encode("latin-1")}
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (401, "invalid_signature")
+    assert await inbox_rows(db) == []
+
+
+claim_values = json_values | st.sampled_from(["authenticated", "service_role", "anon"])
+fuzzed_claims = st.fixed_dictionaries(
+    {},
+    optional={
+        "sub": st.uuids().map(str) | st.uuids().map(lambda u: f"urn:uuid:{u}") | claim_values,
+        "role": claim_values,
+        "aud": st.just("authenticated") | claim_values,
+        "exp": st.just(int(time.time()) + 3600) | claim_values,
+        "iat": claim_values,
+        "nbf": claim_values,
+        "is_anonymous": claim_values,
+        "email": claim_values,
+    },
+)
+authorizations = st.one_of(
+    header_text,
+    header_text.map(lambda text: f"Bearer {text}"),
+    # Correctly signed tokens with arbitrary claims: the claims themselves are the input.
+    fuzzed_claims.map(lambda claims: "Bearer " + jwt.encode(claims, JWT_SECRET, algorithm="HS256")),
+)
+
+
+@FUZZ
+@given(authorization=authorizations)
+async def test_fuzzed_authorization_headers_never_produce_a_500_or_a_write(
+    author_client: httpx.AsyncClient, db: Database, authorization: str
+) -> None:
+    lesson = await _fuzz_lesson(db)
+    before = await lesson_row(db, lesson)
+    body = json.dumps({"lessonId": str(lesson), "muxUploadId": "abc"}).encode()
+    headers = {"Authorization": authorization.encode("latin-1")}
+    for response in await _every_author_route(author_client, lesson, headers, body):
+        assert response.status_code in (401, 403, 404), response.text
+        assert response.json()["error"]["code"]
+    await _nothing_written(db, lesson, before)
+
+
+author_bodies = st.one_of(
+    st.binary(max_size=300),
+    json_values.map(lambda value: json.dumps(value).encode()),
+    st.fixed_dictionaries(
+        {}, optional={"lessonId": json_values | st.uuids().map(str), "muxUploadId": json_values}
+    ).map(lambda value: json.dumps(value).encode()),
+    st.integers(min_value=1, max_value=3000).map(_deep),
+)
+
+
+@FUZZ
+@given(body=author_bodies)
+async def test_fuzzed_author_bodies_never_produce_a_500_or_a_write(
+    author_client: httpx.AsyncClient, db: Database, body: bytes
+) -> None:
+    lesson = await _fuzz_lesson(db)
+    owner = await _fuzz_owner(db)
+    before = await lesson_row(db, lesson)
+    headers = {"Authorization": f"Bearer {hs256(owner)}", "Content-Type": "application/json"}
+    for path in ("/api/mux/upload", "/api/lessons/update-upload-id"):
+        response = await author_client.post(path, content=body, headers=headers)
+        assert response.status_code in (400, 404, 413), (response.status_code, response.text)
+    await _nothing_written(db, lesson, before)
+
+
+@FUZZ
+@given(last_event_id=header_text | digits)
+async def test_fuzzed_last_event_id_never_breaks_a_stream(
+    db: Database, live_service: BackgroundServer, last_event_id: str
+) -> None:
+    lesson = await _fuzz_lesson(db)
+    owner = await _fuzz_owner(db)
+    headers = {
+        "Authorization": f"Bearer {hs256(owner)}",
+        "Last-Event-ID": last_event_id.strip(" \t").encode("latin-1"),  # as on the wire
+    }
+    async with (
+        httpx.AsyncClient(base_url=live_service.url, timeout=10) as http,
+        http.stream("GET", f"/api/lessons/{lesson}/events", headers=headers) as stream,
+    ):
+        assert stream.status_code == 200
+        first = await anext(stream.aiter_lines())
+    assert first == "retry: 3000"
+
+
+async def _fuzz_pair(db: Database) -> tuple[uuid.UUID, uuid.UUID]:
+    """One owner and lesson per test database (the db fixture is not reset between examples)."""
+    async with db.service_session() as conn:
+        cur = await conn.execute(
+            "select l.id, c.owner_id from lessons l join courses c on c.id = l.course_id limit 1"
+        )
+        row = await cur.fetchone()
+    if row is not None:
+        return row["owner_id"], row["id"]
+    owner = await create_user(db)
+    return owner, await create_lesson(db, owner)
+
+
+async def _fuzz_lesson(db: Database) -> uuid.UUID:
+    return (await _fuzz_pair(db))[1]
+
+
+async def _fuzz_owner(db: Database) -> uuid.UUID:
+    return (await _fuzz_pair(db))[0]
