@@ -272,6 +272,8 @@ async def _every_author_route_answers_503(app_settings: Settings, database: Data
                 "/api/lessons/update-upload-id",
                 {"lessonId": str(lesson), "muxUploadId": "u1"},
             ),
+            ("GET", f"/api/lessons/{lesson}", None),
+            ("GET", f"/api/courses/{lesson}", None),
             ("GET", f"/api/lessons/{lesson}/video", None),
             ("GET", f"/api/lessons/{lesson}/events", None),
         ):
