@@ -29,7 +29,7 @@ async def take_mux_call(db: Database, user_id: str, limit: int) -> None:
         raise ApiError(
             429,
             "rate_limited",
-            f"At most {limit} upload requests per minute; try again in {row['retry_after']} s.",
+            f"At most {limit} uploads per minute; try again in {row['retry_after']} s.",
             headers={"Retry-After": str(row["retry_after"])},
         )
 
