@@ -110,6 +110,17 @@ def test_verify_full_without_a_ca_file_says_where_to_get_supabases(
     assert Settings.from_env({**PRODUCTION, "DATABASE_URL": ok}, dotenv_path=None).database_url
 
 
+def test_database_bounds_and_anonymous_uploads() -> None:
+    defaults = Settings.from_env(PRODUCTION, dotenv_path=None)
+    assert (defaults.db_lock_timeout_seconds, defaults.db_statement_timeout_seconds) == (0.5, 10)
+    assert not defaults.allow_anonymous_uploads
+    short = Settings.from_env({**PRODUCTION, "DB_POOL_TIMEOUT_SECONDS": "1"}, dotenv_path=None)
+    assert short.db_lock_timeout_seconds == 0.25  # a quarter of the pool timeout when unset
+    env = {**PRODUCTION, "ALLOW_ANONYMOUS_UPLOADS": "true", "DB_LOCK_TIMEOUT_SECONDS": "0.2"}
+    chosen = Settings.from_env(env, dotenv_path=None)
+    assert chosen.allow_anonymous_uploads and chosen.db_lock_timeout_seconds == 0.2
+
+
 @pytest.mark.parametrize(
     "name", ["DATABASE_URL", "MUX_TOKEN_ID", "MUX_TOKEN_SECRET", "MUX_WEBHOOK_SECRET"]
 )
@@ -128,6 +139,8 @@ def test_missing_required_setting_in_production_is_named(name: str) -> None:
         ("MUX_PLAYBACK_POLICY", "private", "MUX_PLAYBACK_POLICY"),
         ("SUPABASE_URL", "project.supabase.co", "SUPABASE_URL must be an http(s) URL"),
         ("APP_ENV", "staging", "APP_ENV must be one of"),
+        ("DB_LOCK_TIMEOUT_SECONDS", "1", "at most a third of DB_POOL_TIMEOUT_SECONDS"),
+        ("ALLOW_ANONYMOUS_UPLOADS", "sometimes", "ALLOW_ANONYMOUS_UPLOADS must be true or false"),
     ],
 )
 def test_malformed_settings_are_refused_without_echoing_them(
