@@ -15,9 +15,9 @@ LOCAL), never session-level SET, so it also works through Supabase's transaction
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import AsyncConnection
@@ -26,6 +26,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 Connection = AsyncConnection[dict[str, Any]]
 Params = Sequence[Any] | Mapping[str, Any]
+_T = TypeVar("_T")
 
 _LIMITS = "select set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)"
 
@@ -91,12 +92,7 @@ class Database:
         then tries once more on another connection. A pool timeout (no connection to be had)
         is never retried: the caller learns within the pool timeout.
         """
-        try:
-            return await self._call(query, params)
-        except psycopg.OperationalError as exc:
-            if not (retry_broken and _broken(exc)):
-                raise
-            return await self._call(query, params)
+        return await _retrying(lambda: self._call(query, params), retry_broken)
 
     async def _call(self, query: str, params: Params) -> dict[str, Any] | None:
         async with self.pool.connection() as conn:
@@ -116,12 +112,7 @@ class Database:
         LOCAL), every row. Sent as one pipeline: one round trip, as `call_all` costs. Raises
         `psycopg.errors.LockNotAvailable` / `QueryCanceled` when a bound is hit;
         `retry_broken` as for `call`."""
-        try:
-            return await self._call_bounded(query, params)
-        except psycopg.OperationalError as exc:
-            if not (retry_broken and _broken(exc)):
-                raise
-            return await self._call_bounded(query, params)
+        return await _retrying(lambda: self._call_bounded(query, params), retry_broken)
 
     async def _call_bounded(self, query: str, params: Params) -> list[dict[str, Any]]:
         async with self.pool.connection() as conn:
@@ -145,6 +136,15 @@ class Database:
         except Exception:
             return False
         return True
+
+
+async def _retrying(attempt: Callable[[], Awaitable[_T]], retry_broken: bool) -> _T:
+    try:
+        return await attempt()
+    except psycopg.OperationalError as exc:
+        if not (retry_broken and _broken(exc)):
+            raise
+        return await attempt()
 
 
 def _broken(exc: psycopg.OperationalError) -> bool:
