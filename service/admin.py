@@ -22,6 +22,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import (
@@ -78,7 +79,7 @@ def valid_session(admin_token: str, session: str | None, now: float | None = Non
     if not session or session.count(".") != 2:
         return False
     body, _, mac = session.rpartition(".")
-    if not hmac.compare_digest(mac, _mac(admin_token, "session", body)):
+    if not hmac.compare_digest(mac.encode(), _mac(admin_token, "session", body).encode()):
         return False
     expiry = body.partition(".")[0]
     return expiry.isascii() and expiry.isdigit() and int(expiry) > (now or time.time())
@@ -120,8 +121,11 @@ def _require_admin(request: Request) -> Settings:
     return settings
 
 
-def _own_origin(request: Request) -> str:
-    return f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+def _foreign_origin(request: Request) -> bool:
+    """An `Origin` naming another host or port than the one this request was sent to. The
+    scheme is not compared: behind a TLS-terminating proxy the service sees http."""
+    origin = request.headers.get("origin")
+    return origin is not None and urlsplit(origin).netloc != request.headers.get("host")
 
 
 def _require_csrf(request: Request, settings: Settings) -> None:
@@ -129,12 +133,9 @@ def _require_csrf(request: Request, settings: Settings) -> None:
     if _bearer(request) is not None:
         return  # browsers never add Authorization on their own: not forgeable cross-site
     assert settings.admin_token
-    origin = request.headers.get("origin")
     presented = request.headers.get(CSRF_HEADER, "")
     expected = csrf_token(settings.admin_token, request.cookies.get(COOKIE, ""))
-    if (origin is not None and origin != _own_origin(request)) or not hmac.compare_digest(
-        presented, expected
-    ):
+    if _foreign_origin(request) or not hmac.compare_digest(presented.encode(), expected.encode()):
         raise ApiError(403, "csrf_failed", "Replay must come from the status page itself.")
 
 
