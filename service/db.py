@@ -5,19 +5,20 @@ runs one statement in its own implicit transaction (one round trip instead of th
 `user_session(claims)` does what Supabase's API gateway does, inside one transaction:
 switch to `authenticated` (or `anon`) and publish the JWT claims, so RLS decides for real.
 
-Waits are bounded: every session and `call_bounded()` (the statements that take row locks:
-webhook ingest, the worker) set `lock_timeout` and `statement_timeout` for their own
-transaction, so one long transaction elsewhere (a dashboard edit holding a lesson's row)
-cannot hold them up for longer than that. Everything uses `set_config(..., true)` (SET
-LOCAL), never session-level SET, so it also works through Supabase's transaction pooler.
+Waits are bounded: every session sets `lock_timeout` and `statement_timeout` for its own
+transaction, and the single-statement calls that take row locks (webhook ingest, the worker)
+pass `lock_timeout` to the `*_bounded` SQL functions, which set it inside the statement. So
+one long transaction elsewhere (a dashboard edit holding a lesson's row) cannot hold them up
+for longer than that. Everything uses `set_config(..., true)` (SET LOCAL), never session-level
+SET, so it also works through Supabase's transaction pooler.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 import psycopg
 from psycopg import AsyncConnection
@@ -26,7 +27,6 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 Connection = AsyncConnection[dict[str, Any]]
 Params = Sequence[Any] | Mapping[str, Any]
-_T = TypeVar("_T")
 
 _LIMITS = "select set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)"
 
@@ -52,7 +52,8 @@ class Database:
         and `statement_timeout` bound each transaction's lock waits and statements."""
         self.url = url
         self.timeout = timeout
-        self.limits = (_ms(lock_timeout), _ms(statement_timeout))
+        self.lock_timeout = _ms(lock_timeout)
+        self.limits = (self.lock_timeout, _ms(statement_timeout))
         kwargs: dict[str, Any] = {
             "autocommit": True,
             "row_factory": dict_row,
@@ -92,7 +93,12 @@ class Database:
         then tries once more on another connection. A pool timeout (no connection to be had)
         is never retried: the caller learns within the pool timeout.
         """
-        return await _retrying(lambda: self._call(query, params), retry_broken)
+        try:
+            return await self._call(query, params)
+        except psycopg.OperationalError as exc:
+            if not (retry_broken and _broken(exc)):
+                raise
+            return await self._call(query, params)
 
     async def _call(self, query: str, params: Params) -> dict[str, Any] | None:
         async with self.pool.connection() as conn:
@@ -103,22 +109,6 @@ class Database:
         """Like `call`, returning every row."""
         async with self.pool.connection() as conn:
             cur = await conn.execute(query, params)
-            return await cur.fetchall()
-
-    async def call_bounded(
-        self, query: str, params: Params = (), *, retry_broken: bool = False
-    ) -> list[dict[str, Any]]:
-        """One statement in its own transaction with bounded lock waits and run time (SET
-        LOCAL), every row. Sent as one pipeline: one round trip, as `call_all` costs. Raises
-        `psycopg.errors.LockNotAvailable` / `QueryCanceled` when a bound is hit;
-        `retry_broken` as for `call`."""
-        return await _retrying(lambda: self._call_bounded(query, params), retry_broken)
-
-    async def _call_bounded(self, query: str, params: Params) -> list[dict[str, Any]]:
-        async with self.pool.connection() as conn:
-            async with conn.pipeline(), conn.transaction():
-                await conn.execute(_LIMITS, self.limits)
-                cur = await conn.execute(query, params)
             return await cur.fetchall()
 
     @asynccontextmanager
@@ -136,15 +126,6 @@ class Database:
         except Exception:
             return False
         return True
-
-
-async def _retrying(attempt: Callable[[], Awaitable[_T]], retry_broken: bool) -> _T:
-    try:
-        return await attempt()
-    except psycopg.OperationalError as exc:
-        if not (retry_broken and _broken(exc)):
-            raise
-        return await attempt()
 
 
 def _broken(exc: psycopg.OperationalError) -> bool:

@@ -19,13 +19,14 @@ import psycopg
 from service.db import Database, unreachable
 from service.settings import Settings
 
+# The `_bounded` variants limit this transaction's lock waits to the pool's `lock_timeout`.
 _INGEST = (
     "select inserted, state::text as state, lesson_id, error "
-    "from public.mux_ingest_event(%s::jsonb, %s, %s, %s)"
+    "from public.mux_ingest_event_bounded(%s::jsonb, %s, %s, %s, %s)"
 )
 _INGEST_BATCH = (
     "select idx, inserted, state::text as state, lesson_id, error "
-    "from public.mux_ingest_batch(%s::jsonb[], %s::timestamptz[], %s, %s)"
+    "from public.mux_ingest_batch_bounded(%s::jsonb[], %s::timestamptz[], %s, %s, %s)"
 )
 _RECORD_FAILED = (
     "select inserted, state::text as state, lesson_id, error "
@@ -87,17 +88,19 @@ async def _ingest_one(
     source: str,
 ) -> Outcome:
     try:
-        rows = await db.call_bounded(
-            _INGEST, (payload_json, preferred_policy, source, mux_created_at), retry_broken=True
+        row = await db.call(
+            _INGEST,
+            (payload_json, preferred_policy, source, mux_created_at, db.lock_timeout),
+            retry_broken=True,
         )
     except psycopg.Error as exc:
         if unreachable(exc):
             raise  # nothing stored
         error = exc.diag.message_primary or str(exc)
-        rows = await db.call_bounded(
+        row = await db.call(
             _RECORD_FAILED, (payload_json, error, source, mux_created_at), retry_broken=True
         )
-    row = rows[0]
+    assert row is not None
     return Outcome(event_id, row["inserted"], row["state"], row["lesson_id"], row["error"])
 
 
@@ -161,13 +164,14 @@ class IngestBatcher:
                 await self._one_by_one(batch)
                 return
             try:
-                rows = await self._db.call_bounded(
+                rows = await self._db.call_all(
                     _INGEST_BATCH,
                     (
                         [item.payload_json for item in batch],
                         [item.created_at for item in batch],
                         self._policy,
                         self._source,
+                        self._db.lock_timeout,
                     ),
                 )
             except psycopg.Error as exc:
@@ -249,26 +253,32 @@ class WorkResult:
 
 async def work_next(db: Database, settings: Settings) -> WorkResult | None:
     """Claim and apply the most overdue pending/failed event; None when nothing is due."""
-    rows = await db.call_bounded(
+    row = await db.call(
         "select event_id, state::text as state, lesson_id, error, attempts "
-        "from public.mux_work_next(%s, %s, %s, %s)",
+        "from public.mux_work_next_bounded(%s, %s, %s, %s, %s)",
         (
             settings.mux_playback_policy,
             settings.worker_max_attempts,
             settings.worker_retry_base_seconds,
             settings.worker_retry_max_seconds,
+            db.lock_timeout,
         ),
     )
-    return WorkResult(**rows[0]) if rows else None
+    return WorkResult(**row) if row else None
 
 
 async def sweep_unmatched(db: Database, settings: Settings) -> tuple[int, int]:
     """Apply parked events a lesson now claims; expire old ones. Returns (rematched, expired)."""
-    rows = await db.call_bounded(
-        "select rematched, expired from public.mux_sweep_unmatched(%s, %s)",
-        (settings.mux_playback_policy, timedelta(seconds=settings.unmatched_max_age_seconds)),
+    row = await db.call(
+        "select rematched, expired from public.mux_sweep_unmatched_bounded(%s, %s, %s)",
+        (
+            settings.mux_playback_policy,
+            timedelta(seconds=settings.unmatched_max_age_seconds),
+            db.lock_timeout,
+        ),
     )
-    return rows[0]["rematched"], rows[0]["expired"]
+    assert row is not None
+    return row["rematched"], row["expired"]
 
 
 async def replay(db: Database, event_id: str, preferred_policy: str) -> WorkResult | None:

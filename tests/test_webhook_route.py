@@ -187,14 +187,14 @@ async def test_a_failing_event_in_a_concurrent_batch_fails_alone(
     """Concurrent deliveries are stored in batches; one that cannot be applied must not take
     the others down with it (the batch is retried event by event)."""
     batch_sizes: list[int] = []
-    original = db.call_bounded
+    original = db.call_all
 
-    async def counting_call_bounded(query: str, params: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    async def counting_call_all(query: str, params: Any, **kwargs: Any) -> list[dict[str, Any]]:
         if "mux_ingest_batch" in query:
             batch_sizes.append(len(params[0]))
         return await original(query, params, **kwargs)
 
-    monkeypatch.setattr(db, "call_bounded", counting_call_bounded)
+    monkeypatch.setattr(db, "call_all", counting_call_all)
     videos = [await _lesson_with_upload(db) for _ in range(20)]
     broken = videos[10].asset_ready(playback_ids=[])  # mid-burst: inside a multi-event batch
     events = [video.asset_ready() for video in videos]

@@ -58,3 +58,66 @@ create table public.mux_upload_lookups (
 alter table public.mux_upload_lookups enable row level security;
 revoke all on public.mux_upload_lookups from anon, authenticated;
 grant all on public.mux_upload_lookups to service_role;
+
+-- Bounded entry points: the service's ingest and worker calls with this transaction's lock
+-- waits limited (set_config(..., true) is SET LOCAL, so it also holds behind a transaction
+-- pooler), at no extra statement or round trip. A lesson row held by a long transaction
+-- elsewhere then fails only the events that need it ("canceling statement due to lock
+-- timeout"), which the service stores `failed` for the worker to retry.
+create function public.mux_ingest_event_bounded(
+  p_payload jsonb, p_preferred_policy text, p_source text, p_created_at timestamptz,
+  p_lock_timeout text,
+  out inserted boolean, out state public.mux_event_state, out lesson_id uuid, out error text)
+  language plpgsql set search_path = '' as $$
+begin
+  perform set_config('lock_timeout', p_lock_timeout, true);
+  select * into inserted, state, lesson_id, error
+    from public.mux_ingest_event(p_payload, p_preferred_policy, p_source, p_created_at);
+end $$;
+
+create function public.mux_ingest_batch_bounded(
+  p_payloads jsonb[], p_created_at timestamptz[], p_preferred_policy text, p_source text,
+  p_lock_timeout text)
+  returns table (idx integer, inserted boolean, state public.mux_event_state, lesson_id uuid,
+                 error text)
+  language plpgsql set search_path = '' as $$
+begin
+  perform set_config('lock_timeout', p_lock_timeout, true);
+  return query select * from public.mux_ingest_batch(
+    p_payloads, p_created_at, p_preferred_policy, p_source);
+end $$;
+
+create function public.mux_work_next_bounded(
+  p_preferred_policy text, p_max_attempts integer, p_base_delay_seconds double precision,
+  p_max_delay_seconds double precision, p_lock_timeout text,
+  out event_id text, out state public.mux_event_state, out lesson_id uuid, out error text,
+  out attempts integer)
+  returns setof record
+  language plpgsql set search_path = '' as $$
+begin
+  perform set_config('lock_timeout', p_lock_timeout, true);
+  return query select * from public.mux_work_next(
+    p_preferred_policy, p_max_attempts, p_base_delay_seconds, p_max_delay_seconds);
+end $$;
+
+create function public.mux_sweep_unmatched_bounded(
+  p_preferred_policy text, p_max_age interval, p_lock_timeout text,
+  out rematched integer, out expired integer)
+  language plpgsql set search_path = '' as $$
+begin
+  perform set_config('lock_timeout', p_lock_timeout, true);
+  select * into rematched, expired from public.mux_sweep_unmatched(p_preferred_policy, p_max_age);
+end $$;
+
+revoke all on function
+  public.mux_ingest_event_bounded(jsonb, text, text, timestamptz, text),
+  public.mux_ingest_batch_bounded(jsonb[], timestamptz[], text, text, text),
+  public.mux_work_next_bounded(text, integer, double precision, double precision, text),
+  public.mux_sweep_unmatched_bounded(text, interval, text)
+  from public, anon, authenticated;
+grant execute on function
+  public.mux_ingest_event_bounded(jsonb, text, text, timestamptz, text),
+  public.mux_ingest_batch_bounded(jsonb[], timestamptz[], text, text, text),
+  public.mux_work_next_bounded(text, integer, double precision, double precision, text),
+  public.mux_sweep_unmatched_bounded(text, interval, text)
+  to service_role;
