@@ -57,12 +57,16 @@ class RedactSecrets(logging.Filter):
             record.msg = redact_text(record.msg)
         if record.args:
             record.args = redact(record.args)
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse `exc_text`: the traceback is rendered once, redacted.
+            record.exc_text = redact_text(_TRACEBACKS.formatException(record.exc_info))
         for name, value in list(vars(record).items()):
             if name not in _PLAIN and isinstance(value, str | bytes | dict | list | tuple):
                 setattr(record, name, redact(value))
         return True
 
 
+_TRACEBACKS = logging.Formatter()
 _FILTER = RedactSecrets()
 
 
