@@ -1,6 +1,7 @@
 """The Mux Video API subset mux-lessons uses, with Mux's paths, envelopes and error shapes.
 
 `POST /video/v1/uploads`, `GET /video/v1/uploads/{id}`, `PUT /video/v1/uploads/{id}/cancel`,
+`GET /video/v1/assets` (paginated: `limit`, `cursor` / `next_cursor`),
 `GET /video/v1/assets/{id}`, `DELETE /video/v1/assets/{id}`; HTTP Basic auth with the
 configured access token; `{"data": ...}` on success, `{"error": {"type", "messages"}}` on error.
 """
@@ -99,6 +100,13 @@ def api_routes(store: Store, config: EmulatorConfig, emit: Emit) -> list[Route]:
         emit("video.upload.cancelled", upload.as_mux())
         return JSONResponse({"data": upload.as_mux()})
 
+    async def list_assets(request: Request) -> Response:
+        raw_limit = request.query_params.get("limit", "25")
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
+            return mux_error(400, "invalid_parameters", "limit must be between 1 and 100")
+        page, next_cursor = store.assets_page(int(raw_limit), request.query_params.get("cursor"))
+        return JSONResponse({"data": [a.as_mux() for a in page], "next_cursor": next_cursor})
+
     async def get_asset(request: Request) -> Response:
         asset = store.assets.get(request.path_params["asset_id"])
         if asset is None:
@@ -124,6 +132,7 @@ def api_routes(store: Store, config: EmulatorConfig, emit: Emit) -> list[Route]:
             guarded(cancel_upload, "cancel_upload"),
             methods=["PUT"],
         ),
+        Route("/video/v1/assets", guarded(list_assets, "list_assets"), methods=["GET"]),
         Route("/video/v1/assets/{asset_id}", guarded(get_asset, "get_asset"), methods=["GET"]),
         Route(
             "/video/v1/assets/{asset_id}",

@@ -1,4 +1,6 @@
-"""What happens at Mux after the last byte arrives: an asset is created, then processed."""
+"""What happens at Mux after the last byte arrives: an asset is created, then processed;
+then the subtitles and static renditions the upload's `new_asset_settings` asked for are
+made, each announced by its `created` and `ready` events."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from pathlib import Path
 from mux_emulator.api import Emit
 from mux_emulator.config import EmulatorConfig
 from mux_emulator.media import probe
-from mux_emulator.store import Store, Upload
+from mux_emulator.payloads import mux_id, static_rendition, text_track
+from mux_emulator.store import Asset, Store, Upload
 
 NOT_A_VIDEO = {
     "type": "invalid_input",
@@ -39,3 +42,46 @@ async def process_upload(
     asset.duration = info.duration
     asset.aspect_ratio = info.aspect_ratio
     emit("video.asset.ready", asset.as_mux())
+    await _make_parts(store, config, emit, asset, upload)
+
+
+async def _make_parts(
+    store: Store, config: EmulatorConfig, emit: Emit, asset: Asset, upload: Upload
+) -> None:
+    settings = upload.new_asset_settings
+    for wanted in _generated_subtitles(settings):
+        track = text_track(
+            mux_id(),
+            asset.id,
+            language_code=str(wanted.get("language_code") or "en"),
+            name=wanted.get("name"),
+            passthrough=wanted.get("passthrough"),
+        )
+        asset.text_tracks.append(track)
+        emit("video.asset.track.created", track)
+    for wanted in settings.get("static_renditions") or []:
+        if isinstance(wanted, dict) and wanted.get("resolution"):
+            rendition = static_rendition(mux_id(), asset.id, resolution=str(wanted["resolution"]))
+            asset.static_renditions.append(rendition)
+            emit("video.asset.static_rendition.created", rendition)
+    if not (asset.text_tracks or asset.static_renditions):
+        return
+    await asyncio.sleep(config.processing_seconds / 2 * config.time_scale)
+    if asset.id not in store.assets:
+        return  # deleted meanwhile
+    for track in asset.text_tracks:
+        track["status"] = "ready"
+        emit("video.asset.track.ready", track)
+    for rendition in asset.static_renditions:
+        rendition["status"] = "ready"
+        emit("video.asset.static_rendition.ready", rendition)
+
+
+def _generated_subtitles(settings: dict[str, object]) -> list[dict[str, str]]:
+    """`new_asset_settings.inputs[].generated_subtitles[]`, as Mux's API takes them."""
+    inputs = settings.get("inputs")
+    found: list[dict[str, str]] = []
+    for item in inputs if isinstance(inputs, list) else []:
+        subtitles = item.get("generated_subtitles") if isinstance(item, dict) else None
+        found += [s for s in subtitles or [] if isinstance(s, dict)]
+    return found

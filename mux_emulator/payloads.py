@@ -2,7 +2,10 @@
 
 Upload events carry the upload as `data` (upload id at `data.id`, asset id at
 `data.asset_id`); asset events carry the asset (`data.upload_id`, `data.passthrough`,
-`data.playback_ids`). Object timestamps are epoch seconds; envelope `created_at` is ISO 8601.
+`data.playback_ids`), except `video.asset.track.*` and `video.asset.static_rendition.*`,
+which carry the track or the rendition with its asset at `data.asset_id` (the older
+`video.asset.static_renditions.*` carry the asset). Object timestamps are epoch seconds;
+envelope `created_at` is ISO 8601.
 """
 
 from __future__ import annotations
@@ -74,6 +77,8 @@ def asset_object(
     aspect_ratio: str | None = None,
     errors: dict[str, Any] | None = None,
     created_at: int | None = None,
+    text_tracks: list[dict[str, Any]] | None = None,
+    static_renditions: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     asset: dict[str, Any] = {
         "id": asset_id,
@@ -99,10 +104,59 @@ def asset_object(
         asset["tracks"] = [
             {"type": "video", "id": mux_id(), "duration": duration, "max_frame_rate": 30},
             {"type": "audio", "id": mux_id(), "status": "ready", "primary": True},
+            *(text_tracks or []),
         ]
+    if static_renditions:
+        asset["static_renditions"] = {"files": static_renditions}
     if errors is not None:
         asset["errors"] = errors
     return asset
+
+
+def text_track(
+    track_id: str,
+    asset_id: str,
+    *,
+    language_code: str,
+    name: str | None,
+    status: str = "preparing",
+    passthrough: str | None = None,
+) -> dict[str, Any]:
+    """A subtitle track Mux generates (`generated_subtitles`), as in asset and track events."""
+    track: dict[str, Any] = {
+        "type": "text",
+        "text_type": "subtitles",
+        "text_source": "generated_vod",
+        "id": track_id,
+        "asset_id": asset_id,
+        "language_code": language_code,
+        "name": name or language_code,
+        "closed_captions": False,
+        "status": status,
+    }
+    if passthrough is not None:
+        track["passthrough"] = passthrough
+    return track
+
+
+def static_rendition(
+    rendition_id: str, asset_id: str, *, resolution: str, status: str = "preparing"
+) -> dict[str, Any]:
+    """A static MP4/M4A rendition (`static_renditions[]`), as in rendition events."""
+    audio = resolution == "audio-only"
+    return {
+        "type": "standard",
+        "id": rendition_id,
+        "asset_id": asset_id,
+        "name": "audio.m4a" if audio else f"{resolution}.mp4",
+        "ext": "m4a" if audio else "mp4",
+        "resolution": resolution,
+        "status": status,
+    }
+
+
+# Events whose `data` is a part of an asset (a track, a rendition), not the asset itself.
+_ASSET_PARTS = ("video.asset.track.", "video.asset.static_rendition.")
 
 
 def event(
@@ -118,7 +172,11 @@ def event(
         "type": event_type,
         "id": event_id or str(uuid.uuid4()),
         "created_at": created_at or iso_now(),
-        "object": {"type": event_type.split(".")[1], "id": data["id"]},
+        "object": (
+            {"type": "asset", "id": data["asset_id"]}
+            if event_type.startswith(_ASSET_PARTS)
+            else {"type": event_type.split(".")[1], "id": data["id"]}
+        ),
         "environment": ENVIRONMENT,
         "data": data,
         "attempts": attempts or [],

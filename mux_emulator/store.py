@@ -66,6 +66,8 @@ class Asset:
     errors: dict[str, Any] | None = None
     file: Path | None = None
     created_at: int = field(default_factory=lambda: int(time.time()))
+    text_tracks: list[dict[str, Any]] = field(default_factory=list)
+    static_renditions: list[dict[str, Any]] = field(default_factory=list)
 
     def as_mux(self) -> dict[str, Any]:
         ready = self.status == "ready"
@@ -79,6 +81,8 @@ class Asset:
             aspect_ratio=self.aspect_ratio if ready else None,
             errors=self.errors,
             created_at=self.created_at,
+            text_tracks=self.text_tracks,
+            static_renditions=self.static_renditions,
         )
 
 
@@ -128,6 +132,19 @@ class Store:
         upload.status = "asset_created"
         return asset
 
+    def assets_page(self, limit: int, cursor: str | None) -> tuple[list[Asset], str | None]:
+        """Assets oldest first, `limit` at a time; the cursor names where the next page starts."""
+        ordered = sorted(self.assets.values(), key=lambda a: (a.created_at, a.id))
+        start = 0
+        if cursor:
+            start = next(
+                (i for i, a in enumerate(ordered) if (a.created_at, a.id) > _cursor_key(cursor)),
+                len(ordered),
+            )
+        page = ordered[start : start + limit]
+        more = start + limit < len(ordered)
+        return page, (f"{page[-1].created_at}.{page[-1].id}" if more and page else None)
+
     def asset_by_playback_id(self, playback_id: str) -> Asset | None:
         for asset in self.assets.values():
             if any(p["id"] == playback_id for p in asset.playback_ids):
@@ -144,3 +161,8 @@ class Store:
             "uploads": len(self.uploads),
             "assets": len(self.assets),
         }
+
+
+def _cursor_key(cursor: str) -> tuple[int, str]:
+    created, _, asset_id = cursor.partition(".")
+    return (int(created) if created.isdigit() else 0, asset_id)

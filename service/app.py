@@ -15,7 +15,13 @@ from starlette.routing import Route
 from service import db_roles, log_redaction
 from service.admin import admin_page, admin_stream, replay_event
 from service.auth import TokenVerifier
-from service.author_api import create_upload, get_video, update_upload_id
+from service.author_api import (
+    cancel_upload,
+    create_upload,
+    get_video,
+    remove_video,
+    update_upload_id,
+)
 from service.catalog import get_course, get_lesson
 from service.db import Database
 from service.errors import EXCEPTION_HANDLERS
@@ -101,6 +107,8 @@ def create_app(
             Route("/api/lessons/update-upload-id", update_upload_id, methods=["POST"]),
             Route("/api/lessons/{lesson_id}", get_lesson, methods=["GET"]),
             Route("/api/lessons/{lesson_id}/video", get_video, methods=["GET"]),
+            Route("/api/lessons/{lesson_id}/video", remove_video, methods=["DELETE"]),
+            Route("/api/lessons/{lesson_id}/upload", cancel_upload, methods=["DELETE"]),
             Route("/api/lessons/{lesson_id}/events", lesson_events, methods=["GET"]),
             Route("/api/courses/{course_id}", get_course, methods=["GET"]),
             Route("/admin", admin_page, methods=["GET"]),
@@ -111,7 +119,7 @@ def create_app(
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_allowed_origins),
-                allow_methods=["GET", "POST"],
+                allow_methods=["GET", "POST", "DELETE"],
                 allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
                 max_age=600,
             )

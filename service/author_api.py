@@ -1,4 +1,5 @@
-"""The author API the Next.js front end calls: create uploads, attach uploads, read video state.
+"""The author API the Next.js front end calls: create, attach and cancel uploads, remove a
+video, read video state.
 
 Who may touch a lesson is decided by the database: ownership is checked by locking the row
 as the caller (`SELECT ... FOR UPDATE` applies the RLS UPDATE policy), so a lesson the caller
@@ -14,9 +15,11 @@ import uuid
 from typing import Any
 
 import psycopg
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from service import mux_cleanup
 from service.auth import AuthError, TokenVerifier, bearer_token
 from service.db import Connection, Database, act_as_service, act_as_user
 from service.errors import ApiError
@@ -126,6 +129,8 @@ async def create_upload(request: Request) -> JSONResponse:
             passthrough=str(lesson_id),
             cors_origin=_upload_cors_origin(request, settings),
             playback_policy=settings.mux_playback_policy,
+            generated_subtitles=settings.mux_generated_subtitles,
+            static_renditions=settings.mux_static_renditions,
         )
     except MuxError as exc:
         log.error(
@@ -185,15 +190,103 @@ def _names_another_lesson(passthrough: str | None, lesson_id: uuid.UUID) -> bool
         return False  # a passthrough that is not a lesson id names no lesson
 
 
+def _path_lesson_id(request: Request) -> uuid.UUID:
+    try:
+        return uuid.UUID(request.path_params["lesson_id"])
+    except ValueError as exc:
+        raise lesson_not_found() from exc
+
+
+# What the video-changing SQL functions raise when there is nothing to change.
+_NOTHING_TO_CHANGE = {
+    "ML001": ("no_upload_in_progress", "This lesson has no upload in progress to cancel."),
+    "ML002": ("no_video", "This lesson has no video to remove."),
+}
+
+
+async def _change_video(
+    db: Database, claims: dict[str, Any], lesson_id: uuid.UUID, function: str
+) -> None:
+    """In one transaction: check as the caller that they may change the lesson (the RLS
+    UPDATE policy's test, without locking the row before the state machine's upload lock),
+    then change its video as the service through `function`."""
+    async with db.service_session() as conn:
+        await act_as_user(conn, claims)
+        cur = await conn.execute(
+            "select id from public.lessons where id = %s and public.is_course_owner(course_id)",
+            (lesson_id,),
+        )
+        if await cur.fetchone() is None:
+            raise lesson_not_found()
+        await act_as_service(conn)
+        try:
+            async with conn.transaction():
+                await conn.execute(f"select public.{function}(%s)", (lesson_id,))
+        except psycopg.Error as exc:
+            known = _NOTHING_TO_CHANGE.get(exc.sqlstate or "")
+            if known is None:
+                raise
+            raise ApiError(409, *known) from exc
+
+
+def _clean_up_now(request: Request, lesson_id: uuid.UUID) -> BackgroundTask:
+    """After answering, carry out what the change scheduled at Mux (the worker retries
+    whatever this cannot do, e.g. while Mux is unavailable)."""
+    db: Database = request.app.state.database
+    mux: MuxClient = request.app.state.mux
+    settings: Settings = request.app.state.settings
+
+    async def run() -> None:
+        try:
+            await mux_cleanup.run(db, mux, settings, lesson_id=lesson_id, max_calls=4)
+        except Exception:
+            log.exception("immediate Mux cleanup failed; the worker will retry")
+
+    return BackgroundTask(run)
+
+
+async def _video_response(
+    request: Request, claims: dict[str, Any], lesson_id: uuid.UUID, status_code: int
+) -> JSONResponse:
+    settings: Settings = request.app.state.settings
+    db: Database = request.app.state.database
+    async with db.user_session(claims) as conn:
+        row = await visible_video(conn, lesson_id)
+    if row is None:
+        raise lesson_not_found()
+    return JSONResponse(
+        video_json(row, settings),
+        status_code=status_code,
+        background=_clean_up_now(request, lesson_id),
+    )
+
+
+async def cancel_upload(request: Request) -> JSONResponse:
+    """`DELETE /api/lessons/{id}/upload`: give up the upload in flight; the lesson returns to
+    the video it played before (or draft), and the upload is cancelled at Mux."""
+    claims = await required_claims(request)
+    lesson_id = _path_lesson_id(request)
+    await _change_video(request.app.state.database, claims, lesson_id, "mux_cancel_upload")
+    log.info("upload cancelled", extra={"lesson_id": str(lesson_id)})
+    return await _video_response(request, claims, lesson_id, 200)
+
+
+async def remove_video(request: Request) -> JSONResponse:
+    """`DELETE /api/lessons/{id}/video`: the lesson is draft at once; its assets are deleted
+    at Mux (now, or by the worker's retries)."""
+    claims = await required_claims(request)
+    lesson_id = _path_lesson_id(request)
+    await _change_video(request.app.state.database, claims, lesson_id, "mux_remove_video")
+    log.info("video removed", extra={"lesson_id": str(lesson_id)})
+    return await _video_response(request, claims, lesson_id, 202)
+
+
 async def get_video(request: Request) -> JSONResponse:
     """`GET /api/lessons/{id}/video`: to the owner always, to anyone once published."""
     settings: Settings = request.app.state.settings
     db: Database = request.app.state.database
     claims = await caller_claims(request, required=False)
-    try:
-        lesson_id = uuid.UUID(request.path_params["lesson_id"])
-    except ValueError as exc:
-        raise lesson_not_found() from exc
+    lesson_id = _path_lesson_id(request)
     async with db.user_session(claims) as conn:
         row = await visible_video(conn, lesson_id)
     if row is None:

@@ -1,4 +1,5 @@
-"""`python -m service <command>`: migrate, serve, run the worker, reconcile, inspect events."""
+"""`python -m service <command>`: migrate, serve, run the worker, reconcile, inspect events
+and Mux cleanups."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 
 import psycopg
 
-from service import db_roles, devdb, http_limits, inbox, migrate
+from service import db_roles, devdb, http_limits, inbox, migrate, mux_cleanup, orphans
 from service.app import check_tls_settings, create_app, database_for
 from service.db import Database
 from service.logs import configure_logging
@@ -108,6 +109,12 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_reconcile(settings: Settings, args: argparse.Namespace) -> int:
+    if args.delete and not args.orphans:
+        print("--delete goes with --orphans", file=sys.stderr)
+        return 2
+    if args.orphans:
+        return _with_database(settings, lambda db, s: _orphan_sweep(db, s, args.delete))
+
     async def job(db: Database, settings: Settings) -> int:
         report = await Reconciler(db, MuxClient(settings), settings).run()
         if report.skipped_locked:
@@ -117,6 +124,49 @@ def cmd_reconcile(settings: Settings, args: argparse.Namespace) -> int:
             f"stuck lessons: {report.stuck}  Mux calls: {report.mux_calls}  fixed: {report.fixed}"
         )
         return 0
+
+    return _with_database(settings, job)
+
+
+async def _orphan_sweep(db: Database, settings: Settings, delete: bool) -> int:
+    report = await orphans.sweep(db, MuxClient(settings), settings, delete=delete)
+    for asset_id in report.orphans:
+        print(f"orphan  {asset_id}")
+    print(
+        f"assets scanned: {report.scanned}{'' if report.complete else ' (list not finished)'}  "
+        f"orphans: {len(report.orphans)}  Mux calls: {report.mux_calls}"
+        + (
+            f"  deletion scheduled: {report.scheduled}  deleted now: {report.deleted}"
+            if delete
+            else ""
+        )
+    )
+    return 0
+
+
+def cmd_cleanups(settings: Settings, args: argparse.Namespace) -> int:
+    async def job(db: Database, settings: Settings) -> int:
+        if args.action == "list":
+            for row in await mux_cleanup.list_cleanups(db, state=args.state, limit=args.limit):
+                note = row["last_error"] or row["outcome"] or ""
+                print(
+                    f"{row['created_at']:%Y-%m-%d %H:%M:%S}  {row['id']:>6}  {row['state']:<7}  "
+                    f"{row['attempts']:>3}  {row['action']:<13}  {row['reason']:<14}  "
+                    f"{row['object_id']}  {note}"
+                )
+            return 0
+        if args.action == "replay":
+            replayed = await mux_cleanup.replay(db, args.cleanup_id)
+            if replayed is None:
+                print(f"no failed, dead or pending cleanup {args.cleanup_id}", file=sys.stderr)
+                return 1
+            _print_json(replayed)
+            return 0
+        results = await mux_cleanup.run(db, MuxClient(settings), settings)
+        for result in results:
+            print(f"{result.id:>6}  {result.state:<7}  {result.action:<13}  {result.object_id}")
+        print(f"carried out: {len(results)}")
+        return 0 if all(r.state == "done" for r in results) else 1
 
     return _with_database(settings, job)
 
@@ -178,7 +228,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_worker)
 
     p = commands.add_parser("reconcile", help="ask Mux about lessons stuck too long (once)")
+    p.add_argument(
+        "--orphans", action="store_true", help="instead, list Mux assets no lesson references"
+    )
+    p.add_argument("--delete", action="store_true", help="with --orphans: delete them at Mux")
     p.set_defaults(handler=cmd_reconcile)
+
+    p = commands.add_parser("cleanups", help="inspect, replay and run Mux cleanups (outbox)")
+    actions = p.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="latest cleanups")
+    listing.add_argument("--state", choices=["pending", "failed", "done", "dead"])
+    listing.add_argument("--limit", type=int, default=50)
+    replay = actions.add_parser("replay", help="make a failed or dead cleanup due now")
+    replay.add_argument("cleanup_id", type=int)
+    actions.add_parser("run", help="carry out the due cleanups now (bounded)")
+    p.set_defaults(handler=cmd_cleanups)
 
     p = commands.add_parser("events", help="inspect and replay inbox events")
     actions = p.add_subparsers(dest="action", required=True)

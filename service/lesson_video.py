@@ -6,12 +6,22 @@ import uuid
 from typing import Any
 
 from service.db import Connection
-from service.playback_tokens import playback_token
+from service.playback_tokens import (
+    STORYBOARD_AUDIENCE,
+    THUMBNAIL_AUDIENCE,
+    VIDEO_AUDIENCE,
+    playback_token,
+)
 from service.settings import Settings
 
+STREAM_HOST = "https://stream.mux.com"
+IMAGE_HOST = "https://image.mux.com"
+
 VIDEO_COLUMNS = """id, title, video_version, status::text as status, mux_playback_id,
-       playback_policy, duration_seconds, aspect_ratio, video_error, status_changed_at"""
-"""What the GET route, the live stream and the lesson change notification carry."""
+       playback_policy, duration_seconds, aspect_ratio, video_error, status_changed_at,
+       public.lesson_media_json(mux_asset_id) as media"""
+"""What the GET route, the live stream and the lesson change notification carry. `media`
+(captions and downloads of the current asset) is read with the caller's rights."""
 _VIDEO_QUERY = f"select {VIDEO_COLUMNS} from public.lessons where id = %s"
 
 
@@ -22,26 +32,61 @@ async def visible_video(conn: Connection, lesson_id: uuid.UUID) -> dict[str, Any
 
 
 def video_json(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """The video JSON; `row` is a lesson row or a change notification (same fields)."""
+    playback_id = row["mux_playback_id"]
+    signed = row["playback_policy"] == "signed" and bool(
+        playback_id and settings.mux_signing_key_id and settings.mux_signing_private_key
+    )
+
+    def token(audience: str) -> str | None:
+        if not signed:
+            return None
+        assert settings.mux_signing_key_id and settings.mux_signing_private_key
+        return playback_token(
+            playback_id,
+            key_id=settings.mux_signing_key_id,
+            private_key=settings.mux_signing_private_key,
+            ttl_seconds=settings.playback_token_ttl_seconds,
+            audience=audience,
+        )
+
+    def url(base: str, audience: str) -> str:
+        query = token(audience)
+        return f"{base}?token={query}" if query else base
+
+    media = row.get("media") or {}
     video: dict[str, Any] = {
         "lessonId": str(row["id"]),
         "status": row["status"],
-        "playbackId": row["mux_playback_id"],
+        "playbackId": playback_id,
         "playbackPolicy": row["playback_policy"],
         "durationSeconds": row["duration_seconds"],
         "aspectRatio": row["aspect_ratio"],
         "error": row["video_error"],
-        "statusChangedAt": row["status_changed_at"].isoformat(),
+        "statusChangedAt": _iso(row["status_changed_at"]),
+        "thumbnailUrl": None,
+        "storyboardUrl": None,
+        "captions": media.get("captions", []) if playback_id else [],
+        "downloads": [],
     }
-    if (
-        row["playback_policy"] == "signed"
-        and row["mux_playback_id"]
-        and settings.mux_signing_key_id
-        and settings.mux_signing_private_key
-    ):
-        video["playbackToken"] = playback_token(
-            row["mux_playback_id"],
-            key_id=settings.mux_signing_key_id,
-            private_key=settings.mux_signing_private_key,
-            ttl_seconds=settings.playback_token_ttl_seconds,
+    if playback_id:
+        video["thumbnailUrl"] = url(f"{IMAGE_HOST}/{playback_id}/thumbnail.jpg", THUMBNAIL_AUDIENCE)
+        video["storyboardUrl"] = url(
+            f"{IMAGE_HOST}/{playback_id}/storyboard.vtt", STORYBOARD_AUDIENCE
         )
+        video["downloads"] = [
+            {
+                **download,
+                "url": url(f"{STREAM_HOST}/{playback_id}/{download['name']}", VIDEO_AUDIENCE)
+                if download["status"] == "ready"
+                else None,
+            }
+            for download in media.get("downloads", [])
+        ]
+    if signed:
+        video["playbackToken"] = token(VIDEO_AUDIENCE)
     return video
+
+
+def _iso(value: Any) -> str:
+    return value if isinstance(value, str) else value.isoformat()

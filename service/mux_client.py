@@ -70,16 +70,59 @@ class MuxClient:
         self._timeout = (3.05, timeout)
 
     async def create_upload(
-        self, *, passthrough: str, cors_origin: str, playback_policy: str
+        self,
+        *,
+        passthrough: str,
+        cors_origin: str,
+        playback_policy: str,
+        generated_subtitles: tuple[tuple[str, str | None], ...] = (),
+        static_renditions: tuple[str, ...] = (),
     ) -> MuxUpload:
+        """`generated_subtitles`: (language code, name) pairs, asked of the upload's input;
+        `static_renditions`: resolutions of the MP4 downloads to make (e.g. "highest")."""
+        inputs = None
+        if generated_subtitles:
+            inputs = [
+                mux_python.InputSettings(
+                    generated_subtitles=[
+                        mux_python.AssetGeneratedSubtitleSettings(language_code=code, name=name)
+                        for code, name in generated_subtitles
+                    ]
+                )
+            ]
+        renditions = [
+            mux_python.CreateStaticRenditionRequest(resolution=resolution)
+            for resolution in static_renditions
+        ]
         request = mux_python.CreateUploadRequest(
             cors_origin=cors_origin,
             new_asset_settings=mux_python.CreateAssetRequest(
-                playback_policies=[playback_policy], passthrough=passthrough
+                playback_policies=[playback_policy],
+                passthrough=passthrough,
+                inputs=inputs,
+                static_renditions=renditions or None,
             ),
         )
         response = await self._call(self._uploads.create_direct_upload, request)
         return _upload(response.data)
+
+    async def cancel_upload(self, upload_id: str) -> MuxUpload:
+        response = await self._call(self._uploads.cancel_direct_upload, upload_id)
+        return _upload(response.data)
+
+    async def delete_asset(self, asset_id: str) -> None:
+        await self._call(self._assets.delete_asset, asset_id)
+
+    async def list_assets(
+        self, *, limit: int = 100, cursor: str | None = None
+    ) -> tuple[list[MuxAsset], str | None]:
+        """One page of the environment's assets, and the cursor of the next page (None: last)."""
+        kwargs: dict[str, Any] = {"limit": limit}
+        if cursor:
+            kwargs["cursor"] = cursor
+        response = await self._call(lambda **kw: self._assets.list_assets(**kwargs, **kw))
+        assets = [MuxAsset(id=a.id, status=a.status, raw=a.to_dict()) for a in response.data or []]
+        return assets, response.next_cursor
 
     async def get_upload(self, upload_id: str) -> MuxUpload:
         response = await self._call(self._uploads.get_direct_upload, upload_id)

@@ -17,6 +17,15 @@ from service import db_roles
 
 ENVIRONMENTS = ("development", "test", "production")
 PLAYBACK_POLICIES = ("public", "signed")
+# Languages Mux generates subtitles in (API reference: `generated_subtitles[].language_code`).
+SUBTITLE_LANGUAGES = (
+    "en", "es", "it", "pt", "de", "fr", "pl", "ru", "nl", "ca", "tr",
+    "sv", "uk", "no", "fi", "sk", "el", "cs", "hr", "da", "ro", "bg",
+)  # fmt: skip
+# Resolutions a static rendition may ask for (`static_renditions[].resolution`).
+RENDITION_RESOLUTIONS = (
+    "highest", "audio-only", "2160p", "1440p", "1080p", "720p", "540p", "480p", "360p", "270p",
+)  # fmt: skip
 
 _Getter = Callable[[str], str | None]
 
@@ -63,6 +72,11 @@ class Settings:
     reconcile_processing_after_seconds: int = 900
     reconcile_max_mux_calls: int = 50
     live_poll_seconds: float = 0.5
+    mux_generated_subtitles: tuple[tuple[str, str | None], ...] = ()
+    mux_static_renditions: tuple[str, ...] = ()
+    superseded_asset_retention_seconds: int = 0
+    cleanup_max_mux_calls: int = 50
+    orphan_grace_seconds: int = 24 * 3600
     log_level: str = "INFO"
 
     @property
@@ -169,6 +183,13 @@ class Settings:
             ),
             reconcile_max_mux_calls=_int(get, "RECONCILE_MAX_MUX_CALLS", 50, minimum=0),
             live_poll_seconds=_float(get, "LIVE_POLL_SECONDS", 0.5),
+            mux_generated_subtitles=_subtitles(get("MUX_GENERATED_SUBTITLES")),
+            mux_static_renditions=_renditions(get("MUX_STATIC_RENDITIONS")),
+            superseded_asset_retention_seconds=_int(
+                get, "SUPERSEDED_ASSET_RETENTION_SECONDS", 0, minimum=0
+            ),
+            cleanup_max_mux_calls=_int(get, "CLEANUP_MAX_MUX_CALLS", 50, minimum=1),
+            orphan_grace_seconds=_int(get, "ORPHAN_GRACE_SECONDS", 24 * 3600, minimum=0),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
         )
         if settings.db_pool_min > settings.db_pool_max:
@@ -304,6 +325,30 @@ def _optional_url(get: _Getter, name: str) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SettingsError(f"{name} must be an http(s) URL")
     return raw.rstrip("/")
+
+
+def _subtitles(raw: str | None) -> tuple[tuple[str, str | None], ...]:
+    """`en:English (generated),fr`: language codes, each with an optional track name."""
+    tracks = []
+    for item in _csv(raw):
+        code, _, name = item.partition(":")
+        code = code.strip()
+        if code not in SUBTITLE_LANGUAGES:
+            raise SettingsError(
+                "MUX_GENERATED_SUBTITLES must list language codes Mux can generate "
+                f"({', '.join(SUBTITLE_LANGUAGES)}), each optionally followed by :name"
+            )
+        tracks.append((code, name.strip() or None))
+    return tuple(tracks)
+
+
+def _renditions(raw: str | None) -> tuple[str, ...]:
+    resolutions = _csv(raw)
+    if any(r not in RENDITION_RESOLUTIONS for r in resolutions):
+        raise SettingsError(
+            f"MUX_STATIC_RENDITIONS must list resolutions among {', '.join(RENDITION_RESOLUTIONS)}"
+        )
+    return resolutions
 
 
 def _csv(raw: str | None) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""The inbox worker: retries failed events, re-applies parked ones, reconciles periodically.
+"""The inbox worker: retries failed events, re-applies parked ones, carries out the Mux
+cleanup outbox, reconciles periodically.
 
 Any number of workers (and service instances) can run against one database: events are
 claimed with `FOR UPDATE SKIP LOCKED`, one transaction each, so a worker killed mid-event
@@ -12,7 +13,7 @@ import contextlib
 import logging
 import time
 
-from service import inbox
+from service import inbox, mux_cleanup
 from service.db import Database
 from service.mux_client import MuxClient
 from service.reconciler import Reconciler
@@ -28,6 +29,7 @@ class Worker:
     def __init__(self, db: Database, settings: Settings, mux: MuxClient | None = None) -> None:
         self.db = db
         self.settings = settings
+        self.mux = mux
         self.reconciler = Reconciler(db, mux, settings) if mux is not None else None
         self.processed = 0
 
@@ -47,6 +49,9 @@ class Worker:
                             "unmatched events swept",
                             extra={"rematched": rematched, "expired": expired},
                         )
+                if self.mux is not None:
+                    cleaned = await mux_cleanup.run(self.db, self.mux, self.settings)
+                    busy = busy or any(c.state == "done" for c in cleaned)
                 if self.reconciler is not None and now >= next_reconcile:
                     next_reconcile = now + self.settings.reconcile_interval_seconds
                     await self.reconciler.run()

@@ -15,6 +15,8 @@ from mux_emulator.payloads import (
     event,
     mux_id,
     new_asset_settings,
+    static_rendition,
+    text_track,
     upload_object,
 )
 from mux_emulator.signing import signature_header
@@ -33,6 +35,8 @@ class Video:
     policy: str = "public"
     duration: float = 23.857167
     aspect_ratio: str = "16:9"
+    track_id: str = field(default_factory=mux_id)
+    rendition_id: str = field(default_factory=mux_id)
 
     @property
     def passthrough(self) -> str | None:
@@ -95,6 +99,31 @@ class Video:
             "video.asset.deleted",
             self._asset("ready", playback_ids=[{"id": self.playback_id, "policy": self.policy}]),
         )
+
+    def track(self, step: str) -> dict[str, Any]:
+        """`video.asset.track.<step>` for the asset's generated English subtitles."""
+        status = "preparing" if step == "created" else step
+        data = text_track(
+            self.track_id, self.asset_id, language_code="en", name="English", status=status
+        )
+        return event(f"video.asset.track.{step}", data)
+
+    def rendition(self, step: str) -> dict[str, Any]:
+        """`video.asset.static_rendition.<step>` for the asset's `highest.mp4`."""
+        status = "preparing" if step == "created" else step
+        data = static_rendition(self.rendition_id, self.asset_id, resolution="highest")
+        return event(f"video.asset.static_rendition.{step}", {**data, "status": status})
+
+    def renditions(self, step: str) -> dict[str, Any]:
+        """The older asset-level `video.asset.static_renditions.<step>` (mp4_support)."""
+        files = [
+            {"name": "low.mp4", "ext": "mp4", "height": 270, "width": 480, "bitrate": 400000},
+            {"name": "audio.m4a", "ext": "m4a", "bitrate": 128000},
+        ]
+        asset = self._asset("ready", playback_ids=[{"id": self.playback_id, "policy": self.policy}])
+        asset["mp4_support"] = "standard"
+        asset["static_renditions"] = {"status": step, "files": files}
+        return event(f"video.asset.static_renditions.{step}", asset)
 
     def ready_path(self) -> list[dict[str, Any]]:
         return [
