@@ -1,4 +1,5 @@
-"""The operator status page: `/admin` (HTML), `/admin/stream` (SSE), event replay.
+"""The operator status page: `/admin` (HTML), `/admin/stream` (SSE), event replay, and the
+Mux cleanup outbox (retry a failed or dead cleanup now).
 
 Protected by ADMIN_TOKEN, compared in constant time, presented as `Authorization: Bearer`
 (scripts) or once as `/admin?token=...` (the login form), which sets a session cookie and
@@ -33,7 +34,7 @@ from starlette.responses import (
     StreamingResponse,
 )
 
-from service import inbox
+from service import inbox, mux_cleanup
 from service.db import Database
 from service.errors import ApiError
 from service.live import ALL_LESSONS, RESYNC, LiveHub
@@ -169,6 +170,10 @@ async def _snapshot(db: Database) -> tuple[list[dict[str, Any]], list[dict[str, 
     return await db.call_all(_LESSONS_QUERY), await inbox.list_events(db, limit=50)
 
 
+async def _latest_cleanups(db: Database) -> list[dict[str, Any]]:
+    return await mux_cleanup.list_cleanups(db, limit=50)
+
+
 async def admin_stream(request: Request) -> StreamingResponse:
     _require_admin(request)
     db: Database = request.app.state.database
@@ -177,9 +182,13 @@ async def admin_stream(request: Request) -> StreamingResponse:
     async def body() -> AsyncIterator[str]:
         with hub.subscribe(ALL_LESSONS) as queue:
             lessons, events = await _snapshot(db)
+            cleanups = await _latest_cleanups(db)
             yield "retry: 3000\n\n"
-            yield sse({"lessons": lessons, "events": events}, event="snapshot")
+            yield sse(
+                {"lessons": lessons, "events": events, "cleanups": cleanups}, event="snapshot"
+            )
             shown = json.dumps(events, default=str)
+            shown_cleanups = json.dumps(cleanups, default=str)
             while True:
                 try:
                     change = await asyncio.wait_for(queue.get(), timeout=INBOX_REFRESH_SECONDS)
@@ -195,6 +204,11 @@ async def admin_stream(request: Request) -> StreamingResponse:
                 if latest != shown:
                     shown = latest
                     yield sse({"events": events}, event="events")
+                cleanups = await _latest_cleanups(db)
+                latest = json.dumps(cleanups, default=str)
+                if latest != shown_cleanups:
+                    shown_cleanups = latest
+                    yield sse({"cleanups": cleanups}, event="cleanups")
 
     return StreamingResponse(body(), media_type="text/event-stream", headers=SSE_HEADERS)
 
@@ -215,3 +229,15 @@ async def replay_event(request: Request) -> JSONResponse:
             "error": result.error,
         }
     )
+
+
+async def replay_cleanup(request: Request) -> JSONResponse:
+    """`POST /admin/cleanups/{id}/replay`: a failed or dead cleanup is due again now (the
+    worker carries it out on its next pass). Changes state: CSRF-checked like event replay."""
+    settings = _require_admin(request)
+    _require_csrf(request, settings)
+    raw = request.path_params["cleanup_id"]
+    row = await mux_cleanup.replay(request.app.state.database, int(raw)) if raw.isdigit() else None
+    if row is None:
+        raise ApiError(404, "cleanup_not_found", "No failed or dead cleanup with that id.")
+    return JSONResponse({"cleanupId": row["id"], "state": row["state"]})

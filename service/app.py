@@ -13,7 +13,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
 from service import db_roles, log_redaction
-from service.admin import admin_page, admin_stream, replay_event
+from service.admin import admin_page, admin_stream, replay_cleanup, replay_event
 from service.auth import TokenVerifier
 from service.author_api import (
     cancel_upload,
@@ -114,6 +114,7 @@ def create_app(
             Route("/admin", admin_page, methods=["GET"]),
             Route("/admin/stream", admin_stream, methods=["GET"]),
             Route("/admin/events/{event_id}/replay", replay_event, methods=["POST"]),
+            Route("/admin/cleanups/{cleanup_id}/replay", replay_cleanup, methods=["POST"]),
         ],
         middleware=[
             Middleware(

@@ -196,3 +196,36 @@ def test_events_cli_refuses_bad_arguments(
     repo_env: dict[str, str], tmp_path: Path, args: list[str]
 ) -> None:
     assert _cli(repo_env, tmp_path, *args).returncode == 2
+
+
+async def test_status_page_shows_mux_cleanups_and_retries_a_dead_one(
+    db: Database, live_service: BackgroundServer
+) -> None:
+    video = Video(await create_lesson(db, await create_user(db)))
+    await attach_upload(db, video.lesson_id, video.upload_id)
+    async with db.service_session() as conn:
+        await conn.execute("select public.mux_remove_video(%s)", (video.lesson_id,))
+        await conn.execute(
+            "update mux_cleanups set state = 'dead', attempts = 10, last_error = 'Mux answered 503'"
+        )
+        cur = await conn.execute("select id from mux_cleanups")
+        row = await cur.fetchone()
+    assert row is not None
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    async with (
+        httpx.AsyncClient(base_url=live_service.url, timeout=10) as http,
+        http.stream("GET", "/admin/stream", headers=headers) as stream,
+    ):
+        [snapshot] = await SseReader(stream).read(1)
+        [shown] = snapshot["data"]["cleanups"]
+        assert (shown["action"], shown["object_id"], shown["state"]) == (
+            "cancel_upload",
+            video.upload_id,
+            "dead",
+        )
+        retried = await http.post(f"/admin/cleanups/{row['id']}/replay", headers=headers)
+        assert (retried.status_code, retried.json()["state"]) == (200, "pending")
+        missing = await http.post("/admin/cleanups/999999/replay", headers=headers)
+        assert (missing.status_code, missing.json()["error"]["code"]) == (404, "cleanup_not_found")
+        refused = await http.post(f"/admin/cleanups/{row['id']}/replay")
+        assert refused.status_code == 401
