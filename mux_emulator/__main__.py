@@ -32,6 +32,7 @@ def main() -> None:
     parser.add_argument("--delivery-jitter", type=float, default=0.0)
     parser.add_argument("--retry-base-seconds", type=float, default=defaults.retry_base_seconds)
     parser.add_argument("--max-attempts", type=int, default=defaults.max_attempts)
+    parser.add_argument("--api-delay", type=float, default=0.0, help="seconds per API request")
     parser.add_argument("--seed", type=int)
     args = parser.parse_args()
     config = EmulatorConfig(
@@ -51,6 +52,7 @@ def main() -> None:
         delivery_jitter=args.delivery_jitter,
         retry_base_seconds=args.retry_base_seconds,
         max_attempts=args.max_attempts,
+        api_delay=args.api_delay,
         seed=args.seed,
     )
     logging.basicConfig(level=logging.INFO)

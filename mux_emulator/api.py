@@ -8,6 +8,7 @@ configured access token; `{"data": ...}` on success, `{"error": {"type", "messag
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hmac
@@ -54,6 +55,8 @@ def api_routes(store: Store, config: EmulatorConfig, emit: Emit) -> list[Route]:
                 return mux_error(store.fault_status, "server_error", "Injected failure")
             if not _authorized(request, config):
                 return mux_error(401, "unauthorized", "Unauthorized request")
+            if config.api_delay:
+                await asyncio.sleep(config.api_delay * config.time_scale)
             response: Response = await handler(request)
             return response
 

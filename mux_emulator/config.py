@@ -31,5 +31,8 @@ class EmulatorConfig:
     retry_base_seconds: float = 1.0
     max_attempts: int = 8
     delivery_timeout: float = 5.0
+    # Seconds every API request takes before it is answered (a slow Mux: lets a test kill a
+    # client mid-call).
+    api_delay: float = 0.0
     seed: int | None = None
     max_upload_bytes: int = 512 * 1024 * 1024

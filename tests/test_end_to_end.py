@@ -42,7 +42,11 @@ class World:
     config: EmulatorConfig
 
 
-def _world(webhook_settings: Settings, **chaos: object) -> Iterator[World]:
+def _world(
+    webhook_settings: Settings,
+    settings_overrides: dict[str, object] | None = None,
+    **chaos: object,
+) -> Iterator[World]:
     config = EmulatorConfig(processing_seconds=0.2, retry_base_seconds=0.1, **chaos)
     emulator = BackgroundServer(create_emulator(config)).start()
     config.public_url = emulator.url
@@ -57,6 +61,7 @@ def _world(webhook_settings: Settings, **chaos: object) -> Iterator[World]:
         worker_poll_seconds=0.1,
         reconcile_interval_seconds=1,
         reconcile_processing_after_seconds=1,
+        **(settings_overrides or {}),
     )
     service = BackgroundServer(create_app(settings, with_worker=True)).start()
     config.webhook_urls = (f"{service.url}/api/webhooks/mux",)
