@@ -54,7 +54,9 @@ def video_json(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
         query = token(audience)
         return f"{base}?token={query}" if query else base
 
-    media = row.get("media") or {}
+    # Captions and downloads belong to the current asset, which is the one playing only once
+    # the lesson is published (during a replace the old video plays while the new processes).
+    media = (row.get("media") or {}) if row["status"] == "published" else {}
     video: dict[str, Any] = {
         "lessonId": str(row["id"]),
         "status": row["status"],
@@ -66,7 +68,7 @@ def video_json(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
         "statusChangedAt": _iso(row["status_changed_at"]),
         "thumbnailUrl": None,
         "storyboardUrl": None,
-        "captions": media.get("captions", []) if playback_id else [],
+        "captions": media.get("captions", []),
         "downloads": [],
     }
     if playback_id:

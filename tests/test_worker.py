@@ -161,8 +161,19 @@ async def test_parked_asset_event_is_applied_once_a_lesson_learns_the_asset(
     del ready["data"]["upload_id"]  # names only the asset, which no lesson carries yet
     assert (await deliver(client, ready)).json()["state"] == "unmatched"
     await deliver(client, video.upload_asset_created())  # now the lesson carries the asset
+    assert (await lesson_row(db, video.lesson_id))["status"] == "published"  # at once
+    # One parked by a transaction racing that one (it read the lesson before the asset was
+    # known, and committed after): the sweep applies it.
+    track = video.track("ready")
+    async with db.service_session() as conn:
+        await conn.execute(
+            "insert into mux_events (id, type, payload, state) values (%s, %s, %s, 'unmatched')",
+            (track["id"], track["type"], json.dumps(track)),
+        )
     assert await inbox.sweep_unmatched(db, webhook_settings) == (1, 0)
-    assert (await lesson_row(db, video.lesson_id))["status"] == "published"
+    assert await db.call_all("select track_id from lesson_text_tracks") == [
+        {"track_id": video.track_id}
+    ]
 
 
 async def test_unmatched_events_expire_into_ignored_with_a_reason(

@@ -9,7 +9,8 @@
 --     the lesson has moved on from (superseded uploads), after SUPERSEDED_ASSET_RETENTION;
 --   an event revealing the asset of a superseded upload already due for cleanup (cancelled,
 --     removed, replaced) schedules that asset's deletion;
---   video.asset.deleted also closes the asset's pending cleanup (someone deleted it already);
+--   video.asset.deleted also closes the asset's pending cleanup (someone deleted it already)
+--     and, for the current asset, schedules the superseded ones (nothing plays any more);
 --   video.asset.track.* keep the current asset's text tracks, video.asset.static_rendition.*
 --     and the older video.asset.static_renditions.* its MP4 downloads; each only moves
 --     forward (preparing < ready | errored | skipped < deleted), so late and duplicate
@@ -217,6 +218,33 @@ end $$;
 
 -- --- the state machine ------------------------------------------------------------------------
 
+-- Whoever deleted an asset (this service, someone in Mux's dashboard), once Mux says it is
+-- gone there is nothing left to clean up.
+create function public.mux_cleanup_close_deleted(ev public.mux_events) returns void
+  language sql as $$
+  update public.mux_cleanups c set state = 'done', done_at = now(),
+      outcome = 'video.asset.deleted received', last_error = null
+    where ev.type = 'video.asset.deleted' and c.action = 'delete_asset'
+      and c.object_id = ev.asset_id and c.state in ('pending', 'failed')
+$$;
+
+-- Track and rendition events name only their asset, so they may arrive before the lesson
+-- knows it and be parked; they are applied as soon as it does.
+create function public.mux_apply_parked_for_asset(p_asset_id text, p_preferred_policy text)
+  returns void
+  language plpgsql set search_path = '' as $$
+declare
+  parked text;
+begin
+  for parked in
+    select e.id from public.mux_events e
+      where e.state = 'unmatched' and e.asset_id = p_asset_id and e.upload_id is null
+      order by e.mux_created_at nulls last, e.received_at
+  loop
+    perform public.mux_process_event(parked, p_preferred_policy);
+  end loop;
+end $$;
+
 create or replace function public.mux_apply(
   ev public.mux_events, p_preferred_policy text,
   out verdict public.mux_event_state, out matched_lesson uuid, out note text)
@@ -251,14 +279,6 @@ begin
     return;
   end if;
 
-  -- Whoever deleted the asset, there is nothing left to clean up.
-  if ev.type = 'video.asset.deleted' and ev.asset_id is not null then
-    update public.mux_cleanups c set state = 'done', done_at = now(),
-        outcome = 'video.asset.deleted received', last_error = null
-      where c.action = 'delete_asset' and c.object_id = ev.asset_id
-        and c.state in ('pending', 'failed');
-  end if;
-
   if ev.upload_id is not null then
     perform public.mux_lock_upload(ev.upload_id);
     select * into l from public.lessons where mux_upload_id = ev.upload_id for update;
@@ -282,16 +302,18 @@ begin
       if ev.asset_id is not null and prev.asset_id is null then
         update public.superseded_uploads set asset_id = ev.asset_id
           where upload_id = prev.upload_id;
-        if prev.cleanup_reason is not null and ev.type <> 'video.asset.deleted' then
+        if prev.cleanup_reason is not null then
           perform public.mux_cleanup_enqueue(
             'delete_asset', ev.asset_id, prev.lesson_id, prev.cleanup_reason);
         end if;
       end if;
+      perform public.mux_cleanup_close_deleted(ev);
       verdict := 'ignored';
       note := 'superseded upload ' || prev.upload_id;
       matched_lesson := prev.lesson_id;
       return;
     end if;
+    perform public.mux_cleanup_close_deleted(ev);  -- e.g. the asset of a deleted lesson
     verdict := 'unmatched';
     note := 'no lesson carries this upload or asset yet';
     return;
@@ -304,6 +326,7 @@ begin
     return;
   end if;
 
+  perform public.mux_cleanup_close_deleted(ev);
   stage := public.lesson_video_stage(l.status, l.mux_upload_id);
 
   if ev.type like 'video.asset.track.%' or ev.type like 'video.asset.static\_rendition%' then
@@ -367,6 +390,9 @@ begin
       else
         note := 'asset already known';
       end if;
+      if l.mux_asset_id is null and ev.asset_id is not null then
+        perform public.mux_apply_parked_for_asset(ev.asset_id, p_preferred_policy);
+      end if;
     when 'video.asset.ready' then
       if stage < 3 then
         select p into playback
@@ -392,6 +418,9 @@ begin
           where id = l.id;
         -- The replacement plays: what it replaced can go.
         perform public.mux_cleanup_superseded(l.id, 'replaced');
+        if l.mux_asset_id is null then
+          perform public.mux_apply_parked_for_asset(ev.asset_id, p_preferred_policy);
+        end if;
       else
         note := 'lesson already final';
       end if;
@@ -435,6 +464,8 @@ begin
             playback_policy = null,
             video_error = null
           where id = l.id;
+        -- Nothing plays any more: what the lesson moved on from can go as well.
+        perform public.mux_cleanup_superseded(l.id, 'replaced');
       else
         note := 'asset already deleted';
       end if;
@@ -657,6 +688,8 @@ begin
 end $$;
 
 revoke all on function
+  public.mux_cleanup_close_deleted(public.mux_events),
+  public.mux_apply_parked_for_asset(text, text),
   public.mux_cleanup_enqueue_orphans(text[]),
   public.mux_cleanup_enqueue(text, text, uuid, text),
   public.mux_cleanup_superseded(uuid, text),
