@@ -6,7 +6,9 @@ service for an upload URL exactly as the front end does; uploads demo/sample.mp4
 browser uploader does (resumable chunks); and prints each lesson state change as it arrives
 over the live status stream. `--once` exits 0 once the lesson is published; `--chaos` makes
 the emulator duplicate and reorder webhooks and lose the `ready` one, which the reconciler
-repairs.
+repairs. `--lifecycle` goes on through the video's whole life: generated captions and an MP4
+download appear, the video is replaced (the old asset is deleted at Mux once the new one
+plays), then removed (nothing is left at Mux), and exits 0 printing the emulator's counts.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,11 @@ SAMPLE = ROOT / "demo" / "sample.mp4"
 FRONT_END_ORIGIN = "http://localhost:3000"
 CHUNK_BYTES = 16 * 1024
 TIMEOUT_SECONDS = 60.0
+# `--lifecycle`: new uploads ask for generated English captions and an MP4 download.
+LIFECYCLE_SETTINGS = {
+    "MUX_GENERATED_SUBTITLES": "en:English (generated)",
+    "MUX_STATIC_RENDITIONS": "highest",
+}
 
 
 class Clock:
@@ -102,6 +110,16 @@ async def upload_like_a_browser(http: httpx.AsyncClient, url: str) -> int:
     return chunks
 
 
+def _is_final(video: dict[str, Any]) -> bool:
+    return video["status"] in ("published", "errored", "cancelled")
+
+
+def _media(video: dict[str, Any]) -> str:
+    parts = [f"caption {c['languageCode']} ({c['status']})" for c in video.get("captions", [])]
+    parts += [f"download {d['name']} ({d['status']})" for d in video.get("downloads", [])]
+    return ", ".join(parts)
+
+
 async def watch(
     http: httpx.AsyncClient,
     service: str,
@@ -109,8 +127,10 @@ async def watch(
     token: str,
     clock: Clock,
     upload_url: str,
+    done: Callable[[dict[str, Any]], bool] = _is_final,
 ) -> dict[str, Any]:
-    """Print every state the live stream sends; upload once it is open; return the final one."""
+    """Print every state the live stream sends; upload once it is open; return the one that
+    `done` accepts (or a failure)."""
     url = f"{service}/api/lessons/{lesson}/events?access_token={token}"
     uploaded = False
     async with http.stream("GET", url, timeout=None) as stream:
@@ -126,8 +146,10 @@ async def watch(
             detail = f"  playback id {video['playbackId']}" if video["playbackId"] else ""
             if video["status"] == "published":
                 detail += f" ({video['durationSeconds']} s, {video['aspectRatio']})"
+            if _media(video):
+                detail += f"  {_media(video)}"
             clock.say(f"status: {video['status']}{detail}")
-            if video["status"] in ("published", "errored", "cancelled"):
+            if done(video) or video["status"] in ("errored", "cancelled"):
                 return dict(video)
             if not uploaded:
                 uploaded = True
@@ -150,6 +172,7 @@ async def run(args: argparse.Namespace) -> int:
         database=database,
         chaos=args.chaos,
         pooler=pooler,
+        service_settings=LIFECYCLE_SETTINGS if args.lifecycle else None,
     ) as stack:
         emulator, service = stack.emulator, stack.service
         print("mux-lessons demo")
@@ -172,23 +195,18 @@ async def run(args: argparse.Namespace) -> int:
         print(f'  lesson    {lesson} ("Demo lesson", course "Demo course")\n')
         token = access_token(demo.author)
         clock = Clock()
+        first_done = _with_media if args.lifecycle else _is_final
         async with httpx.AsyncClient(timeout=10) as http:
-            response = await http.post(
-                f"{service}/api/mux/upload",
-                json={"lessonId": str(lesson)},
-                headers={"Authorization": f"Bearer {token}", "Origin": FRONT_END_ORIGIN},
-            )
-            if response.status_code != 201:
-                raise SystemExit(f"upload URL refused: {response.status_code} {response.text}")
-            upload = response.json()
-            clock.say(f"upload URL issued (upload {upload['uploadId'][:12]}...)")
             try:
                 final = await asyncio.wait_for(
-                    watch(http, service, lesson, token, clock, upload["url"]), TIMEOUT_SECONDS
+                    upload_and_watch(http, service, lesson, token, clock, first_done),
+                    TIMEOUT_SECONDS,
                 )
             except TimeoutError:
                 print(f"not published within {TIMEOUT_SECONDS:.0f} s; see {logs}")
                 return 1
+            if args.lifecycle and final["status"] == "published":
+                return await lifecycle(http, service, emulator, lesson, token, clock, final)
             stats = (await http.get(f"{emulator}/_emulator/stats")).json()
         webhooks = stats["webhooks"]
         print(
@@ -211,6 +229,86 @@ async def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_media(video: dict[str, Any]) -> bool:
+    """Published, and every caption and download it was asked for is ready."""
+    parts = video["captions"] + video["downloads"]
+    return bool(
+        video["status"] == "published"
+        and video["captions"]
+        and video["downloads"]
+        and all(part["status"] == "ready" for part in parts)
+    )
+
+
+async def upload_and_watch(
+    http: httpx.AsyncClient,
+    service: str,
+    lesson: uuid.UUID,
+    token: str,
+    clock: Clock,
+    done: Callable[[dict[str, Any]], bool],
+) -> dict[str, Any]:
+    """Ask for an upload URL as the front end does, then upload and watch until `done`."""
+    response = await http.post(
+        f"{service}/api/mux/upload",
+        json={"lessonId": str(lesson)},
+        headers={"Authorization": f"Bearer {token}", "Origin": FRONT_END_ORIGIN},
+    )
+    if response.status_code != 201:
+        raise SystemExit(f"upload URL refused: {response.status_code} {response.text}")
+    upload = response.json()
+    clock.say(f"upload URL issued (upload {upload['uploadId'][:12]}...)")
+    return await watch(http, service, lesson, token, clock, upload["url"], done)
+
+
+async def _assets_at_mux(http: httpx.AsyncClient, emulator: str) -> int:
+    return int((await http.get(f"{emulator}/_emulator/stats")).json()["assets"])
+
+
+async def _until_assets(http: httpx.AsyncClient, emulator: str, count: int) -> None:
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    while await _assets_at_mux(http, emulator) != count:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"Mux still holds {await _assets_at_mux(http, emulator)} assets")
+        await asyncio.sleep(0.05)
+
+
+async def lifecycle(
+    http: httpx.AsyncClient,
+    service: str,
+    emulator: str,
+    lesson: uuid.UUID,
+    token: str,
+    clock: Clock,
+    first: dict[str, Any],
+) -> int:
+    """Replace the published video, then remove it; show Mux left with nothing."""
+    clock.say(f"assets at Mux: {await _assets_at_mux(http, emulator)}; replacing the video")
+
+    def replaced(video: dict[str, Any]) -> bool:
+        return bool(video["status"] == "published" and video["playbackId"] != first["playbackId"])
+
+    await asyncio.wait_for(
+        upload_and_watch(http, service, lesson, token, clock, replaced), TIMEOUT_SECONDS
+    )
+    await _until_assets(http, emulator, 1)
+    clock.say("old asset deleted at Mux (assets at Mux: 1)")
+    response = await http.delete(
+        f"{service}/api/lessons/{lesson}/video",
+        headers={"Authorization": f"Bearer {token}", "Origin": FRONT_END_ORIGIN},
+    )
+    if response.status_code != 202:
+        raise SystemExit(f"remove refused: {response.status_code} {response.text}")
+    clock.say(f"video removed: status {response.json()['status']}")
+    await _until_assets(http, emulator, 0)
+    clock.say("asset deleted at Mux (assets at Mux: 0)")
+    stats = (await http.get(f"{emulator}/_emulator/stats")).json()
+    calls = {k: v for k, v in sorted(stats["requests"].items()) if k != "upload_put"}
+    print(f"\nMux API calls: {sum(calls.values())}  {calls}")
+    print(f"uploads at Mux: {stats['uploads']}  assets left at Mux: {stats['assets']}")
+    return 0 if stats["assets"] == 0 else 1
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__)
     parser.add_argument("--once", action="store_true", help="exit 0 once the lesson is published")
@@ -225,6 +323,11 @@ def main() -> None:
         "--pooler-only",
         action="store_true",
         help="through PgBouncer in transaction mode and nothing else: live status polls",
+    )
+    parser.add_argument(
+        "--lifecycle",
+        action="store_true",
+        help="captions and downloads, replace, remove; exit 0 when nothing is left at Mux",
     )
     sys.exit(asyncio.run(run(parser.parse_args())))
 

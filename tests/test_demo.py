@@ -38,6 +38,24 @@ def test_demo_publishes_the_sample_lesson(
     assert live in result.stdout
 
 
+def test_demo_lifecycle_leaves_nothing_at_mux(repo_env: dict[str, str], tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "demo", "--lifecycle", "--data-dir", str(tmp_path / "pg")],
+        env=repo_env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "caption en (ready), download highest.mp4 (ready)" in out
+    assert "old asset deleted at Mux (assets at Mux: 1)" in out
+    assert "video removed: status draft" in out
+    assert "assets left at Mux: 0" in out
+    assert "'delete_asset': 2" in out
+
+
 @pytest.mark.skipif(
     not (ROOT / "web" / ".next" / "BUILD_ID").exists(), reason="`make test` builds the web app"
 )
