@@ -5,6 +5,11 @@ request, with realistic processing times (10-40 s, time-scaled so the run is qui
 the ratio of processing time to poll interval matters). This design: one create-upload call
 per video, then webhooks. The old design: create the upload, then `pollAssetStatus` every
 5 s (the upload until it has an asset, then the asset until it is ready).
+
+`--lifecycle` runs each video's whole life instead: uploaded, replaced once, removed. It
+counts the Mux calls over that life and the assets left at Mux afterwards (this design
+deletes the replaced and removed assets through its cleanup outbox; the old design never
+deletes anything at Mux).
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -59,7 +67,17 @@ def seed(url: str, videos: int) -> tuple[str, list[str]]:
     return str(owner[0]), [str(row[0]) for row in rows]
 
 
-async def this_design(url: str, videos: int) -> tuple[int, float]:
+@dataclass
+class Service:
+    http: httpx.AsyncClient
+    emulator: BackgroundServer
+    token: str
+    lessons: list[str]
+
+
+@asynccontextmanager
+async def service_world(url: str, videos: int) -> AsyncIterator[Service]:
+    """The service (with its worker) on the emulator, an author's token and `videos` lessons."""
     config = emulator_config()
     emulator = BackgroundServer(create_emulator(config)).start()
     config.public_url = emulator.url
@@ -72,6 +90,7 @@ async def this_design(url: str, videos: int) -> tuple[int, float]:
         mux_webhook_secrets=(config.webhook_secret,),
         supabase_jwt_secret=BENCH_JWT_SECRET,
         upload_rate_limit_per_minute=10 * videos,
+        worker_poll_seconds=0.2,
     )
     service = BackgroundServer(create_app(settings, with_worker=True)).start()
     config.webhook_urls = (f"{service.url}/api/webhooks/mux",)
@@ -86,34 +105,77 @@ async def this_design(url: str, videos: int) -> tuple[int, float]:
         BENCH_JWT_SECRET,
         algorithm="HS256",
     )
-    started = time.perf_counter()
     try:
         async with httpx.AsyncClient(base_url=service.url, timeout=30) as http:
-
-            async def one(lesson: str) -> None:
-                response = await http.post(
-                    "/api/mux/upload",
-                    json={"lessonId": lesson},
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-                assert response.status_code == 201, response.text
-                await http.put(response.json()["url"], content=SAMPLE.read_bytes())
-
-            await asyncio.gather(*(one(lesson) for lesson in lessons))
-            with psycopg.connect(url) as conn:
-                while conn.execute(
-                    "select count(*) from lessons where status = 'published' "
-                    "and id = any(%s::uuid[])",
-                    (lessons,),
-                ).fetchone() != (videos,):
-                    await asyncio.sleep(0.05)
-        return api_calls(emulator), time.perf_counter() - started
+            yield Service(http, emulator, token, lessons)
     finally:
         service.stop()
         emulator.stop()
 
 
-async def polling_design(videos: int, poll_every: float) -> tuple[int, float]:
+async def upload_video(world: Service, lesson: str) -> None:
+    response = await world.http.post(
+        "/api/mux/upload",
+        json={"lessonId": lesson},
+        headers={"Authorization": f"Bearer {world.token}"},
+    )
+    assert response.status_code == 201, response.text
+    await world.http.put(response.json()["url"], content=SAMPLE.read_bytes())
+
+
+async def wait_for_sql(url: str, query: str, params: tuple[object, ...], expected: object) -> None:
+    with psycopg.connect(url) as conn:
+        while conn.execute(query, params).fetchone() != expected:
+            await asyncio.sleep(0.05)
+
+
+async def all_published(url: str, lessons: list[str], uploads_each: int) -> None:
+    """Every lesson published on its `uploads_each`-th upload."""
+    await wait_for_sql(
+        url,
+        "select count(*) from lessons l where status = 'published' and id = any(%s::uuid[]) "
+        "and (select count(*) from superseded_uploads s where s.lesson_id = l.id) = %s",
+        (lessons, uploads_each - 1),
+        (len(lessons),),
+    )
+
+
+async def this_design(url: str, videos: int) -> tuple[int, float]:
+    async with service_world(url, videos) as world:
+        lessons = world.lessons
+        started = time.perf_counter()
+        await asyncio.gather(*(upload_video(world, lesson) for lesson in lessons))
+        await all_published(url, lessons, 1)
+        return api_calls(world.emulator), time.perf_counter() - started
+
+
+async def lifecycle_this_design(url: str, videos: int) -> tuple[int, int]:
+    """Upload, replace, remove each video; (Mux calls, assets left at Mux)."""
+    async with service_world(url, videos) as world:
+        lessons = world.lessons
+        await asyncio.gather(*(upload_video(world, lesson) for lesson in lessons))
+        await all_published(url, lessons, 1)
+        await asyncio.gather(*(upload_video(world, lesson) for lesson in lessons))
+        await all_published(url, lessons, 2)
+
+        async def remove(lesson: str) -> None:
+            response = await world.http.delete(
+                f"/api/lessons/{lesson}/video",
+                headers={"Authorization": f"Bearer {world.token}"},
+            )
+            assert response.status_code == 202, response.text
+
+        await asyncio.gather(*(remove(lesson) for lesson in lessons))
+        await wait_for_sql(url, "select count(*) from mux_cleanups where state <> 'done'", (), (0,))
+        return api_calls(world.emulator), len(world.emulator.app.state.store.assets)
+
+
+async def polling_design(
+    videos: int, poll_every: float, *, uploads_each: int = 1
+) -> tuple[int, float, int]:
+    """The old design: each video uploaded `uploads_each` times, each polled until ready; a
+    replaced or removed video is only forgotten in the database, never deleted at Mux.
+    Returns (Mux calls, seconds, assets left at Mux)."""
     config = emulator_config()
     emulator = BackgroundServer(create_emulator(config)).start()
     config.public_url = emulator.url
@@ -144,8 +206,10 @@ async def polling_design(videos: int, poll_every: float) -> tuple[int, float]:
                     if asset.json()["data"]["status"] == "ready":
                         return
 
-            await asyncio.gather(*(one() for _ in range(videos)))
-        return api_calls(emulator), time.perf_counter() - started
+            for _ in range(uploads_each):
+                await asyncio.gather(*(one() for _ in range(videos)))
+        left = len(emulator.app.state.store.assets)
+        return api_calls(emulator), time.perf_counter() - started, left
     finally:
         emulator.stop()
 
@@ -154,15 +218,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--videos", type=int, default=100)
     parser.add_argument("--poll-every", type=float, default=5.0)
+    parser.add_argument(
+        "--lifecycle", action="store_true", help="upload, replace and remove each video"
+    )
     args = parser.parse_args()
     print(f"Mux API calls per video on {machine()}")
+    if args.lifecycle:
+        lifecycle(args.videos, args.poll_every)
+        return
     with scratch_database() as url:
         ours, _ = asyncio.run(this_design(url, args.videos))
-    theirs, _ = asyncio.run(polling_design(args.videos, args.poll_every))
+    theirs, _, _ = asyncio.run(polling_design(args.videos, args.poll_every))
     print(f"  {args.videos} uploads, processing 10-40 s, polling every {args.poll_every:.0f} s")
     print(f"  this design (webhooks):   {ours:5d} calls  ({ours / args.videos:.2f} per video)")
     print(f"  old design (polling):     {theirs:5d} calls  ({theirs / args.videos:.2f} per video)")
     print(f"  ratio polling / webhooks: {theirs / ours:.1f}x")
+
+
+def lifecycle(videos: int, poll_every: float) -> None:
+    with scratch_database() as url:
+        ours, ours_left = asyncio.run(lifecycle_this_design(url, videos))
+    theirs, _, theirs_left = asyncio.run(polling_design(videos, poll_every, uploads_each=2))
+    print(f"  {videos} videos, each uploaded, replaced once and removed; processing 10-40 s")
+    print(
+        f"  this design:  {ours:5d} Mux calls ({ours / videos:.2f} per video), "
+        f"assets left at Mux: {ours_left}"
+    )
+    print(
+        f"  old design:   {theirs:5d} Mux calls ({theirs / videos:.2f} per video), "
+        f"assets left at Mux: {theirs_left}"
+    )
 
 
 if __name__ == "__main__":
