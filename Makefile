@@ -87,6 +87,7 @@ bench: install
 	$(PY) -m bench.ingest $(ARGS)
 	$(PY) -m bench.time_to_published
 	$(PY) -m bench.mux_calls
+	$(PY) -m bench.mux_calls --lifecycle
 	$(PY) -m bench.burst
 
 # The reliability suite's long versions: 5 minutes of steady load at half the measured peak,
