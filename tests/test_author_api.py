@@ -484,6 +484,7 @@ async def test_signed_playback_gets_a_short_lived_token(
         upload_id = (await _request_upload(client, author, lesson)).json()["uploadId"]
         video = Video(lesson, upload_id=upload_id, policy="signed")
         await deliver(client, video.asset_ready())
+        await deliver(client, video.rendition("ready"))
         body = (await client.get(f"/api/lessons/{lesson}/video")).json()
     assert body["playbackPolicy"] == "signed"
     token = body["playbackToken"]
@@ -491,6 +492,21 @@ async def test_signed_playback_gets_a_short_lived_token(
     claims = jwt.decode(token, signing.private.public_key(), algorithms=["RS256"], audience="v")
     assert claims["sub"] == video.playback_id
     assert 0 < claims["exp"] - time.time() <= 600
+    # thumbnails and storyboards need tokens of their own audience
+    for field, base, audience in (
+        ("thumbnailUrl", "thumbnail.jpg", "t"),
+        ("storyboardUrl", "storyboard.vtt", "s"),
+    ):
+        url, _, query = body[field].partition("?token=")
+        assert url == f"https://image.mux.com/{video.playback_id}/{base}"
+        image_claims = jwt.decode(
+            query, signing.private.public_key(), algorithms=["RS256"], audience=audience
+        )
+        assert image_claims["sub"] == video.playback_id
+    [download] = body["downloads"]
+    url, _, query = download["url"].partition("?token=")
+    assert url == f"https://stream.mux.com/{video.playback_id}/highest.mp4"
+    assert jwt.decode(query, signing.private.public_key(), algorithms=["RS256"], audience="v")
 
 
 def test_a_signing_key_that_is_not_a_key_stops_start_up() -> None:

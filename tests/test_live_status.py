@@ -57,6 +57,29 @@ async def test_client_sees_processing_then_published(
     assert int(first["id"]) < int(processing["id"]) < int(published["id"])
 
 
+async def test_captions_and_downloads_arrive_live(
+    db: Database, live_service: BackgroundServer
+) -> None:
+    author, video = await _lesson_with_upload(db)
+    async with httpx.AsyncClient(base_url=live_service.url, timeout=10) as http:
+        await deliver(http, video.asset_ready())
+        path = f"/api/lessons/{video.lesson_id}/events?access_token={hs256(author)}"
+        async with http.stream("GET", path) as stream:
+            events = SseReader(stream)
+            [first] = await events.read(1)
+            assert (first["data"]["captions"], first["data"]["downloads"]) == ([], [])
+            await deliver(http, video.track("ready"))
+            [captioned] = await events.read(1)
+            await deliver(http, video.rendition("ready"))
+            [downloadable] = await events.read(1)
+    assert captioned["data"]["captions"] == [
+        {"trackId": video.track_id, "languageCode": "en", "name": "English", "status": "ready"}
+    ]
+    [download] = downloadable["data"]["downloads"]
+    assert download["url"] == f"https://stream.mux.com/{video.playback_id}/highest.mp4"
+    assert int(first["id"]) < int(captioned["id"]) < int(downloadable["id"])
+
+
 async def test_reconnect_with_last_event_id_skips_the_state_it_has(
     db: Database, live_service: BackgroundServer
 ) -> None:
