@@ -4,7 +4,8 @@
 -- transaction as the change that makes them unneeded, so the intent can never be lost; the
 -- worker carries it out (service/mux_cleanup.py).
 --
--- State machine additions (mux_apply, replaced below; the rest of it is unchanged):
+-- State machine additions (mux_apply now wraps the original transitions, renamed
+-- mux_apply_transitions and unchanged):
 --   video.asset.ready for the current upload also schedules the deletion of every asset
 --     the lesson has moved on from (superseded uploads), after SUPERSEDED_ASSET_RETENTION;
 --   an event revealing the asset of a superseded upload already due for cleanup (cancelled,
@@ -245,234 +246,152 @@ begin
   end loop;
 end $$;
 
-create or replace function public.mux_apply(
+-- The transitions of the original state machine (20261125000200) stay as they are, under a
+-- new name; mux_apply now wraps them with what the video's whole life adds. Every caller
+-- (ingest, worker, replay, attach, reconcile) keeps calling mux_apply.
+alter function public.mux_apply(public.mux_events, text) rename to mux_apply_transitions;
+
+create function public.mux_apply(
   ev public.mux_events, p_preferred_policy text,
   out verdict public.mux_event_state, out matched_lesson uuid, out note text)
   language plpgsql set search_path = '' as $$
 declare
+  prev public.superseded_uploads;
+begin
+  if ev.type like 'video.asset.track.%' or ev.type like 'video.asset.static\_rendition%' then
+    select r.verdict, r.matched_lesson, r.note into verdict, matched_lesson, note
+      from public.mux_apply_asset_part(ev) r;
+    return;
+  end if;
+
+  select r.verdict, r.matched_lesson, r.note into verdict, matched_lesson, note
+    from public.mux_apply_transitions(ev, p_preferred_policy) r;
+
+  if verdict = 'applied' and note is null
+     and ev.type in ('video.asset.ready', 'video.asset.deleted') then
+    -- The replacement plays (or nothing plays any more): what the lesson moved on from can go.
+    perform public.mux_cleanup_superseded(matched_lesson, 'replaced');
+  end if;
+  if verdict = 'applied' and ev.asset_id is not null
+     and ev.type in ('video.upload.asset_created', 'video.asset.created', 'video.asset.ready') then
+    perform public.mux_apply_parked_for_asset(ev.asset_id, p_preferred_policy);
+  end if;
+  if verdict = 'ignored' and note like 'superseded upload %' and ev.asset_id is not null then
+    -- An asset the lesson no longer wants (its upload was cancelled, removed or replaced)
+    -- may only now become known: record it, and schedule its deletion if it is due.
+    select * into prev from public.superseded_uploads s
+      where s.upload_id = ev.upload_id or s.asset_id = ev.asset_id
+      limit 1;
+    if prev.asset_id is null then
+      update public.superseded_uploads set asset_id = ev.asset_id
+        where upload_id = prev.upload_id;
+      if prev.cleanup_reason is not null then
+        perform public.mux_cleanup_enqueue(
+          'delete_asset', ev.asset_id, prev.lesson_id, prev.cleanup_reason);
+      end if;
+    end if;
+  end if;
+  perform public.mux_cleanup_close_deleted(ev);
+end $$;
+
+-- Track and rendition events: parts of an asset, which they name at `data.asset_id`. They
+-- change only the lesson's current asset (not yet deleted); parts of a superseded asset are
+-- recorded and ignored, parts of an asset no lesson carries yet are parked.
+create function public.mux_apply_asset_part(
+  ev public.mux_events, out verdict public.mux_event_state, out matched_lesson uuid,
+  out note text)
+  language plpgsql set search_path = '' as $$
+declare
   d jsonb := ev.payload -> 'data';
   l public.lessons;
-  prev public.superseded_uploads;
-  stage integer;
-  playback jsonb;
-  media_changed boolean := false;
+  step text := split_part(ev.type, '.', 4);
+  changed boolean := false;
   f jsonb;
-  files_status text;
 begin
   verdict := 'applied';
-  if ev.type not in ('video.upload.created', 'video.upload.asset_created',
-                     'video.upload.cancelled', 'video.upload.errored', 'video.asset.created',
-                     'video.asset.ready', 'video.asset.errored', 'video.asset.deleted',
-                     'video.asset.track.created', 'video.asset.track.ready',
-                     'video.asset.track.errored', 'video.asset.track.deleted',
-                     'video.asset.static_rendition.created',
-                     'video.asset.static_rendition.ready',
-                     'video.asset.static_rendition.errored',
-                     'video.asset.static_rendition.skipped',
-                     'video.asset.static_rendition.deleted',
-                     'video.asset.static_renditions.preparing',
-                     'video.asset.static_renditions.ready',
-                     'video.asset.static_renditions.errored',
-                     'video.asset.static_renditions.deleted') then
-    verdict := 'ignored';
-    note := 'event type not used by this service';
-    return;
-  end if;
-
-  if ev.upload_id is not null then
-    perform public.mux_lock_upload(ev.upload_id);
-    select * into l from public.lessons where mux_upload_id = ev.upload_id for update;
-  end if;
-  if l.id is null and ev.asset_id is not null then
-    select * into l from public.lessons where mux_asset_id = ev.asset_id for update;
-  end if;
-
+  select * into l from public.lessons where mux_asset_id = ev.asset_id for update;
   if l.id is null then
-    select * into prev from public.superseded_uploads s
-      where s.upload_id = ev.upload_id or (ev.asset_id is not null and s.asset_id = ev.asset_id)
-      limit 1;
-    if prev.upload_id is not null then
-      -- The old video may still be what the lesson plays until the new asset is ready.
-      if ev.type = 'video.asset.deleted' and prev.playback_id is not null then
-        update public.lessons set mux_playback_id = null, playback_policy = null
-          where id = prev.lesson_id and mux_playback_id = prev.playback_id;
-      end if;
-      -- An asset the lesson no longer wants (its upload was cancelled, removed or replaced)
-      -- may only now become known: schedule its deletion.
-      if ev.asset_id is not null and prev.asset_id is null then
-        update public.superseded_uploads set asset_id = ev.asset_id
-          where upload_id = prev.upload_id;
-        if prev.cleanup_reason is not null then
-          perform public.mux_cleanup_enqueue(
-            'delete_asset', ev.asset_id, prev.lesson_id, prev.cleanup_reason);
-        end if;
-      end if;
-      perform public.mux_cleanup_close_deleted(ev);
+    select s.lesson_id into matched_lesson from public.superseded_uploads s
+      where s.asset_id = ev.asset_id limit 1;
+    if matched_lesson is not null then
       verdict := 'ignored';
-      note := 'superseded upload ' || prev.upload_id;
-      matched_lesson := prev.lesson_id;
-      return;
+      note := 'asset ' || ev.asset_id || ' is superseded';
+    else
+      verdict := 'unmatched';
+      note := 'no lesson carries this asset yet';
     end if;
-    perform public.mux_cleanup_close_deleted(ev);  -- e.g. the asset of a deleted lesson
-    verdict := 'unmatched';
-    note := 'no lesson carries this upload or asset yet';
     return;
   end if;
-
   matched_lesson := l.id;
-  if l.mux_asset_id is not null and ev.asset_id is not null and l.mux_asset_id <> ev.asset_id then
+  if public.lesson_video_stage(l.status, l.mux_upload_id) = 4 then
     verdict := 'ignored';
-    note := 'asset ' || ev.asset_id || ' is not the lesson''s current asset';
+    note := 'asset already deleted';
     return;
   end if;
 
-  perform public.mux_cleanup_close_deleted(ev);
-  stage := public.lesson_video_stage(l.status, l.mux_upload_id);
-
-  if ev.type like 'video.asset.track.%' or ev.type like 'video.asset.static\_rendition%' then
-    if l.mux_asset_id is null or stage = 4 then
-      verdict := 'ignored';
-      note := case when stage = 4 then 'asset already deleted'
-                   else 'the lesson has no asset yet' end;
+  if ev.type like 'video.asset.track.%' then
+    if d ->> 'type' is distinct from 'text' then
+      note := 'not a text track';
       return;
     end if;
-    if ev.type like 'video.asset.track.%' then
-      if d ->> 'type' is distinct from 'text' then
-        note := 'not a text track';
-        return;
-      end if;
-      media_changed := public.mux_upsert_text_track(
-        l.mux_asset_id, d,
-        case split_part(ev.type, '.', 4) when 'created' then 'preparing'
-             else split_part(ev.type, '.', 4) end);
-    elsif ev.type like 'video.asset.static\_rendition.%' then
-      media_changed := public.mux_upsert_download(
-        l.mux_asset_id, d ->> 'name', d ->> 'resolution', d ->> 'ext',
-        case split_part(ev.type, '.', 4) when 'created' then 'preparing'
-             else split_part(ev.type, '.', 4) end);
-    else
-      -- The older asset-level events: the asset, its files in static_renditions.files.
-      files_status := case split_part(ev.type, '.', 4)
-                        when 'preparing' then 'preparing' when 'ready' then 'ready'
-                        when 'errored' then 'errored' else 'deleted' end;
-      for f in
-        select x from jsonb_array_elements(
-          case when jsonb_typeof(d -> 'static_renditions' -> 'files') = 'array'
-               then d -> 'static_renditions' -> 'files' else '[]'::jsonb end) as x
-      loop
-        media_changed := public.mux_upsert_download(
-          l.mux_asset_id, f ->> 'name', f ->> 'resolution', f ->> 'ext', files_status)
-          or media_changed;
-      end loop;
-      if files_status = 'deleted' then
-        update public.lesson_downloads set status = 'deleted', updated_at = now()
-          where asset_id = l.mux_asset_id and status <> 'deleted';
-        media_changed := found or media_changed;
-      end if;
+    changed := public.mux_upsert_text_track(
+      l.mux_asset_id, d, case step when 'created' then 'preparing' else step end);
+  elsif ev.type like 'video.asset.static\_rendition.%' then
+    changed := public.mux_upsert_download(
+      l.mux_asset_id, d ->> 'name', d ->> 'resolution', d ->> 'ext',
+      case step when 'created' then 'preparing' else step end);
+  else
+    -- The older asset-level events: the asset, its files in static_renditions.files.
+    for f in
+      select x from jsonb_array_elements(
+        case when jsonb_typeof(d -> 'static_renditions' -> 'files') = 'array'
+             then d -> 'static_renditions' -> 'files' else '[]'::jsonb end) as x
+    loop
+      changed := public.mux_upsert_download(
+        l.mux_asset_id, f ->> 'name', f ->> 'resolution', f ->> 'ext', step) or changed;
+    end loop;
+    if step = 'deleted' then
+      update public.lesson_downloads set status = 'deleted', updated_at = now()
+        where asset_id = l.mux_asset_id and status <> 'deleted';
+      changed := found or changed;
     end if;
-    if media_changed then
-      update public.lessons set video_version = video_version + 1 where id = l.id;
-    else
-      note := 'already known';
-    end if;
-    return;
   end if;
-
-  case ev.type
-    when 'video.upload.created' then
-      note := 'recorded';
-    when 'video.upload.asset_created', 'video.asset.created' then
-      if stage < 2 then
-        update public.lessons set status = 'processing', mux_asset_id = ev.asset_id
-          where id = l.id;
-      elsif l.mux_asset_id is null and ev.asset_id is not null then
-        update public.lessons set mux_asset_id = ev.asset_id where id = l.id;
-      else
-        note := 'asset already known';
-      end if;
-      if l.mux_asset_id is null and ev.asset_id is not null then
-        perform public.mux_apply_parked_for_asset(ev.asset_id, p_preferred_policy);
-      end if;
-    when 'video.asset.ready' then
-      if stage < 3 then
-        select p into playback
-          from jsonb_array_elements(
-                 case when jsonb_typeof(d -> 'playback_ids') = 'array'
-                      then d -> 'playback_ids' else '[]'::jsonb end)
-               with ordinality as t(p, n)
-          where p ->> 'id' is not null
-          order by (p ->> 'policy' = p_preferred_policy) desc, n
-          limit 1;
-        if playback is null then
-          raise exception 'video.asset.ready for asset % carries no playback id; check that '
-            'new_asset_settings asks for a playback policy', ev.asset_id;
-        end if;
-        update public.lessons set
-            status = 'published',
-            mux_asset_id = ev.asset_id,
-            mux_playback_id = playback ->> 'id',
-            playback_policy = playback ->> 'policy',
-            duration_seconds = (d ->> 'duration')::double precision,
-            aspect_ratio = d ->> 'aspect_ratio',
-            video_error = null
-          where id = l.id;
-        -- The replacement plays: what it replaced can go.
-        perform public.mux_cleanup_superseded(l.id, 'replaced');
-        if l.mux_asset_id is null then
-          perform public.mux_apply_parked_for_asset(ev.asset_id, p_preferred_policy);
-        end if;
-      else
-        note := 'lesson already final';
-      end if;
-    when 'video.asset.errored' then
-      if stage < 3 then
-        update public.lessons set
-            status = 'errored',
-            mux_asset_id = coalesce(l.mux_asset_id, ev.asset_id),
-            video_error = coalesce(public.mux_error_text(d -> 'errors'),
-                                   'Mux could not process the video')
-          where id = l.id;
-      else
-        note := 'lesson already final';
-      end if;
-    when 'video.upload.errored' then
-      if stage < 3 then
-        update public.lessons set
-            status = 'errored',
-            video_error = coalesce(public.mux_error_text(d -> 'error'), 'the upload failed')
-          where id = l.id;
-      else
-        note := 'lesson already final';
-      end if;
-    when 'video.upload.cancelled' then
-      if stage < 3 then
-        update public.lessons set
-            status = 'cancelled',
-            video_error = case when d ->> 'status' = 'timed_out'
-                               then 'the upload timed out before a file arrived'
-                               else 'the upload was cancelled' end
-          where id = l.id;
-      else
-        note := 'lesson already final';
-      end if;
-    when 'video.asset.deleted' then
-      if stage < 4 then
-        update public.lessons set
-            status = 'draft',
-            mux_asset_id = coalesce(l.mux_asset_id, ev.asset_id),
-            mux_playback_id = null,
-            playback_policy = null,
-            video_error = null
-          where id = l.id;
-        -- Nothing plays any more: what the lesson moved on from can go as well.
-        perform public.mux_cleanup_superseded(l.id, 'replaced');
-      else
-        note := 'asset already deleted';
-      end if;
-  end case;
+  if changed then
+    -- The live stream and the operator page hear of it through the lesson's version.
+    update public.lessons set video_version = video_version + 1 where id = l.id;
+  else
+    note := 'already known';
+  end if;
 end $$;
 
 -- --- author actions ---------------------------------------------------------------------------
+
+-- The lesson, locked as every event for its upload locks it (the upload's lock, then the row).
+create function public.mux_lock_lesson_video(p_lesson_id uuid) returns public.lessons
+  language plpgsql set search_path = '' as $$
+declare
+  l public.lessons;
+begin
+  select * into l from public.lessons where id = p_lesson_id;
+  if not found then
+    raise exception 'lesson % does not exist', p_lesson_id using errcode = 'no_data_found';
+  end if;
+  if l.mux_upload_id is not null then
+    perform public.mux_lock_upload(l.mux_upload_id);
+  end if;
+  select * into l from public.lessons where id = p_lesson_id for update;
+  return l;
+end $$;
+
+-- The lesson without a video: draft, no upload, asset or playback.
+create function public.mux_clear_video(p_lesson_id uuid) returns public.lessons
+  language sql set search_path = '' as $$
+  update public.lessons set
+      mux_upload_id = null, mux_asset_id = null, status = 'draft', mux_playback_id = null,
+      playback_policy = null, duration_seconds = null, aspect_ratio = null, video_error = null
+    where id = p_lesson_id
+    returning *
+$$;
 
 -- `DELETE /api/lessons/{id}/upload`: the direct upload in flight is given up. The lesson
 -- returns to what it had before it: the previous video, if one was still playing, else
@@ -485,14 +404,7 @@ declare
   l public.lessons;
   prev public.superseded_uploads;
 begin
-  select * into l from public.lessons where id = p_lesson_id;
-  if not found then
-    raise exception 'lesson % does not exist', p_lesson_id using errcode = 'no_data_found';
-  end if;
-  if l.mux_upload_id is not null then
-    perform public.mux_lock_upload(l.mux_upload_id);
-  end if;
-  select * into l from public.lessons where id = p_lesson_id for update;
+  l := public.mux_lock_lesson_video(p_lesson_id);
   if l.status <> 'uploading' or l.mux_upload_id is null then
     raise exception 'lesson % has no upload in progress', p_lesson_id
       using errcode = 'ML001';
@@ -518,11 +430,7 @@ begin
       where id = l.id
       returning * into l;
   else
-    update public.lessons set
-        mux_upload_id = null, mux_asset_id = null, status = 'draft', mux_playback_id = null,
-        playback_policy = null, duration_seconds = null, aspect_ratio = null, video_error = null
-      where id = l.id
-      returning * into l;
+    l := public.mux_clear_video(l.id);
   end if;
   return l;
 end $$;
@@ -536,14 +444,7 @@ create function public.mux_remove_video(p_lesson_id uuid)
 declare
   l public.lessons;
 begin
-  select * into l from public.lessons where id = p_lesson_id;
-  if not found then
-    raise exception 'lesson % does not exist', p_lesson_id using errcode = 'no_data_found';
-  end if;
-  if l.mux_upload_id is not null then
-    perform public.mux_lock_upload(l.mux_upload_id);
-  end if;
-  select * into l from public.lessons where id = p_lesson_id for update;
+  l := public.mux_lock_lesson_video(p_lesson_id);
   if l.mux_upload_id is null and l.mux_asset_id is null and l.mux_playback_id is null then
     raise exception 'lesson % has no video', p_lesson_id
       using errcode = 'ML002';
@@ -562,12 +463,7 @@ begin
   end if;
   perform public.mux_cleanup_superseded(l.id, 'removed');
 
-  update public.lessons set
-      mux_upload_id = null, mux_asset_id = null, status = 'draft', mux_playback_id = null,
-      playback_policy = null, duration_seconds = null, aspect_ratio = null, video_error = null
-    where id = l.id
-    returning * into l;
-  return l;
+  return public.mux_clear_video(l.id);
 end $$;
 
 -- A lesson deleted by any path takes its Mux objects with it. BEFORE DELETE, so the
@@ -688,6 +584,10 @@ begin
 end $$;
 
 revoke all on function
+  public.mux_lock_lesson_video(uuid),
+  public.mux_clear_video(uuid),
+  public.mux_apply(public.mux_events, text),
+  public.mux_apply_asset_part(public.mux_events),
   public.mux_cleanup_close_deleted(public.mux_events),
   public.mux_apply_parked_for_asset(text, text),
   public.mux_cleanup_enqueue_orphans(text[]),
