@@ -188,3 +188,32 @@ def test_cli_stops_with_one_clear_line(
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(expected), result.stderr
+
+
+def test_caption_and_download_settings_are_parsed() -> None:
+    env = {
+        "MUX_GENERATED_SUBTITLES": "en:English (generated), fr",
+        "MUX_STATIC_RENDITIONS": "highest, audio-only",
+        "SUPERSEDED_ASSET_RETENTION_SECONDS": "86400",
+    }
+    settings = Settings.from_env(env, dotenv_path=None)
+    assert settings.mux_generated_subtitles == (("en", "English (generated)"), ("fr", None))
+    assert settings.mux_static_renditions == ("highest", "audio-only")
+    assert settings.superseded_asset_retention_seconds == 86400
+    defaults = Settings.from_env({}, dotenv_path=None)
+    assert (defaults.mux_generated_subtitles, defaults.mux_static_renditions) == ((), ())
+    assert defaults.superseded_asset_retention_seconds == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MUX_GENERATED_SUBTITLES", "klingon"),
+        ("MUX_STATIC_RENDITIONS", "4k"),
+        ("SUPERSEDED_ASSET_RETENTION_SECONDS", "-1"),
+        ("CLEANUP_MAX_MUX_CALLS", "0"),
+    ],
+)
+def test_malformed_lifecycle_settings_are_named(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value}, dotenv_path=None)

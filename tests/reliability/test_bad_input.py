@@ -264,7 +264,7 @@ async def test_unknown_event_type_is_recorded_as_ignored_and_nothing_else(
     owner = await create_user(db)
     lesson = await create_lesson(db, owner)
     before = await lesson_row(db, lesson)
-    body = json.dumps({**EVENT, "type": "video.asset.track.ready"}).encode()
+    body = json.dumps({**EVENT, "type": "video.asset.master.ready"}).encode()
     response = await client.post(URL, content=body, headers=signed(body))
     assert (response.status_code, response.json()["state"]) == (200, "ignored")
     assert [row["state"] for row in await inbox_rows(db)] == ["ignored"]
