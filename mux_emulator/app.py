@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from mux_emulator.api import api_routes, mux_error
 from mux_emulator.config import EmulatorConfig
+from mux_emulator.images import image_routes
 from mux_emulator.store import Store
 from mux_emulator.uploads import upload_routes
 from mux_emulator.webhooks import WebhookSender
@@ -74,6 +75,7 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
             *api_routes(store, config, sender.emit),
             *upload_routes(store, config, sender.emit, spawn),
             Route("/stream/{playback_id}.mp4", playback, methods=["GET"]),
+            *image_routes(store, config),
             Route("/_emulator/stats", stats, methods=["GET"]),
             Route("/_emulator/faults", faults, methods=["POST"]),
         ],

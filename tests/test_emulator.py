@@ -268,3 +268,84 @@ async def test_basic_auth_header_parsing_rejects_garbage() -> None:
         for value in garbage:
             response = await http.get("/video/v1/assets/x", headers={"Authorization": value})
             assert response.status_code == 401
+
+
+async def test_subtitles_renditions_and_images_appear_after_processing(emulator, receiver) -> None:
+    client, _ = emulator
+    recorder, _ = receiver
+    created = await client.post(
+        "/video/v1/uploads",
+        json={
+            "cors_origin": ORIGIN,
+            "new_asset_settings": {
+                "playback_policies": ["public"],
+                "inputs": [{"generated_subtitles": [{"language_code": "en", "name": "English"}]}],
+                "static_renditions": [{"resolution": "highest"}],
+            },
+        },
+    )
+    upload = created.json()["data"]
+    await client.put(upload["url"], content=SAMPLE.read_bytes())
+    await _wait_for(
+        lambda: (
+            {"video.asset.track.ready", "video.asset.static_rendition.ready"}
+            <= set(_types(recorder))
+        )
+    )
+    by_type = {e["type"]: e for e in recorder.events()}
+    asset_id = by_type["video.asset.ready"]["data"]["id"]
+    track = by_type["video.asset.track.ready"]
+    assert track["object"] == {"type": "asset", "id": asset_id}
+    assert {k: track["data"][k] for k in ("type", "text_type", "text_source", "asset_id")} == {
+        "type": "text",
+        "text_type": "subtitles",
+        "text_source": "generated_vod",
+        "asset_id": asset_id,
+    }
+    assert (track["data"]["language_code"], track["data"]["name"]) == ("en", "English")
+    rendition = by_type["video.asset.static_rendition.ready"]["data"]
+    assert (rendition["asset_id"], rendition["name"], rendition["status"]) == (
+        asset_id,
+        "highest.mp4",
+        "ready",
+    )
+    asset = (await client.get(f"/video/v1/assets/{asset_id}")).json()["data"]
+    assert [t["status"] for t in asset["tracks"] if t["type"] == "text"] == ["ready"]
+    assert [f["name"] for f in asset["static_renditions"]["files"]] == ["highest.mp4"]
+
+    playback = asset["playback_ids"][0]["id"]
+    thumbnail = await client.get(f"/image/{playback}/thumbnail.jpg")
+    assert thumbnail.headers["content-type"] == "image/jpeg"
+    assert thumbnail.content[:2] == b"\xff\xd8" and thumbnail.content[-2:] == b"\xff\xd9"
+    storyboard = await client.get(f"/image/{playback}/storyboard.vtt")
+    assert storyboard.text.startswith("WEBVTT")
+    assert f"/image/{playback}/storyboard.jpg#xywh=" in storyboard.text
+    download = await client.get(f"/stream/{playback}/highest.mp4")
+    assert download.status_code == 200 and download.content == SAMPLE.read_bytes()
+    assert (await client.get(f"/stream/{playback}/720p.mp4")).status_code == 404
+    assert (await client.get("/image/nope/thumbnail.jpg")).status_code == 404
+
+
+async def test_asset_list_pages_with_a_cursor(emulator) -> None:
+    client, _ = emulator
+    for _ in range(3):
+        upload = await _create_upload(client)
+        await client.put(upload["url"], content=SAMPLE.read_bytes())
+    deadline = time.monotonic() + 10
+    while len((await client.get("/video/v1/assets")).json()["data"]) < 3:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.02)
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        params = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/video/v1/assets", params=params)).json()
+        seen += [a["id"] for a in page["data"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert (len(seen), len(set(seen)), pages) == (3, 3, 2)
+    bad = await client.get("/video/v1/assets", params={"limit": "500"})
+    assert bad.status_code == 400 and bad.json()["error"]["type"] == "invalid_parameters"
