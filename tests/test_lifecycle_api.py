@@ -309,3 +309,33 @@ async def test_orphan_sweep_pages_through_the_list_within_its_budget(
     )
     assert (whole.mux_calls, whole.scanned, whole.complete, len(whole.orphans)) == (3, 5, True, 5)
     assert store.requests["list_assets"] == 5 and store.requests["delete_asset"] == 0
+
+
+async def test_cleanups_cli_replays_a_dead_cleanup_and_runs_it(
+    db: Database,
+    client: httpx.AsyncClient,
+    database_url: str,
+    repo_env: dict[str, str],
+    lone_emulator: BackgroundServer,
+) -> None:
+    store: Store = lone_emulator.app.state.store
+    lesson = await create_lesson(db, await create_user(db))
+    upload = upload_at_mux(store, lesson)
+    await db.call("select public.mux_attach_upload(%s, %s, 'public')", (lesson, upload.id))
+    asset = store.new_asset(upload)
+    await deliver(client, event("video.upload.asset_created", upload.as_mux()))
+    await db.call("select public.mux_remove_video(%s)", (lesson,))
+    async with db.service_session() as conn:
+        await conn.execute("update mux_cleanups set state = 'dead', attempts = 10")
+    [row] = await mux_cleanup.list_cleanups(db)
+    env = _cli_env(repo_env, database_url, lone_emulator)
+
+    listed = _cli(env, "cleanups", "list", "--state", "dead")
+    assert listed.returncode == 0 and asset.id in listed.stdout and "removed" in listed.stdout
+    assert _cli(env, "cleanups", "run").stdout.strip() == "carried out: 0"  # dead stays dead
+    replayed = _cli(env, "cleanups", "replay", str(row["id"]))
+    assert replayed.returncode == 0, replayed.stderr
+    ran = _cli(env, "cleanups", "run")
+    assert ran.returncode == 0 and "carried out: 1" in ran.stdout
+    assert asset.id not in store.assets
+    assert _cli(env, "cleanups", "replay", str(row["id"])).returncode == 1  # done: nothing to do
