@@ -225,13 +225,17 @@ end $$;
 -- --- the state machine ------------------------------------------------------------------------
 
 -- Whoever deleted an asset (this service, someone in Mux's dashboard), once Mux says it is
--- gone there is nothing left to clean up.
+-- gone there is nothing left to clean up. A cleanup a worker holds right now (its DELETE
+-- is what Mux is announcing) is left to that worker rather than waited for.
 create function public.mux_cleanup_close_deleted(ev public.mux_events) returns void
   language sql as $$
   update public.mux_cleanups c set state = 'done', done_at = now(),
       outcome = 'video.asset.deleted received', last_error = null
-    where ev.type = 'video.asset.deleted' and c.action = 'delete_asset'
-      and c.object_id = ev.asset_id and c.state in ('pending', 'failed')
+    where c.id in (
+      select p.id from public.mux_cleanups p
+        where ev.type = 'video.asset.deleted' and p.action = 'delete_asset'
+          and p.object_id = ev.asset_id and p.state in ('pending', 'failed')
+        for update skip locked)
 $$;
 
 -- Track and rendition events name only their asset, so they may arrive before the lesson
