@@ -287,3 +287,17 @@ async def test_captions_are_visible_only_with_the_lesson(
     async with db.user_session(claims_for(owner)) as conn:
         cur = await conn.execute("select track_id from lesson_text_tracks")
         assert await cur.fetchall() == [{"track_id": video.track_id}]
+
+
+async def test_late_parts_of_a_deleted_current_asset_change_nothing(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    lesson = await create_lesson(db, await create_user(db))
+    video = await _published(db, client, lesson)
+    await _deliver_all(client, [video.asset_deleted()])
+    deleted = await lesson_row(db, lesson)
+    assert (deleted["status"], deleted["mux_asset_id"]) == ("draft", video.asset_id)
+    await _deliver_all(client, [video.track("ready"), video.rendition("ready")])
+    assert await lesson_row(db, lesson) == deleted  # no new version: no live update either
+    assert await db.call_all("select * from lesson_text_tracks") == []
+    assert await db.call_all("select * from lesson_downloads") == []
