@@ -229,3 +229,12 @@ async def test_status_page_shows_mux_cleanups_and_retries_a_dead_one(
         assert (missing.status_code, missing.json()["error"]["code"]) == (404, "cleanup_not_found")
         refused = await http.post(f"/admin/cleanups/{row['id']}/replay")
         assert refused.status_code == 401
+    async with httpx.AsyncClient(base_url=live_service.url, timeout=10) as browser:
+        await browser.get(f"/admin?token={ADMIN_TOKEN}")  # the page's cookie, not a bearer
+        page = (await browser.get("/admin")).text
+        csrf = page.split('name="csrf-token" content="')[1].split('"')[0]
+        path = f"/admin/cleanups/{row['id']}/replay"
+        forged = await browser.post(path)
+        assert (forged.status_code, forged.json()["error"]["code"]) == (403, "csrf_failed")
+        own = await browser.post(path, headers={"Origin": live_service.url, "X-CSRF-Token": csrf})
+        assert (own.status_code, own.json()["state"]) == (200, "pending")
