@@ -276,6 +276,8 @@ async def _every_author_route_answers_503(app_settings: Settings, database: Data
             ("GET", f"/api/courses/{lesson}", None),
             ("GET", f"/api/lessons/{lesson}/video", None),
             ("GET", f"/api/lessons/{lesson}/events", None),
+            ("DELETE", f"/api/lessons/{lesson}/upload", None),
+            ("DELETE", f"/api/lessons/{lesson}/video", None),
         ):
             started = time.monotonic()
             response = await http.request(method, path, json=body, headers=headers)
