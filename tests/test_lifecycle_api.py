@@ -247,6 +247,19 @@ def _cli_env(
     }
 
 
+async def _lesson_with_asset(
+    db: Database, client: httpx.AsyncClient, store: Store
+) -> tuple[uuid.UUID, Asset]:
+    """A lesson whose upload became an asset at `store` (Mux said so by webhook)."""
+    lesson = await create_lesson(db, await create_user(db))
+    upload = upload_at_mux(store, lesson)
+    await db.call("select public.mux_attach_upload(%s, %s, 'public')", (lesson, upload.id))
+    asset = store.new_asset(upload)
+    await deliver(client, event("video.upload.asset_created", upload.as_mux()))
+    assert (await lesson_row(db, lesson))["mux_asset_id"] == asset.id
+    return lesson, asset
+
+
 async def test_orphan_sweep_reports_then_deletes_only_unreferenced_old_assets(
     db: Database,
     client: httpx.AsyncClient,
@@ -255,12 +268,7 @@ async def test_orphan_sweep_reports_then_deletes_only_unreferenced_old_assets(
     lone_emulator: BackgroundServer,
 ) -> None:
     store: Store = lone_emulator.app.state.store
-    lesson = await create_lesson(db, await create_user(db))
-    upload = upload_at_mux(store, lesson)
-    await db.call("select public.mux_attach_upload(%s, %s, 'public')", (lesson, upload.id))
-    kept = store.new_asset(upload)
-    await deliver(client, event("video.upload.asset_created", upload.as_mux()))
-    assert (await lesson_row(db, lesson))["mux_asset_id"] == kept.id
+    _, kept = await _lesson_with_asset(db, client, store)
     orphan_ids = set()
     for _ in range(3):
         orphan = store.new_asset(upload_at_mux(store))
@@ -319,11 +327,7 @@ async def test_cleanups_cli_replays_a_dead_cleanup_and_runs_it(
     lone_emulator: BackgroundServer,
 ) -> None:
     store: Store = lone_emulator.app.state.store
-    lesson = await create_lesson(db, await create_user(db))
-    upload = upload_at_mux(store, lesson)
-    await db.call("select public.mux_attach_upload(%s, %s, 'public')", (lesson, upload.id))
-    asset = store.new_asset(upload)
-    await deliver(client, event("video.upload.asset_created", upload.as_mux()))
+    lesson, asset = await _lesson_with_asset(db, client, store)
     await db.call("select public.mux_remove_video(%s)", (lesson,))
     async with db.service_session() as conn:
         await conn.execute("update mux_cleanups set state = 'dead', attempts = 10")
