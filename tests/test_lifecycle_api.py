@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from mux_emulator.app import create_app as create_emulator
-from mux_emulator.payloads import event
+from mux_emulator.payloads import event, text_track
 from mux_emulator.server import BackgroundServer
 from mux_emulator.store import Asset, Store
 from service import mux_cleanup, orphans
@@ -72,12 +72,16 @@ async def test_remove_video_is_draft_at_once_and_the_asset_goes_at_mux(
     author_client: httpx.AsyncClient, db: Database, mux_store: Store
 ) -> None:
     author, lesson, asset = await _published_lesson(author_client, db, mux_store)
+    track = text_track("t1", asset.id, language_code="en", name="English", status="ready")
+    await deliver(author_client, event("video.asset.track.ready", track))
+    assert len(await db.call_all("select * from lesson_text_tracks")) == 1
     response = await author_client.delete(f"/api/lessons/{lesson}/video", headers=_auth(author))
     assert response.status_code == 202, response.text
     body = response.json()
     assert (body["status"], body["playbackId"], body["thumbnailUrl"]) == ("draft", None, None)
     assert asset.id not in mux_store.assets
     assert await cleanups(db) == {("delete_asset", asset.id, "removed", "done")}
+    assert await db.call_all("select * from lesson_text_tracks") == []  # gone with the asset
     again = await author_client.delete(f"/api/lessons/{lesson}/video", headers=_auth(author))
     assert (again.status_code, again.json()["error"]["code"]) == (409, "no_video")
 

@@ -224,6 +224,13 @@ end $$;
 
 -- --- the state machine ------------------------------------------------------------------------
 
+-- An asset gone from Mux takes its captions and downloads with it.
+create function public.mux_forget_asset_parts(p_asset_id text) returns void
+  language sql as $$
+  delete from public.lesson_text_tracks where asset_id = p_asset_id;
+  delete from public.lesson_downloads where asset_id = p_asset_id;
+$$;
+
 -- Whoever deleted an asset (this service, someone in Mux's dashboard), once Mux says it is
 -- gone there is nothing left to clean up. A cleanup a worker holds right now (its DELETE
 -- is what Mux is announcing) is left to that worker rather than waited for.
@@ -302,8 +309,9 @@ begin
       end if;
     end if;
   end if;
-  if ev.type = 'video.asset.deleted' then
+  if ev.type = 'video.asset.deleted' and ev.asset_id is not null then
     perform public.mux_cleanup_close_deleted(ev);
+    perform public.mux_forget_asset_parts(ev.asset_id);
   end if;
 end $$;
 
@@ -549,6 +557,9 @@ begin
           * (0.5 + random() / 2)) end
     where m.id = p_id
     returning m.* into c;
+  if p_done and c.action = 'delete_asset' then
+    perform public.mux_forget_asset_parts(c.object_id);
+  end if;
   if p_follow_up_asset is not null then
     perform public.mux_cleanup_enqueue('delete_asset', p_follow_up_asset, c.lesson_id, c.reason);
     update public.superseded_uploads set asset_id = p_follow_up_asset
@@ -597,6 +608,7 @@ begin
 end $$;
 
 revoke all on function
+  public.mux_forget_asset_parts(text),
   public.mux_lock_lesson_video(uuid),
   public.mux_clear_video(uuid),
   public.mux_apply(public.mux_events, text),
