@@ -156,3 +156,46 @@ async def test_captions_and_downloads_appear_in_the_video_json(world: World, db:
         "status": "ready",
         "url": f"https://stream.mux.com/{playback}/highest.mp4",
     }
+
+
+@pytest.fixture
+def chaotic_world(db: Database, webhook_settings: Settings) -> Iterator[World]:
+    yield from _world(webhook_settings, None, duplicate_probability=0.5, reorder_window=0.3, seed=5)
+
+
+async def test_replace_and_remove_under_duplicated_reordered_webhooks(
+    chaotic_world: World, db: Database
+) -> None:
+    world = chaotic_world
+    store = world.emulator.app.state.store
+    lessons = []
+    for _ in range(3):
+        lesson, upload = await _upload_url(world, db)
+        await _put_file(upload["url"])
+        lessons.append(lesson)
+    uploads = {}
+    for lesson in lessons:
+        await _wait_for_status(db, lesson, "published")
+        replaced = await _api(
+            world, db, lesson, "POST", "/api/mux/upload", {"lessonId": str(lesson)}
+        )
+        uploads[lesson] = replaced.json()["uploadId"]
+        await _put_file(replaced.json()["url"])
+    current = set()
+    for lesson in lessons:
+        deadline = time.monotonic() + 20
+        row = await lesson_row(db, lesson)
+        while row["mux_upload_id"] != uploads[lesson] or row["status"] != "published":
+            assert time.monotonic() < deadline, row
+            await asyncio.sleep(0.05)
+            row = await lesson_row(db, lesson)
+        current.add(row["mux_asset_id"])
+    await _until(lambda: set(store.assets) == current, "only the replacements left at Mux")
+    for lesson in lessons:
+        removed = await _api(world, db, lesson, "DELETE", f"/api/lessons/{lesson}/video")
+        assert removed.status_code == 202
+    await _until(lambda: not store.assets, "every asset deleted at Mux")
+    assert store.requests["delete_asset"] == 6
+    assert store.stats()["webhooks"].get("duplicated", 0) >= 1
+    for lesson in lessons:
+        assert (await lesson_row(db, lesson))["status"] == "draft"
