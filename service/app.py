@@ -23,6 +23,7 @@ from service.author_api import (
     update_upload_id,
 )
 from service.catalog import get_course, get_lesson
+from service.course_status import course_events
 from service.db import Database
 from service.errors import EXCEPTION_HANDLERS
 from service.health import healthz
@@ -32,6 +33,8 @@ from service.live_status import lesson_events
 from service.logs import configure_logging
 from service.mux_client import MuxClient
 from service.settings import Settings
+from service.viewer_access import ViewDecider
+from service.watchers import Watchers
 from service.webhooks import receive_mux_webhook
 from service.worker import Worker
 
@@ -75,6 +78,12 @@ def create_app(
     )
     mux = MuxClient(settings)
     hub = LiveHub(db, settings.session_url, poll_seconds=settings.live_poll_seconds)
+    watchers = Watchers(
+        hub,
+        ViewDecider(db),
+        max_streams=settings.live_max_streams,
+        max_streams_per_user=settings.live_max_streams_per_user,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -82,6 +91,7 @@ def create_app(
             await asyncio.to_thread(check_tls_settings, settings)
             await db.open()
         await hub.start()
+        await watchers.start()
         stop = asyncio.Event()
         worker = (
             asyncio.create_task(Worker(db, settings, mux).run(stop), name="worker")
@@ -94,6 +104,7 @@ def create_app(
             stop.set()
             if worker is not None:
                 await worker
+            await watchers.stop()
             await hub.stop()
             await verifier.aclose()
             if owns_database:
@@ -111,6 +122,7 @@ def create_app(
             Route("/api/lessons/{lesson_id}/upload", cancel_upload, methods=["DELETE"]),
             Route("/api/lessons/{lesson_id}/events", lesson_events, methods=["GET"]),
             Route("/api/courses/{course_id}", get_course, methods=["GET"]),
+            Route("/api/courses/{course_id}/events", course_events, methods=["GET"]),
             Route("/admin", admin_page, methods=["GET"]),
             Route("/admin/stream", admin_stream, methods=["GET"]),
             Route("/admin/events/{event_id}/replay", replay_event, methods=["POST"]),
@@ -133,6 +145,7 @@ def create_app(
     app.state.verifier = verifier
     app.state.mux = mux
     app.state.live = hub
+    app.state.watchers = watchers
     app.state.ingest = IngestBatcher(db, preferred_policy=settings.mux_playback_policy)
     return app
 

@@ -17,11 +17,14 @@ from service.settings import Settings
 STREAM_HOST = "https://stream.mux.com"
 IMAGE_HOST = "https://image.mux.com"
 
-VIDEO_COLUMNS = """id, title, video_version, status::text as status, mux_playback_id,
-       playback_policy, duration_seconds, aspect_ratio, video_error, status_changed_at,
-       public.lesson_media_json(mux_asset_id) as media"""
-"""What the GET route, the live stream and the lesson change notification carry. `media`
-(captions and downloads of the current asset) is read with the caller's rights."""
+VIDEO_COLUMNS = """
+lessons.id, lessons.course_id, lessons.title, lessons.video_version,
+lessons.status::text as status, lessons.mux_playback_id, lessons.playback_policy,
+lessons.duration_seconds, lessons.aspect_ratio, lessons.video_error, lessons.status_changed_at,
+public.lesson_media_json(lessons.mux_asset_id) as media
+"""
+"""What the GET route, the live streams and the polled lesson changes carry, for one lesson
+(as a caller) or many (viewer_access). `media` is the current asset's captions and downloads."""
 _VIDEO_QUERY = f"select {VIDEO_COLUMNS} from public.lessons where id = %s"
 
 

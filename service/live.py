@@ -181,5 +181,8 @@ def parse_change(payload: str) -> dict[str, Any]:
     """The notification as a row shaped like `lesson_video.visible_video` returns."""
     change: dict[str, Any] = json.loads(payload)
     change["id"] = uuid.UUID(change["id"])
-    change["status_changed_at"] = datetime.fromisoformat(change["status_changed_at"])
+    if change.get("course_id") is not None:
+        change["course_id"] = uuid.UUID(change["course_id"])
+    if not change.get("deleted"):  # a deleted lesson's notice has only its ids
+        change["status_changed_at"] = datetime.fromisoformat(change["status_changed_at"])
     return change

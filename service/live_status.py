@@ -3,34 +3,36 @@
 The current state first, then every change as it commits, a heartbeat comment every 15 s.
 Event ids are the lesson's `video_version`, so a reconnecting `EventSource` (Last-Event-ID)
 is not sent a state it already has. Visibility is the same as `GET .../video` (RLS), and it
-is decided again, as the caller, on every change (`viewer_access.visible_to`): what is sent
-is what the caller may read at that moment. The stream ends with an `end` event saying why
-(`not_visible`, `token_expired`) as soon as the lesson is no longer visible to the caller or
-the caller's token expires. The token may come as `?access_token=` because `EventSource`
-cannot send headers.
+is decided again, as the caller, on every change (`watchers`, one statement for all viewers
+of the lesson): what is sent is what the caller may read at that moment. The stream ends
+with an `end` event saying why (`not_visible`, `token_expired`, `unavailable`) as soon as
+the lesson is no longer visible to the caller, the caller's token expires, or visibility
+cannot be decided. The token may come as `?access_token=` because `EventSource` cannot send
+headers. `retry:` is jittered, so clients dropped together do not come back together.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
 from service.auth import AuthError, TokenVerifier
 from service.author_api import caller_claims, lesson_not_found
-from service.db import Database
 from service.lesson_video import video_json
-from service.live import LiveHub
 from service.settings import Settings
-from service.viewer_access import expires_at, viewer_key, visible_to
+from service.viewer_access import Claims, Row, expires_at
+from service.watchers import Ended, StreamQueue, Watch, Watchers
 
 HEARTBEAT_SECONDS = 15.0
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -40,7 +42,7 @@ def _json_default(value: object) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
-def sse(data: dict[str, Any], *, event: str, event_id: int | None = None) -> str:
+def sse(data: dict[str, Any], *, event: str, event_id: int | str | None = None) -> str:
     head = f"id: {event_id}\n" if event_id is not None else ""
     return f"{head}event: {event}\ndata: {json.dumps(data, default=_json_default)}\n\n"
 
@@ -58,88 +60,117 @@ def end_event(reason: str) -> str:
     return sse({"reason": reason}, event="end")
 
 
+def retry_hint() -> str:
+    """Reconnect after 3 to 6 s: spread out, so a restart is not met by every client at once."""
+    return f"retry: {3000 + random.randint(0, 3000)}\n\n"
+
+
 async def stream_changes(
-    queue: asyncio.Queue[dict[str, Any]],
-    reread: Callable[[], Awaitable[dict[str, Any] | None]],
-    first: dict[str, Any] | None,
-    render: Callable[[dict[str, Any]], str],
+    queue: StreamQueue,
+    first: Row,
+    render: Callable[[Row], str],
     *,
     sent_version: int,
     expires: float | None = None,
     heartbeat: float = HEARTBEAT_SECONDS,
 ) -> AsyncIterator[str]:
-    """Render `first`, then on each change (or resync) re-read the lesson as the caller and
-    render it if newer, with heartbeats in between. Ends with an `end` event when the re-read
-    finds nothing (no longer visible) or when `expires` (epoch seconds) has passed."""
-    yield "retry: 3000\n\n"
-    pending = first
+    """Render `first`, then each newer row the watchers decide for this viewer, with
+    heartbeats in between. Ends with an `end` event when the watchers say so (`Ended`) or when
+    `expires` (epoch seconds) has passed: nothing that arrives after expiry is sent."""
+    yield retry_hint()
+    pending: Row | None = first
     while True:
         if pending is not None and pending["video_version"] > sent_version:
             sent_version = pending["video_version"]
             yield render(pending)
+        pending = None
         wait = heartbeat if expires is None else min(heartbeat, expires - time.time())
         if wait <= 0:
             yield end_event("token_expired")
             return
         try:
-            await asyncio.wait_for(queue.get(), timeout=wait)
+            item = await asyncio.wait_for(queue.get(), timeout=wait)
         except TimeoutError:
-            pending = None
             if expires is None or time.time() < expires:
                 yield ": heartbeat\n\n"
             continue
         if expires is not None and time.time() >= expires:
             yield end_event("token_expired")
             return
-        pending = await reread()  # what changed is never sent as is: only what the caller may read
-        if pending is None:
-            yield end_event("not_visible")
+        if isinstance(item, Ended):
+            yield end_event(item.reason)
             return
+        if isinstance(item, dict):
+            pending = item
+
+
+def open_watch(
+    request: Request, claims: Claims | None, open_: Callable[[Watchers], Watch]
+) -> tuple[Watch, Callable[[], None]]:
+    """Admit a stream (limits) and join its group; returns the watch and its one release."""
+    watchers: Watchers = request.app.state.watchers
+    release = watchers.admit(claims)
+    try:
+        watch = open_(watchers)
+    except BaseException:
+        release()
+        raise
+
+    def done() -> None:
+        watch.close()
+        release()
+
+    return watch, done
+
+
+def event_stream(chunks: AsyncIterator[str], done: Callable[[], None]) -> StreamingResponse:
+    """The SSE response; `done` runs once, however the stream ends (even if never started)."""
+
+    async def body() -> AsyncIterator[str]:
+        try:
+            async for chunk in chunks:
+                yield chunk
+        finally:
+            done()
+
+    return StreamingResponse(
+        body(), media_type="text/event-stream", headers=SSE_HEADERS, background=BackgroundTask(done)
+    )
 
 
 async def lesson_events(request: Request) -> StreamingResponse:
     settings: Settings = request.app.state.settings
-    db: Database = request.app.state.database
-    hub: LiveHub = request.app.state.live
+    watchers: Watchers = request.app.state.watchers
     try:
         lesson_id = uuid.UUID(request.path_params["lesson_id"])
     except ValueError as exc:
         raise lesson_not_found() from exc
-    claims = await _claims(request)
-    viewer = viewer_key(claims)
-
-    async def reread() -> dict[str, Any] | None:
-        return (await visible_to(db, lesson_id, [claims]))[viewer]
-
-    current = await reread()
+    claims = await stream_claims(request)
+    watch, done = open_watch(request, claims, lambda w: w.watch_lesson(lesson_id, claims))
+    try:
+        # Joined first, then read: a change from here on reaches the queue as well.
+        current = await watchers.lesson_view(lesson_id, claims)
+    except BaseException:
+        done()
+        raise
     if current is None:
+        done()
         raise lesson_not_found()
 
-    def render(row: dict[str, Any]) -> str:
+    def render(row: Row) -> str:
         return sse(video_json(row, settings), event="video", event_id=row["video_version"])
 
-    async def body() -> AsyncIterator[str]:
-        # Subscribing here ties the subscription's life to the stream's; re-reading after
-        # subscribing catches any change made since the visibility check above.
-        with hub.subscribe(lesson_id) as queue:
-            latest = await reread()
-            if latest is None:
-                yield end_event("not_visible")
-                return
-            async for chunk in stream_changes(
-                queue,
-                reread,
-                latest,
-                render,
-                sent_version=last_event_id(request),
-                expires=expires_at(claims),
-            ):
-                yield chunk
-
-    return StreamingResponse(body(), media_type="text/event-stream", headers=SSE_HEADERS)
+    chunks = stream_changes(
+        watch.queue,
+        current,
+        render,
+        sent_version=last_event_id(request),
+        expires=expires_at(claims),
+    )
+    return event_stream(chunks, done)
 
 
-async def _claims(request: Request) -> dict[str, Any] | None:
+async def stream_claims(request: Request) -> dict[str, Any] | None:
     token = request.query_params.get("access_token")
     if token is None:
         return await caller_claims(request, required=False)

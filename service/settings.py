@@ -61,6 +61,8 @@ class Settings:
     admin_token: str | None = field(default=None, repr=False)
     upload_rate_limit_per_minute: int = 20
     allow_anonymous_uploads: bool = False
+    live_max_streams: int = 10_000
+    live_max_streams_per_user: int = 50
     playback_token_ttl_seconds: int = 900
     worker_max_attempts: int = 10
     worker_retry_base_seconds: float = 5.0
@@ -166,6 +168,8 @@ class Settings:
             admin_token=get("ADMIN_TOKEN"),
             upload_rate_limit_per_minute=_int(get, "UPLOAD_RATE_LIMIT_PER_MINUTE", 20, minimum=1),
             allow_anonymous_uploads=_bool(get, "ALLOW_ANONYMOUS_UPLOADS", False),
+            live_max_streams=_int(get, "LIVE_MAX_STREAMS", 10_000, minimum=1),
+            live_max_streams_per_user=_int(get, "LIVE_MAX_STREAMS_PER_USER", 50, minimum=1),
             playback_token_ttl_seconds=_int(get, "PLAYBACK_TOKEN_TTL_SECONDS", 900, minimum=30),
             worker_max_attempts=_int(get, "WORKER_MAX_ATTEMPTS", 10, minimum=1),
             worker_retry_base_seconds=_float(get, "WORKER_RETRY_BASE_SECONDS", 5.0),

@@ -1,18 +1,17 @@
 """Who may see a lesson right now: the decision every live stream makes on every change.
 
-`visible_to(db, lesson_id, viewers)` takes one lesson and the distinct viewers watching it
-(their verified token claims; None for an anonymous viewer) and returns, per viewer, the
-lesson's video row as that viewer may read it at this moment (RLS decides), or None when the
-viewer may not see it any more. Streams hand over their viewer and render only what comes
-back, so nothing about a lesson reaches a client that could not read it at that moment.
-
-Today this runs one query per distinct viewer. It is the seam for batching: a hub that
-groups its streams per lesson can ask once per change for all distinct viewers (one query
-deciding for all of them) without the streams changing.
+`ViewDecider.decide(claims, lesson_ids)` answers, for one viewer (verified token claims; None
+for an anonymous viewer), each lesson's video row as that viewer may read it at this moment
+(RLS decides), or None when the viewer may not see it. Decisions requested at the same time,
+by any number of streams for any number of viewers and lessons, are answered by ONE statement
+(`public.lesson_visibility`, which takes on each viewer's role and claims in turn): a change
+watched by a thousand viewers, or a burst of a thousand opens, costs one round trip. The same
+viewer asking about the same lesson while a decision is under way shares it (single flight).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -20,11 +19,17 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from service.db import Database
-from service.lesson_video import visible_video
+from service.lesson_video import VIDEO_COLUMNS
 
 Claims = Mapping[str, Any]
 ViewerKey = str
 ANONYMOUS: ViewerKey = "anon"
+MAX_BATCH_PAIRS = 5000
+
+_VISIBLE_QUERY = f"""
+select v.viewer, {VIDEO_COLUMNS}
+from public.lesson_visibility(%s::jsonb) v join public.lessons on lessons.id = v.lesson_id
+"""
 
 
 def viewer_key(claims: Claims | None) -> ViewerKey:
@@ -45,18 +50,95 @@ def expired(claims: Claims | None, now: float | None = None) -> bool:
     return deadline is not None and (time.time() if now is None else now) >= deadline
 
 
-async def visible_to(
-    db: Database, lesson_id: uuid.UUID, viewers: Collection[Claims | None]
-) -> dict[ViewerKey, dict[str, Any] | None]:
-    """Each distinct viewer's current view of the lesson (None: may not see it)."""
-    decided: dict[ViewerKey, dict[str, Any] | None] = {}
-    for claims in viewers:
+Row = dict[str, Any]
+_Pair = tuple[ViewerKey, uuid.UUID]
+
+
+class ViewDecider:
+    """Batches visibility decisions: at most one statement in flight, the next one holding
+    everything asked meanwhile (up to MAX_BATCH_PAIRS viewer/lesson pairs)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._claims: dict[ViewerKey, Claims | None] = {}
+        self._waiting: dict[_Pair, asyncio.Future[Row | None]] = {}
+        self._running: dict[_Pair, asyncio.Future[Row | None]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self.statements = 0  # decisions made, for tests and the benchmark
+
+    async def decide(
+        self, claims: Claims | None, lesson_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, Row | None]:
         key = viewer_key(claims)
-        if key in decided:
-            continue
         if expired(claims):
-            decided[key] = None
-            continue
-        async with db.user_session(claims) as conn:
-            decided[key] = await visible_video(conn, lesson_id)
-    return decided
+            return dict.fromkeys(lesson_ids)
+        futures = {lesson: self._future(key, claims, lesson) for lesson in lesson_ids}
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="view-decider")
+        return {lesson: await future for lesson, future in futures.items()}
+
+    def _future(
+        self, key: ViewerKey, claims: Claims | None, lesson: uuid.UUID
+    ) -> asyncio.Future[Row | None]:
+        pair = (key, lesson)
+        shared = self._running.get(pair) or self._waiting.get(pair)
+        if shared is not None:
+            return shared
+        future: asyncio.Future[Row | None] = asyncio.get_running_loop().create_future()
+        self._claims[key] = claims
+        self._waiting[pair] = future
+        return future
+
+    async def _run(self) -> None:
+        while self._waiting:
+            pairs = list(self._waiting)[:MAX_BATCH_PAIRS]
+            self._running = {pair: self._waiting.pop(pair) for pair in pairs}
+            try:
+                rows = await self._statement(pairs)
+            except Exception as exc:  # the waiters answer for it (503 or an ended stream)
+                for future in self._running.values():
+                    if not future.done():
+                        future.set_exception(exc)
+                        future.exception()  # retrieved: no "never retrieved" warning
+            else:
+                for pair, future in self._running.items():
+                    if not future.done():
+                        future.set_result(rows.get(pair))
+            finally:
+                self._running = {}
+                live = {key for key, _ in self._waiting}
+                self._claims = {k: v for k, v in self._claims.items() if k in live}
+
+    async def _statement(self, pairs: list[_Pair]) -> dict[_Pair, Row]:
+        by_viewer: dict[ViewerKey, list[str]] = {}
+        for key, lesson in pairs:
+            by_viewer.setdefault(key, []).append(str(lesson))
+        keys = list(by_viewer)
+        requests = [
+            {"claims": _as_claims(self._claims.get(key)), "lessons": by_viewer[key]} for key in keys
+        ]
+        self.statements += 1
+        found = await self._db.call_bounded(
+            _VISIBLE_QUERY, (json.dumps(requests, default=str),), retry_broken=True
+        )
+        rows: dict[_Pair, Row] = {}
+        for row in found:
+            viewer = row.pop("viewer")
+            rows[(keys[viewer], row["id"])] = row
+        return rows
+
+
+def _as_claims(claims: Claims | None) -> dict[str, Any] | None:
+    return dict(claims) if claims is not None else None
+
+
+async def visible_to(
+    decider: ViewDecider, lesson_id: uuid.UUID, viewers: Collection[Claims | None]
+) -> dict[ViewerKey, Row | None]:
+    """Each distinct viewer's current view of the lesson (None: may not see it), decided
+    together in one statement."""
+    distinct = {viewer_key(claims): claims for claims in viewers}
+    answers = await asyncio.gather(
+        *(decider.decide(claims, [lesson_id]) for claims in distinct.values())
+    )
+    return {key: answer[lesson_id] for key, answer in zip(distinct, answers, strict=True)}

@@ -17,8 +17,9 @@ from service.app import create_app
 from service.db import Database
 from service.devpooler import PgBouncer
 from service.live import ALL_LESSONS, RESYNC, LiveHub
-from service.live_status import stream_changes
+from service.live_status import retry_hint, stream_changes
 from service.settings import Settings
+from service.watchers import Ended
 from tests.factories import create_lesson, create_user
 from tests.mux_scenario import Video, attach_upload, deliver
 from tests.sse_client import SseReader
@@ -130,7 +131,7 @@ async def test_100_connect_disconnect_cycles_leak_nothing(
     db: Database, live_service: BackgroundServer
 ) -> None:
     author, video = await _lesson_with_upload(db)
-    hub = live_service.app.state.live
+    watchers = live_service.app.state.watchers
     pool = live_service.app.state.database.pool
     path = f"/api/lessons/{video.lesson_id}/events?access_token={hs256(author)}"
     async with httpx.AsyncClient(base_url=live_service.url, timeout=10) as http:
@@ -150,40 +151,42 @@ async def test_100_connect_disconnect_cycles_leak_nothing(
 
     for _ in range(100):
         if (
-            hub.subscriber_count == 0
+            watchers.open_streams == 0
             and await _tasks_on(live_service) <= tasks_before
             and all_returned()
         ):
             break
         await asyncio.sleep(0.05)
-    assert hub.subscriber_count == 0
+    assert watchers.open_streams == 0 and watchers.watched_lessons == 0
     assert await _tasks_on(live_service) <= tasks_before
     assert all_returned()
 
 
-async def test_idle_streams_send_heartbeats_and_resync_after_a_reconnect() -> None:
-    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    rows = {"v": {"video_version": 1, "status": "uploading"}}
-
-    async def reread() -> dict[str, Any]:
-        return rows["v"]
-
+async def test_idle_streams_send_heartbeats_and_skip_what_the_client_has() -> None:
+    queue: asyncio.Queue[Any] = asyncio.Queue()
     stream = stream_changes(
         queue,
-        reread,
-        rows["v"],
+        {"video_version": 1, "status": "uploading"},
         lambda row: f"state {row['status']}",
         sent_version=-1,
         heartbeat=0.05,
     )
-    assert await anext(stream) == "retry: 3000\n\n"
+    assert (await anext(stream)).startswith("retry: ")
     assert await anext(stream) == "state uploading"
     assert await anext(stream) == ": heartbeat\n\n"
-    rows["v"] = {"video_version": 3, "status": "published"}  # changed while disconnected
-    queue.put_nowait(RESYNC)
+    queue.put_nowait({"video_version": 3, "status": "published"})
     assert await anext(stream) == "state published"
     queue.put_nowait({"video_version": 2, "status": "processing"})  # older: not sent
     assert await anext(stream) == ": heartbeat\n\n"
+    queue.put_nowait(Ended("not_visible"))
+    assert "not_visible" in await anext(stream)
+    with pytest.raises(StopAsyncIteration):
+        await anext(stream)
+
+
+def test_retry_hints_are_spread_between_3_and_6_seconds() -> None:
+    hints = {int(retry_hint().removeprefix("retry: ")) for _ in range(200)}
+    assert min(hints) >= 3000 and max(hints) <= 6000 and len(hints) > 50
 
 
 @pytest.mark.parametrize(
@@ -333,25 +336,18 @@ async def test_a_stream_ends_when_the_viewers_token_expires(
 
 
 async def test_an_expired_token_sees_no_change_that_arrives_before_the_stream_notices() -> None:
-    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    rereads: list[int] = []
-
-    async def reread() -> dict[str, Any]:
-        rereads.append(1)
-        return {"video_version": 2, "status": "processing"}
-
+    queue: asyncio.Queue[Any] = asyncio.Queue()
     stream = stream_changes(
         queue,
-        reread,
         {"video_version": 1, "status": "uploading"},
         lambda row: f"state {row['status']}",
         sent_version=-1,
         expires=time.time() + 0.2,
     )
-    assert [await anext(stream), await anext(stream)] == ["retry: 3000\n\n", "state uploading"]
+    assert (await anext(stream)).startswith("retry: ")
+    assert await anext(stream) == "state uploading"
     await asyncio.sleep(0.3)
     queue.put_nowait({"video_version": 2, "status": "processing"})
     assert "token_expired" in await anext(stream)
-    assert rereads == []
     with pytest.raises(StopAsyncIteration):
         await anext(stream)

@@ -1,0 +1,238 @@
+"""`GET /api/courses/{id}/events`: the video state of every lesson of a course the caller may
+see, on one Server-Sent Events connection (a course page with live badges).
+
+Events:
+- `lessons` `{courseId, title, lessons: [{lessonId, title, position}]}`: the lessons the caller
+  may see, in order; first, and again whenever that set changes (a lesson published to a
+  student, one re-uploaded and so hidden again, one added or deleted).
+- `video`: one lesson's video JSON (as `GET /api/lessons/{id}/video`), first for each lesson
+  and then on each change.
+- `end` `{reason}`: `not_visible` (the course is no longer visible to the caller),
+  `token_expired`, `unavailable`; the stream then ends.
+
+Visibility is decided again on every change, as the caller, together with every other viewer
+of the course (one statement). Resuming follows per-lesson versions: each event's id lists the
+version of every lesson the client has been sent, and a reconnecting `EventSource` (whose
+`Last-Event-ID` is that list) is sent only the lessons that changed since.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import StreamingResponse
+
+from service.catalog import course_not_found
+from service.db import Database
+from service.lesson_video import VIDEO_COLUMNS, video_json
+from service.live_status import (
+    HEARTBEAT_SECONDS,
+    end_event,
+    event_stream,
+    open_watch,
+    retry_hint,
+    sse,
+    stream_claims,
+)
+from service.settings import Settings
+from service.viewer_access import Claims, Row, expires_at
+from service.watchers import Ended, Hidden, Resync, StreamQueue
+
+_PREFIX = 12  # hex digits of a lesson id in an event id: unique within any real course
+_VERSION_ENTRY = re.compile(r"([0-9a-f]{12})\.([0-9]{1,18})")
+MAX_EVENT_ID = 16 * 1024
+
+
+def versions_id(versions: dict[uuid.UUID, int]) -> str:
+    """The event id: every lesson the client has, with the version it has."""
+    return ",".join(f"{lesson.hex[:_PREFIX]}.{version}" for lesson, version in versions.items())
+
+
+def known_versions(request: Request) -> dict[str, int]:
+    """What a reconnecting client has (Last-Event-ID); anything unreadable counts as nothing,
+    and a prefix named twice is dropped (its lessons are sent again: never skipped wrongly)."""
+    raw = request.headers.get("last-event-id", "")
+    if len(raw) > MAX_EVENT_ID:
+        return {}
+    known: dict[str, int] = {}
+    twice: set[str] = set()
+    for entry in raw.split(","):
+        match = _VERSION_ENTRY.fullmatch(entry.strip())
+        if match is None:
+            continue
+        prefix, version = match.group(1), int(match.group(2))
+        if prefix in known:
+            twice.add(prefix)
+        known[prefix] = version
+    return {prefix: v for prefix, v in known.items() if prefix not in twice}
+
+
+async def course_snapshot(
+    db: Database, course_id: uuid.UUID, claims: Claims | None
+) -> tuple[dict[str, Any], list[Row]] | None:
+    """The course and its lessons as the caller may see them (RLS), or None."""
+    async with db.user_session(claims) as conn:
+        cur = await conn.execute("select id, title from public.courses where id = %s", (course_id,))
+        course = await cur.fetchone()
+        if course is None:
+            return None
+        cur = await conn.execute(
+            f"select {VIDEO_COLUMNS}, lessons.position from public.lessons "
+            "where course_id = %s order by lessons.position, lessons.created_at, lessons.id",
+            (course_id,),
+        )
+        return course, await cur.fetchall()
+
+
+class CourseView:
+    """What one course stream has shown its client, and the SSE text for what changes."""
+
+    def __init__(self, course: dict[str, Any], settings: Settings, known: dict[str, int]) -> None:
+        self.course = course
+        self.settings = settings
+        self.known = known  # prefix -> version the client already had when it connected
+        self.lessons: dict[uuid.UUID, Row] = {}
+        self.versions: dict[uuid.UUID, int] = {}
+
+    def listing(self) -> str:
+        ordered = sorted(self.lessons.values(), key=lambda r: (r.get("position", 0), str(r["id"])))
+        return sse(
+            {
+                "courseId": str(self.course["id"]),
+                "title": self.course["title"],
+                "lessons": [
+                    {"lessonId": str(r["id"]), "title": r["title"], "position": r.get("position")}
+                    for r in ordered
+                ],
+            },
+            event="lessons",
+            event_id=versions_id(self.versions),
+        )
+
+    def reset(self, rows: list[Row]) -> list[str]:
+        """A whole snapshot: the listing, then each lesson the client does not have yet."""
+        self.lessons = {row["id"]: row for row in rows}
+        chunks: list[str] = []
+        pending = []
+        for row in rows:
+            had = self.known.get(row["id"].hex[:_PREFIX], self.versions.get(row["id"], -1))
+            if row["video_version"] > had:
+                pending.append(row)
+            else:
+                self.versions[row["id"]] = row["video_version"]
+        self.versions = {
+            lesson: version for lesson, version in self.versions.items() if lesson in self.lessons
+        }
+        chunks.append(self.listing())
+        chunks += [self.video(row) for row in pending]
+        self.known = {}
+        return chunks
+
+    def video(self, row: Row) -> str:
+        self.versions[row["id"]] = row["video_version"]
+        return sse(
+            video_json(row, self.settings), event="video", event_id=versions_id(self.versions)
+        )
+
+    def changed(self, row: Row) -> list[str]:
+        lesson = row["id"]
+        if row["course_id"] != self.course["id"]:  # moved to another course
+            return self.hidden(lesson)
+        listed = lesson in self.lessons
+        previous = self.lessons.get(lesson)
+        if previous is not None and "position" in previous and "position" not in row:
+            row = {**row, "position": previous["position"]}
+        self.lessons[lesson] = row
+        chunks = [] if listed else [self.listing()]
+        if row["video_version"] > self.versions.get(lesson, -1):
+            chunks.append(self.video(row))
+        return chunks
+
+    def hidden(self, lesson: uuid.UUID) -> list[str]:
+        if self.lessons.pop(lesson, None) is None:
+            return []
+        self.versions.pop(lesson, None)
+        return [self.listing()]
+
+
+async def course_events(request: Request) -> StreamingResponse:
+    settings: Settings = request.app.state.settings
+    db: Database = request.app.state.database
+    try:
+        course_id = uuid.UUID(request.path_params["course_id"])
+    except ValueError as exc:
+        raise course_not_found() from exc
+    claims = await stream_claims(request)
+    watch, done = open_watch(request, claims, lambda w: w.watch_course(course_id, claims))
+    try:
+        snapshot = await course_snapshot(db, course_id, claims)
+    except BaseException:
+        done()
+        raise
+    if snapshot is None:
+        done()
+        raise course_not_found()
+    view = CourseView(snapshot[0], settings, known_versions(request))
+    chunks = follow_course(db, course_id, claims, watch.queue, view, snapshot[1])
+    return event_stream(chunks, done)
+
+
+async def follow_course(
+    db: Database,
+    course_id: uuid.UUID,
+    claims: Claims | None,
+    queue: StreamQueue,
+    view: CourseView,
+    rows: list[Row],
+    *,
+    heartbeat: float = HEARTBEAT_SECONDS,
+) -> AsyncIterator[str]:
+    expires = expires_at(claims)
+    yield retry_hint()
+    for chunk in view.reset(rows):
+        yield chunk
+    while True:
+        wait = heartbeat if expires is None else min(heartbeat, expires - time.time())
+        if wait <= 0:
+            yield end_event("token_expired")
+            return
+        try:
+            item = await asyncio.wait_for(queue.get(), timeout=wait)
+        except TimeoutError:
+            if expires is None or time.time() < expires:
+                yield ": heartbeat\n\n"
+            continue
+        if expires is not None and time.time() >= expires:
+            yield end_event("token_expired")
+            return
+        if isinstance(item, Ended):
+            yield end_event(item.reason)
+            return
+        if isinstance(item, dict):
+            chunks = view.changed(item)
+        elif isinstance(item, Hidden):
+            chunks = view.hidden(item.lesson_id)
+            if chunks and not view.lessons and not await _still_visible(db, course_id, claims):
+                yield end_event("not_visible")  # its last lesson this viewer could see is gone
+                return
+        else:
+            assert isinstance(item, Resync)  # changes were missed: read it all again
+            snapshot = await course_snapshot(db, course_id, claims)
+            if snapshot is None:
+                yield end_event("not_visible")
+                return
+            chunks = view.reset(snapshot[1])
+        for chunk in chunks:
+            yield chunk
+
+
+async def _still_visible(db: Database, course_id: uuid.UUID, claims: Claims | None) -> bool:
+    async with db.user_session(claims) as conn:
+        cur = await conn.execute("select 1 from public.courses where id = %s", (course_id,))
+        return await cur.fetchone() is not None

@@ -1,0 +1,315 @@
+"""Live status at scale: which streams of this process watch which lesson or course, and what
+each of their viewers may see.
+
+Streams are grouped per lesson (and per course), their viewers by claims (`viewer_key`). The
+process's one `LiveHub` subscription brings each change; for a watched lesson it costs ONE
+statement deciding, for every distinct viewer at once, what each may see now (RLS as each
+viewer), and then reaches every stream without further work. Decisions are kept per lesson and
+viewer until the lesson changes, so a stream opened on a watched lesson by a viewer already
+decided (every anonymous student of a published lesson) costs no database round trip, and
+decisions asked at the same time (a reconnect storm) share statements (`ViewDecider`).
+
+What a stream's queue receives: a lesson's row (newer or not; the stream compares versions),
+`Hidden(lesson_id)` for a lesson the viewer may no longer see (course streams), or
+`Ended(reason)` after which the stream ends. A slow stream loses its oldest queued items,
+never the newest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from service.errors import ApiError
+from service.live import ALL_LESSONS, RESYNC, LiveHub
+from service.viewer_access import Claims, Row, ViewDecider, ViewerKey, viewer_key
+
+log = logging.getLogger(__name__)
+
+QUEUE_SIZE = 64
+
+
+@dataclass(frozen=True)
+class Hidden:
+    lesson_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class Ended:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Resync:
+    """The hub lost notifications: course streams re-read what they show."""
+
+
+Item = Row | Hidden | Ended | Resync
+StreamQueue = asyncio.Queue[Item]
+
+
+def put_latest(queue: StreamQueue, item: Item) -> None:
+    if queue.full():
+        queue.get_nowait()
+    queue.put_nowait(item)
+
+
+@dataclass
+class _Viewer:
+    claims: Claims | None
+    queues: set[StreamQueue] = field(default_factory=set)
+
+
+@dataclass
+class _Group:
+    """The streams on one lesson (or course), by viewer; decisions for the current version."""
+
+    viewers: dict[ViewerKey, _Viewer] = field(default_factory=dict)
+    views: dict[ViewerKey, Row | None] = field(default_factory=dict)
+    version: int = 0  # changes seen; a decision made across a change is not kept
+
+
+class TooManyStreams(ApiError):
+    pass
+
+
+class Watchers:
+    def __init__(
+        self,
+        hub: LiveHub,
+        decider: ViewDecider,
+        *,
+        max_streams: int = 10_000,
+        max_streams_per_user: int = 50,
+    ) -> None:
+        self._hub = hub
+        self.decider = decider
+        self.max_streams = max_streams
+        self.max_streams_per_user = max_streams_per_user
+        self._lessons: dict[uuid.UUID, _Group] = {}
+        self._courses: dict[uuid.UUID, _Group] = {}
+        self._per_user: dict[str, int] = {}
+        self.open_streams = 0
+        self._task: asyncio.Task[None] | None = None
+        self._decisions: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._follow(), name="watchers")
+
+    async def stop(self) -> None:
+        for task in [self._task, *self._decisions]:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    # --- streams come and go ------------------------------------------------------------
+
+    def admit(self, claims: Claims | None) -> Callable[[], None]:
+        """Count a new stream against the limits (or refuse it); returns its release."""
+        user = str(claims.get("sub")) if claims else None
+        if self.open_streams >= self.max_streams:
+            raise TooManyStreams(
+                503,
+                "too_many_streams",
+                "This server holds as many live streams as it can; try again shortly.",
+                headers={"Retry-After": "5"},
+            )
+        if user is not None and self._per_user.get(user, 0) >= self.max_streams_per_user:
+            raise TooManyStreams(
+                429,
+                "too_many_streams",
+                f"At most {self.max_streams_per_user} live streams per user; close some first.",
+                headers={"Retry-After": "5"},
+            )
+        self.open_streams += 1
+        if user is not None:
+            self._per_user[user] = self._per_user.get(user, 0) + 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if released:
+                return
+            released = True
+            self.open_streams -= 1
+            if user is not None:
+                left = self._per_user[user] - 1
+                if left:
+                    self._per_user[user] = left
+                else:
+                    del self._per_user[user]
+
+        return release
+
+    def watch_lesson(self, lesson_id: uuid.UUID, claims: Claims | None) -> Watch:
+        return Watch(self, self._lessons, lesson_id, claims)
+
+    def watch_course(self, course_id: uuid.UUID, claims: Claims | None) -> Watch:
+        return Watch(self, self._courses, course_id, claims)
+
+    async def lesson_view(self, lesson_id: uuid.UUID, claims: Claims | None) -> Row | None:
+        """The lesson as this viewer may see it now: kept while the lesson is watched and
+        unchanged, else decided (with whatever else is being decided)."""
+        key = viewer_key(claims)
+        group = self._lessons.get(lesson_id)
+        if group is not None and key in group.views:
+            return group.views[key]
+        version = group.version if group is not None else None
+        row = (await self.decider.decide(claims, [lesson_id]))[lesson_id]
+        group = self._lessons.get(lesson_id)
+        if group is not None and group.version == version and key in group.viewers:
+            group.views[key] = row
+        return row
+
+    # --- changes ------------------------------------------------------------------------
+
+    async def _follow(self) -> None:
+        with self._hub.subscribe(ALL_LESSONS) as changes:
+            while True:
+                change = await changes.get()
+                if change is RESYNC:
+                    self._resync()
+                    continue
+                self._changed(change["id"], change.get("course_id"), bool(change.get("deleted")))
+
+    def _changed(self, lesson_id: uuid.UUID, course_id: Any, deleted: bool) -> None:
+        group = self._lessons.get(lesson_id)
+        if group is not None:
+            group.version += 1
+            group.views.clear()
+            if deleted:
+                self._deliver(group, dict.fromkeys(group.viewers), lambda _: Ended("not_visible"))
+            else:
+                self._decide(group, lesson_id, lambda row: row if row else Ended("not_visible"))
+        course_key = _uuid(course_id) if course_id else None
+        course = self._courses.get(course_key) if course_key is not None else None
+        if course is not None:
+            if deleted:
+                self._deliver(course, dict.fromkeys(course.viewers), lambda _: Hidden(lesson_id))
+            else:
+                self._decide(course, lesson_id, lambda row: row if row else Hidden(lesson_id))
+
+    def _decide(
+        self, group: _Group, lesson_id: uuid.UUID, item: Callable[[Row | None], Item]
+    ) -> None:
+        version = group.version
+
+        async def decide() -> None:
+            viewers = list(group.viewers.items())
+            try:
+                answers = await asyncio.gather(
+                    *(self.decider.decide(v.claims, [lesson_id]) for _, v in viewers)
+                )
+            except Exception as exc:
+                # Cannot tell who may see the change now: every stream on it ends (clients
+                # reconnect, and are then answered 503 until the database is back).
+                log.warning("live status decision failed", extra={"error": str(exc)})
+                self._deliver(group, dict.fromkeys(group.viewers), lambda _: Ended("unavailable"))
+                return
+            if group.version != version:
+                return  # a newer change is being decided; it will deliver
+            views = {
+                key: answer[lesson_id] for (key, _), answer in zip(viewers, answers, strict=True)
+            }
+            if group is self._lessons.get(lesson_id):
+                group.views.update(views)
+            self._deliver(group, views, item)
+
+        task = asyncio.create_task(decide())
+        self._decisions.add(task)
+        task.add_done_callback(self._decisions.discard)
+
+    def _deliver(
+        self,
+        group: _Group,
+        views: dict[ViewerKey, Row | None],
+        item: Callable[[Row | None], Item],
+    ) -> None:
+        for key, row in views.items():
+            viewer = group.viewers.get(key)
+            if viewer is None:
+                continue
+            message = item(row)
+            for queue in viewer.queues:
+                put_latest(queue, message)
+
+    def _resync(self) -> None:
+        for lesson_id, group in list(self._lessons.items()):
+            group.version += 1
+            group.views.clear()
+            self._decide(group, lesson_id, lambda row: row if row else Ended("not_visible"))
+        for group in self._courses.values():
+            for viewer in group.viewers.values():
+                for queue in viewer.queues:
+                    put_latest(queue, Resync())
+
+    # --- bookkeeping for Watch ------------------------------------------------------------
+
+    def _join(
+        self, groups: dict[uuid.UUID, _Group], key: uuid.UUID, claims: Claims | None
+    ) -> StreamQueue:
+        group = groups.setdefault(key, _Group())
+        viewer = group.viewers.setdefault(viewer_key(claims), _Viewer(claims))
+        queue: StreamQueue = asyncio.Queue(QUEUE_SIZE)
+        viewer.queues.add(queue)
+        return queue
+
+    def _leave(
+        self,
+        groups: dict[uuid.UUID, _Group],
+        key: uuid.UUID,
+        claims: Claims | None,
+        queue: StreamQueue,
+    ) -> None:
+        group = groups.get(key)
+        if group is None:
+            return
+        vkey = viewer_key(claims)
+        viewer = group.viewers.get(vkey)
+        if viewer is not None:
+            viewer.queues.discard(queue)
+            if not viewer.queues:
+                del group.viewers[vkey]
+                group.views.pop(vkey, None)
+        if not group.viewers:
+            del groups[key]
+
+    @property
+    def watched_lessons(self) -> int:
+        return len(self._lessons)
+
+
+class Watch:
+    """One stream's place in a group: joined at once, left exactly once (`close`)."""
+
+    def __init__(
+        self,
+        watchers: Watchers,
+        groups: dict[uuid.UUID, _Group],
+        key: uuid.UUID,
+        claims: Claims | None,
+    ) -> None:
+        self._watchers = watchers
+        self._groups = groups
+        self.key = key
+        self.claims = claims
+        self.queue = watchers._join(groups, key, claims)
+        self._closed = False
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._watchers._leave(self._groups, self.key, self.claims, self.queue)
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        return None
