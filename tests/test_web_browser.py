@@ -195,10 +195,17 @@ async def test_an_author_uploads_a_video_and_watches_it_publish_and_play(
     db: Database, web_stack: WebStack, context: BrowserContext
 ) -> None:
     author = await web_stack.author(db)
-    lesson = await create_lesson(db, author, title="Uploading in a browser")
+    course = await create_course(db, author, title="Browser course")
+    lesson = await create_lesson(db, author, course, title="Uploading in a browser")
     page = await _open_editor(context, web_stack, author, lesson)
     await _expect_status(page, "draft")
     await expect(page.get_by_role("heading", name="Uploading in a browser")).to_be_visible()
+    # The course page, open in another tab, follows the lesson on its one course stream.
+    course_page = await context.new_page()
+    await course_page.goto(f"{web_stack.web}/courses/{course}")
+    badge = course_page.locator(f"[data-lesson='{lesson}'] [data-testid=status]")
+    await expect(badge).to_have_attribute("data-status", "draft")
+    await course_page.evaluate("window.loadedOnce = true")
 
     await _choose_file(page, SAMPLE)
     await _expect_status(page, "published")
@@ -211,6 +218,8 @@ async def test_an_author_uploads_a_video_and_watches_it_publish_and_play(
     assert row["mux_playback_id"] in state["src"]
     statuses = [status for status, _ in await _seen(page)]
     assert statuses == ["draft", "uploading", "processing", "published"], statuses
+    await expect(badge).to_have_attribute("data-status", "published")
+    assert await course_page.evaluate("window.loadedOnce") is True  # live, not reloaded
     ARTIFACTS.mkdir(exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / "web-lesson-published.png"), full_page=True)
 

@@ -1,60 +1,52 @@
 "use client";
 
 import Link from "next/link";
-import { useCallback } from "react";
 
+import { ConnectionNotice } from "@/components/ConnectionNotice";
 import { LoadFailure } from "@/components/LoadFailure";
 import { NotFound } from "@/components/NotFound";
 import { StatusBadge } from "@/components/StatusBadge";
-import { readCourse, type Lesson, type ServiceClient } from "@/lib/api";
-import { useLiveVideo } from "@/lib/useLiveVideo";
-import { useLoaded } from "@/lib/useLoaded";
+import { useLiveCourse } from "@/lib/useLiveCourse";
 import { useServiceClient } from "@/lib/useServiceClient";
 
-/** A course's lessons, each with a live status badge. */
+/** A course's lessons, each with a live status badge: one course stream for all of them. */
 export function CourseView({ courseId }: { courseId: string }) {
   const { client, session } = useServiceClient();
-  const load = useCallback((c: ServiceClient) => readCourse(c, courseId), [courseId]);
-  const course = useLoaded(client, load);
+  const { listing, videos, connection, failure } = useLiveCourse(client, courseId);
 
-  if (client === null || course.state === "loading") {
-    return <p className="muted">Loading course…</p>;
+  if (failure?.status === 404) {
+    return (
+      <NotFound what="Course" signedIn={session.status === "signed-in"} next={`/courses/${courseId}`} />
+    );
   }
-  if (course.state === "failed") {
-    if (course.error.status === 404) {
-      return (
-        <NotFound
-          what="Course"
-          signedIn={session.status === "signed-in"}
-          next={`/courses/${courseId}`}
-        />
-      );
-    }
-    return <LoadFailure error={course.error} retrying={course.retrying} />;
+  if (failure) return <LoadFailure error={failure} retrying={false} />;
+  if (client === null || listing === null) {
+    return (
+      <>
+        <p className="muted">Loading course…</p>
+        {connection === "reconnecting" && <ConnectionNotice connection={connection} />}
+      </>
+    );
   }
-  const { title, lessons } = course.value;
   return (
     <section>
-      <h1>{title}</h1>
-      {lessons.length === 0 ? (
+      <h1>{listing.title}</h1>
+      <ConnectionNotice connection={connection} />
+      {listing.lessons.length === 0 ? (
         <p className="muted">No lessons yet.</p>
       ) : (
         <ol className="lessons">
-          {lessons.map((lesson) => (
-            <LessonRow key={lesson.lessonId} client={client} lesson={lesson} />
-          ))}
+          {listing.lessons.map((lesson) => {
+            const video = videos[lesson.lessonId];
+            return (
+              <li key={lesson.lessonId} className="lesson-row" data-lesson={lesson.lessonId}>
+                <Link href={`/lessons/${lesson.lessonId}`}>{lesson.title}</Link>
+                {video ? <StatusBadge status={video.status} /> : <span className="muted">…</span>}
+              </li>
+            );
+          })}
         </ol>
       )}
     </section>
-  );
-}
-
-function LessonRow({ client, lesson }: { client: ServiceClient; lesson: Lesson }) {
-  const { video } = useLiveVideo(client, lesson.lessonId, lesson.video);
-  return (
-    <li className="lesson-row" data-lesson={lesson.lessonId}>
-      <Link href={`/lessons/${lesson.lessonId}`}>{lesson.title}</Link>
-      <StatusBadge status={(video ?? lesson.video).status} />
-    </li>
   );
 }

@@ -161,31 +161,53 @@ export function readCourse(client: ServiceClient, courseId: string): Promise<Cou
 
 export type Connection = "connecting" | "live" | "reconnecting";
 
-export interface VideoSubscription {
-  onVideo: (video: LessonVideo) => void;
+interface StreamHandlers {
   onConnection?: (state: Connection) => void;
   /** The service refused the stream for good (401, 404): nothing more will arrive. */
   onFailure?: (error: ApiError) => void;
 }
 
+export interface VideoSubscription extends StreamHandlers {
+  onVideo: (video: LessonVideo) => void;
+}
+
+/** A lesson as the course stream lists it (its video comes in `video` events). */
+export interface CourseLessonEntry {
+  lessonId: string;
+  title: string;
+  position: number | null;
+}
+
+/** The `lessons` event of the course stream: the lessons the caller may see, in order. */
+export interface CourseListing {
+  courseId: string;
+  title: string;
+  lessons: CourseLessonEntry[];
+}
+
+export interface CourseSubscription extends StreamHandlers {
+  onLessons: (listing: CourseListing) => void;
+  onVideo: (video: LessonVideo) => void;
+}
+
 const FINAL_CODES = new Set([401, 403, 404]);
 
 /**
- * Follows a lesson's video status: the current state first, then each change.
- *
- * `EventSource` reconnects by itself after a dropped connection (sending `Last-Event-ID`, so
- * no state is sent twice). When the service answers with an error instead of a stream, or
- * ends the stream (`end`: the lesson is no longer visible, or the token expired), this asks
- * the plain route why, and either reports a final refusal (401, 403, 404) or opens a new
- * stream after a growing, jittered delay. Returns a function that stops everything.
+ * Follows one event stream of the service. `EventSource` reconnects by itself after a dropped
+ * connection (sending `Last-Event-ID`, so no state is sent twice). When the service answers
+ * with an error instead of a stream, or ends the stream (`end`: no longer visible, or the
+ * token expired), `refetch` asks the plain route why: a final refusal (401, 403, 404) is
+ * reported, anything else retried with a new stream after a growing, jittered delay.
  */
-export function subscribeToVideo(
+function follow(
   client: ServiceClient,
-  lessonId: string,
-  handlers: VideoSubscription,
+  path: string,
+  listeners: Record<string, (data: unknown) => void>,
+  refetch: () => Promise<void>,
+  handlers: StreamHandlers,
 ): () => void {
   const query = client.accessToken ? `?access_token=${segment(client.accessToken)}` : "";
-  const url = `${client.baseUrl}/api/lessons/${segment(lessonId)}/events${query}`;
+  const url = `${client.baseUrl}${path}${query}`;
   let source: EventSource | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let stopped = false;
@@ -208,11 +230,11 @@ export function subscribeToVideo(
       failures = 0;
       connection("live");
     };
-    current.addEventListener("video", (event) => {
-      handlers.onVideo(JSON.parse((event as MessageEvent<string>).data) as LessonVideo);
-    });
-    // The service ends a stream with `end` when the lesson is no longer visible to the caller
-    // or the token has expired; asking the plain route then tells which, as after an error.
+    for (const [name, listener] of Object.entries(listeners)) {
+      current.addEventListener(name, (event) => {
+        listener(JSON.parse((event as MessageEvent<string>).data));
+      });
+    }
     current.addEventListener("end", () => {
       current.close();
       if (!stopped) recover();
@@ -228,20 +250,14 @@ export function subscribeToVideo(
 
   function recover() {
     connection("reconnecting");
-    readVideo(client, lessonId).then(
-      (video) => {
-        handlers.onVideo(video);
+    refetch().then(retryLater, (error: unknown) => {
+      if (error instanceof ApiError && FINAL_CODES.has(error.status)) {
+        stopped = true;
+        handlers.onFailure?.(error);
+      } else {
         retryLater();
-      },
-      (error: unknown) => {
-        if (error instanceof ApiError && FINAL_CODES.has(error.status)) {
-          stopped = true;
-          handlers.onFailure?.(error);
-        } else {
-          retryLater();
-        }
-      },
-    );
+      }
+    });
   }
 
   open();
@@ -250,4 +266,55 @@ export function subscribeToVideo(
     if (timer !== null) clearTimeout(timer);
     source?.close();
   };
+}
+
+/**
+ * Follows a lesson's video status: the current state first, then each change (see `follow`
+ * for reconnection). Returns a function that stops everything.
+ */
+export function subscribeToVideo(
+  client: ServiceClient,
+  lessonId: string,
+  handlers: VideoSubscription,
+): () => void {
+  return follow(
+    client,
+    `/api/lessons/${segment(lessonId)}/events`,
+    { video: (data) => handlers.onVideo(data as LessonVideo) },
+    async () => handlers.onVideo(await readVideo(client, lessonId)),
+    handlers,
+  );
+}
+
+/**
+ * Follows every lesson of a course the caller may see, on one connection: `onLessons` with
+ * the list (first, and whenever it changes), `onVideo` for each lesson's video state.
+ */
+export function subscribeToCourse(
+  client: ServiceClient,
+  courseId: string,
+  handlers: CourseSubscription,
+): () => void {
+  return follow(
+    client,
+    `/api/courses/${segment(courseId)}/events`,
+    {
+      lessons: (data) => handlers.onLessons(data as CourseListing),
+      video: (data) => handlers.onVideo(data as LessonVideo),
+    },
+    async () => {
+      const course = await readCourse(client, courseId);
+      handlers.onLessons({
+        courseId: course.courseId,
+        title: course.title,
+        lessons: course.lessons.map(({ lessonId, title, position }) => ({
+          lessonId,
+          title,
+          position,
+        })),
+      });
+      course.lessons.forEach((lesson) => handlers.onVideo(lesson.video));
+    },
+    handlers,
+  );
 }
