@@ -18,9 +18,7 @@ version of every lesson the client has been sent, and a reconnecting `EventSourc
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -32,7 +30,6 @@ from service.catalog import course_not_found
 from service.db import Database
 from service.lesson_video import VIDEO_COLUMNS, video_json
 from service.live_status import (
-    HEARTBEAT_SECONDS,
     end_event,
     event_stream,
     open_watch,
@@ -42,7 +39,7 @@ from service.live_status import (
 )
 from service.settings import Settings
 from service.viewer_access import Claims, Row, expires_at
-from service.watchers import Ended, Hidden, Resync, StreamQueue
+from service.watchers import Ended, Heartbeat, Hidden, StreamQueue, stream_items
 
 _PREFIX = 12  # hex digits of a lesson id in an event id: unique within any real course
 _VERSION_ENTRY = re.compile(r"([0-9a-f]{12})\.([0-9]{1,18})")
@@ -83,7 +80,7 @@ async def course_snapshot(
         if course is None:
             return None
         cur = await conn.execute(
-            f"select {VIDEO_COLUMNS}, lessons.position from public.lessons "
+            f"select {VIDEO_COLUMNS} from public.lessons "
             "where course_id = %s order by lessons.position, lessons.created_at, lessons.id",
             (course_id,),
         )
@@ -101,13 +98,15 @@ class CourseView:
         self.versions: dict[uuid.UUID, int] = {}
 
     def listing(self) -> str:
-        ordered = sorted(self.lessons.values(), key=lambda r: (r.get("position", 0), str(r["id"])))
+        ordered = sorted(
+            self.lessons.values(), key=lambda r: (r["position"], r["created_at"], str(r["id"]))
+        )
         return sse(
             {
                 "courseId": str(self.course["id"]),
                 "title": self.course["title"],
                 "lessons": [
-                    {"lessonId": str(r["id"]), "title": r["title"], "position": r.get("position")}
+                    {"lessonId": str(r["id"]), "title": r["title"], "position": r["position"]}
                     for r in ordered
                 ],
             },
@@ -145,9 +144,6 @@ class CourseView:
         if row["course_id"] != self.course["id"]:  # moved to another course
             return self.hidden(lesson)
         listed = lesson in self.lessons
-        previous = self.lessons.get(lesson)
-        if previous is not None and "position" in previous and "position" not in row:
-            row = {**row, "position": previous["position"]}
         self.lessons[lesson] = row
         chunks = [] if listed else [self.listing()]
         if row["video_version"] > self.versions.get(lesson, -1):
@@ -190,39 +186,24 @@ async def follow_course(
     queue: StreamQueue,
     view: CourseView,
     rows: list[Row],
-    *,
-    heartbeat: float = HEARTBEAT_SECONDS,
 ) -> AsyncIterator[str]:
-    expires = expires_at(claims)
     yield retry_hint()
     for chunk in view.reset(rows):
         yield chunk
-    while True:
-        wait = heartbeat if expires is None else min(heartbeat, expires - time.time())
-        if wait <= 0:
-            yield end_event("token_expired")
-            return
-        try:
-            item = await asyncio.wait_for(queue.get(), timeout=wait)
-        except TimeoutError:
-            if expires is None or time.time() < expires:
-                yield ": heartbeat\n\n"
-            continue
-        if expires is not None and time.time() >= expires:
-            yield end_event("token_expired")
-            return
-        if isinstance(item, Ended):
-            yield end_event(item.reason)
-            return
-        if isinstance(item, dict):
+    async for item in stream_items(queue, expires_at(claims)):
+        chunks: list[str] = []
+        if isinstance(item, Heartbeat):
+            chunks = [": heartbeat\n\n"]
+        elif isinstance(item, Ended):
+            chunks = [end_event(item.reason)]
+        elif isinstance(item, dict):
             chunks = view.changed(item)
         elif isinstance(item, Hidden):
             chunks = view.hidden(item.lesson_id)
             if chunks and not view.lessons and not await _still_visible(db, course_id, claims):
                 yield end_event("not_visible")  # its last lesson this viewer could see is gone
                 return
-        else:
-            assert isinstance(item, Resync)  # changes were missed: read it all again
+        else:  # Resync: changes were missed, read it all again
             snapshot = await course_snapshot(db, course_id, claims)
             if snapshot is None:
                 yield end_event("not_visible")

@@ -18,7 +18,8 @@ STREAM_HOST = "https://stream.mux.com"
 IMAGE_HOST = "https://image.mux.com"
 
 VIDEO_COLUMNS = """
-lessons.id, lessons.course_id, lessons.title, lessons.video_version,
+lessons.id, lessons.course_id, lessons.title, lessons.position, lessons.created_at,
+lessons.video_version,
 lessons.status::text as status, lessons.mux_playback_id, lessons.playback_policy,
 lessons.duration_seconds, lessons.aspect_ratio, lessons.video_error, lessons.status_changed_at,
 public.lesson_media_json(lessons.mux_asset_id) as media

@@ -13,11 +13,9 @@ headers. `retry:` is jittered, so clients dropped together do not come back toge
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 import re
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -32,9 +30,8 @@ from service.author_api import caller_claims, lesson_not_found
 from service.lesson_video import video_json
 from service.settings import Settings
 from service.viewer_access import Claims, Row, expires_at
-from service.watchers import Ended, StreamQueue, Watch, Watchers
+from service.watchers import Ended, Heartbeat, StreamQueue, Watch, Watchers, stream_items
 
-HEARTBEAT_SECONDS = 15.0
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
@@ -60,6 +57,22 @@ def end_event(reason: str) -> str:
     return sse({"reason": reason}, event="end")
 
 
+_RENDERED = "__sse__"
+
+
+def rendered_once(row: Row, render: Callable[[], str]) -> str:
+    """The row's SSE text, made once: every stream of a viewer is handed the same row object,
+    so a change watched by a thousand streams is rendered once, not a thousand times. Not for
+    signed playback, whose text carries a short-lived token that must be fresh when sent."""
+    if row.get("playback_policy") == "signed":
+        return render()
+    text = row.get(_RENDERED)
+    if not isinstance(text, str):
+        text = render()
+        row[_RENDERED] = text
+    return text
+
+
 def retry_hint() -> str:
     """Reconnect after 3 to 6 s: spread out, so a restart is not met by every client at once."""
     return f"retry: {3000 + random.randint(0, 3000)}\n\n"
@@ -72,36 +85,21 @@ async def stream_changes(
     *,
     sent_version: int,
     expires: float | None = None,
-    heartbeat: float = HEARTBEAT_SECONDS,
 ) -> AsyncIterator[str]:
-    """Render `first`, then each newer row the watchers decide for this viewer, with
-    heartbeats in between. Ends with an `end` event when the watchers say so (`Ended`) or when
-    `expires` (epoch seconds) has passed: nothing that arrives after expiry is sent."""
+    """Render `first`, then each newer row the watchers decide for this viewer, heartbeats as
+    they come; ends with an `end` event saying why (see `stream_items`)."""
     yield retry_hint()
-    pending: Row | None = first
-    while True:
-        if pending is not None and pending["video_version"] > sent_version:
-            sent_version = pending["video_version"]
-            yield render(pending)
-        pending = None
-        wait = heartbeat if expires is None else min(heartbeat, expires - time.time())
-        if wait <= 0:
-            yield end_event("token_expired")
-            return
-        try:
-            item = await asyncio.wait_for(queue.get(), timeout=wait)
-        except TimeoutError:
-            if expires is None or time.time() < expires:
-                yield ": heartbeat\n\n"
-            continue
-        if expires is not None and time.time() >= expires:
-            yield end_event("token_expired")
-            return
-        if isinstance(item, Ended):
+    if first["video_version"] > sent_version:
+        sent_version = first["video_version"]
+        yield render(first)
+    async for item in stream_items(queue, expires):
+        if isinstance(item, Heartbeat):
+            yield ": heartbeat\n\n"
+        elif isinstance(item, Ended):
             yield end_event(item.reason)
-            return
-        if isinstance(item, dict):
-            pending = item
+        elif isinstance(item, dict) and item["video_version"] > sent_version:
+            sent_version = item["video_version"]
+            yield render(item)
 
 
 def open_watch(
@@ -158,7 +156,10 @@ async def lesson_events(request: Request) -> StreamingResponse:
         raise lesson_not_found()
 
     def render(row: Row) -> str:
-        return sse(video_json(row, settings), event="video", event_id=row["video_version"])
+        return rendered_once(
+            row,
+            lambda: sse(video_json(row, settings), event="video", event_id=row["video_version"]),
+        )
 
     chunks = stream_changes(
         watch.queue,

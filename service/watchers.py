@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,7 +51,15 @@ class Resync:
     """The hub lost notifications: course streams re-read what they show."""
 
 
-Item = Row | Hidden | Ended | Resync
+@dataclass(frozen=True)
+class Heartbeat:
+    """Time for a stream to show it is alive (every HEARTBEAT_SECONDS)."""
+
+
+HEARTBEAT = Heartbeat()
+HEARTBEAT_SECONDS = 15
+
+Item = Row | Hidden | Ended | Resync | Heartbeat
 StreamQueue = asyncio.Queue[Item]
 
 
@@ -57,6 +67,30 @@ def put_latest(queue: StreamQueue, item: Item) -> None:
     if queue.full():
         queue.get_nowait()
     queue.put_nowait(item)
+
+
+async def stream_items(queue: StreamQueue, expires: float | None) -> AsyncIterator[Item]:
+    """What a stream's queue brings, until `Ended` (which is yielded last). At `expires`
+    (epoch seconds) the stream ends with `token_expired`, change or not, and nothing that
+    arrives after that moment is yielded. Waiting costs nothing per stream: no timer but
+    the one expiry, heartbeats arriving through the queue like everything else."""
+    timer = None
+    if expires is not None:
+        timer = asyncio.get_running_loop().call_later(
+            max(0.0, expires - time.time()), put_latest, queue, Ended("token_expired")
+        )
+    try:
+        while True:
+            item = await queue.get()
+            if expires is not None and time.time() >= expires:
+                yield Ended("token_expired")
+                return
+            yield item
+            if isinstance(item, Ended):
+                return
+    finally:
+        if timer is not None:
+            timer.cancel()
 
 
 @dataclass
@@ -95,14 +129,28 @@ class Watchers:
         self._courses: dict[uuid.UUID, _Group] = {}
         self._per_user: dict[str, int] = {}
         self.open_streams = 0
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self._decisions: set[asyncio.Task[None]] = set()
+        # Streams take turns for heartbeats: one bucket a second, each stream every 15 s,
+        # so 10,000 streams never all wake in the same instant.
+        self._buckets: list[set[StreamQueue]] = [set() for _ in range(HEARTBEAT_SECONDS)]
+        self._next_bucket = itertools.cycle(range(HEARTBEAT_SECONDS))
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._follow(), name="watchers")
+        self._tasks = [
+            asyncio.create_task(self._follow(), name="watchers"),
+            asyncio.create_task(self._beat(), name="heartbeats"),
+        ]
+
+    async def _beat(self) -> None:
+        for bucket in itertools.cycle(self._buckets):
+            await asyncio.sleep(1)
+            for queue in bucket:
+                if not queue.full():  # a heartbeat never pushes out a change
+                    queue.put_nowait(HEARTBEAT)
 
     async def stop(self) -> None:
-        for task in [self._task, *self._decisions]:
+        for task in [*self._tasks, *self._decisions]:
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -258,6 +306,7 @@ class Watchers:
         viewer = group.viewers.setdefault(viewer_key(claims), _Viewer(claims))
         queue: StreamQueue = asyncio.Queue(QUEUE_SIZE)
         viewer.queues.add(queue)
+        self._buckets[next(self._next_bucket)].add(queue)
         return queue
 
     def _leave(
@@ -267,6 +316,8 @@ class Watchers:
         claims: Claims | None,
         queue: StreamQueue,
     ) -> None:
+        for bucket in self._buckets:
+            bucket.discard(queue)
         group = groups.get(key)
         if group is None:
             return

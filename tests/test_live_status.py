@@ -19,7 +19,8 @@ from service.devpooler import PgBouncer
 from service.live import ALL_LESSONS, RESYNC, LiveHub
 from service.live_status import retry_hint, stream_changes
 from service.settings import Settings
-from service.watchers import Ended
+from service.viewer_access import ViewDecider
+from service.watchers import HEARTBEAT, Ended, Watchers
 from tests.factories import create_lesson, create_user
 from tests.mux_scenario import Video, attach_upload, deliver
 from tests.sse_client import SseReader
@@ -162,26 +163,38 @@ async def test_100_connect_disconnect_cycles_leak_nothing(
     assert all_returned()
 
 
-async def test_idle_streams_send_heartbeats_and_skip_what_the_client_has() -> None:
+async def test_streams_send_heartbeats_and_skip_what_the_client_has() -> None:
     queue: asyncio.Queue[Any] = asyncio.Queue()
     stream = stream_changes(
         queue,
         {"video_version": 1, "status": "uploading"},
         lambda row: f"state {row['status']}",
         sent_version=-1,
-        heartbeat=0.05,
     )
     assert (await anext(stream)).startswith("retry: ")
     assert await anext(stream) == "state uploading"
+    queue.put_nowait(HEARTBEAT)
     assert await anext(stream) == ": heartbeat\n\n"
     queue.put_nowait({"video_version": 3, "status": "published"})
     assert await anext(stream) == "state published"
     queue.put_nowait({"video_version": 2, "status": "processing"})  # older: not sent
+    queue.put_nowait(HEARTBEAT)
     assert await anext(stream) == ": heartbeat\n\n"
     queue.put_nowait(Ended("not_visible"))
     assert "not_visible" in await anext(stream)
     with pytest.raises(StopAsyncIteration):
         await anext(stream)
+
+
+async def test_every_stream_gets_a_heartbeat_every_15_seconds_in_turns() -> None:
+    unused: Any = None  # no database: joining and leaving are bookkeeping only
+    watchers = Watchers(LiveHub(unused, None), ViewDecider(unused))
+    watches = [watchers.watch_lesson(uuid.uuid4(), None) for _ in range(45)]
+    sizes = [len(bucket) for bucket in watchers._buckets]
+    assert len(sizes) == 15 and set(sizes) == {3}  # spread evenly: 3 streams wake a second
+    for watch in watches:
+        watch.close()
+    assert all(not bucket for bucket in watchers._buckets) and watchers.watched_lessons == 0
 
 
 def test_retry_hints_are_spread_between_3_and_6_seconds() -> None:
