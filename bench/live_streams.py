@@ -37,7 +37,7 @@ import psycopg
 import uvloop
 
 from bench.harness import LOGS, ROOT, free_port, machine, scratch_database, service_env
-from bench.sse_clients import SseClient, Tally, run_clients, wait_until
+from bench.sse_clients import SseClient, Tally, run_clients, stop_clients, wait_until
 
 HOT_WATCHERS = 1000
 
@@ -188,10 +188,7 @@ async def open_all(
 
 
 async def close_all(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:
-    stop.set()
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    await stop_clients(stop, tasks)
     await asyncio.sleep(2)  # the server notices the disconnects
 
 

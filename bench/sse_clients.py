@@ -143,6 +143,14 @@ async def run_clients(
     return tasks
 
 
+async def stop_clients(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:
+    """Stop every client at once (a client waiting for its next event is cancelled)."""
+    stop.set()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 async def wait_until(predicate: Callable[[], bool], within: float, step: float = 0.05) -> float:
     """Seconds until `predicate()` held (raises TimeoutError past `within` seconds)."""
     start = time.monotonic()
