@@ -89,11 +89,12 @@ bench: install
 	$(PY) -m bench.mux_calls
 	$(PY) -m bench.mux_calls --lifecycle
 	$(PY) -m bench.burst
+	$(PY) -m bench.live_streams
 
 # The reliability suite's long versions: 5 minutes of steady load at half the measured peak,
 # and many more generated orderings and fuzz cases.
 soak: install
-	SOAK_SECONDS=300 SOAK_RATE=1100 RELIABILITY_EXAMPLES=1000 $(PY) -m pytest --basetemp=$(PYTEST_TMP) tests/reliability -s $(ARGS)
+	SOAK_SECONDS=300 SOAK_RATE=1100 RELIABILITY_EXAMPLES=1000 SOAK_STREAMS=5000 $(PY) -m pytest --basetemp=$(PYTEST_TMP) tests/reliability -s $(ARGS)
 
 migrate: install
 	$(PY) -m service migrate $(ARGS)
