@@ -38,6 +38,7 @@ import uvloop
 
 from bench.harness import LOGS, ROOT, free_port, machine, scratch_database, service_env
 from bench.sse_clients import SseClient, Tally, run_clients, stop_clients, wait_until
+from service.app import tune_garbage_collector
 
 HOT_WATCHERS = 1000
 
@@ -321,6 +322,7 @@ async def scenario(service: Service, database_url: str, lessons: list[uuid.UUID]
 
 
 def main() -> None:
+    tune_garbage_collector()  # the client holds 10,000 connections too
     parser = argparse.ArgumentParser(prog="python -m bench.live_streams", description=__doc__)
     parser.add_argument("--streams", type=int, default=10_000)
     args = parser.parse_args()

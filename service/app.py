@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -63,6 +64,18 @@ def check_tls_settings(settings: Settings) -> None:
             db_roles.check_tls(url, setting)
 
 
+GC_GEN0_THRESHOLD = 10_000
+
+
+def tune_garbage_collector() -> None:
+    """Collect the youngest generation every 10,000 allocations instead of 700. A process
+    holding thousands of live streams otherwise spends half a burst of opens in full
+    collections that walk every stream (measured: 10,000 opens took 4.3 s of CPU, 2.2 s with
+    this; bench.live_streams). Memory held by garbage cycles is freed a little later."""
+    gen0, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(max(gen0, GC_GEN0_THRESHOLD), gen1, gen2)
+
+
 def create_app(
     settings: Settings, *, database: Database | None = None, with_worker: bool = False
 ) -> Starlette:
@@ -87,6 +100,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        tune_garbage_collector()
         if owns_database:
             await asyncio.to_thread(check_tls_settings, settings)
             await db.open()
