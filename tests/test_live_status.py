@@ -16,7 +16,7 @@ from mux_emulator.server import BackgroundServer
 from service.app import create_app
 from service.db import Database
 from service.devpooler import PgBouncer
-from service.live import ALL_LESSONS, RESYNC, LiveHub
+from service.live import ALL_LESSONS, LiveHub
 from service.live_status import retry_hint, stream_changes
 from service.settings import Settings
 from service.viewer_access import ViewDecider

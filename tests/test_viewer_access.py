@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from service.db import Database
-from service.viewer_access import ANONYMOUS, viewer_key, visible_to
+from service.viewer_access import ANONYMOUS, ViewDecider, viewer_key, visible_to
 from tests.factories import claims_for, create_lesson, create_user
 from tests.mux_scenario import Video, attach_upload
 
@@ -19,8 +19,10 @@ async def test_each_distinct_viewer_gets_what_rls_lets_it_read_now(db: Database)
     owner_claims = claims_for(owner, exp=exp)
     expired = claims_for(owner, exp=int(time.time()) - 1)
     viewers = [owner_claims, dict(owner_claims), claims_for(stranger, exp=exp), None, expired]
-    decided = await visible_to(db, lesson, viewers)
+    decider = ViewDecider(db)
+    decided = await visible_to(decider, lesson, viewers)
     assert len(decided) == 4  # the owner's two streams share one decision
+    assert decider.statements == 1  # and all of them are decided by one statement
     owner_view = decided[viewer_key(owner_claims)]
     assert owner_view is not None and owner_view["status"] == "uploading"
     assert decided[viewer_key(claims_for(stranger, exp=exp))] is None

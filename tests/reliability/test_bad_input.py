@@ -505,7 +505,7 @@ async def test_fuzzed_last_event_id_never_breaks_a_stream(
     ):
         assert stream.status_code == 200
         first = await anext(stream.aiter_lines())
-    assert first == "retry: 3000"
+    assert first.startswith("retry: ") and 3000 <= int(first.removeprefix("retry: ")) <= 6000
 
 
 async def _fuzz_pair(db: Database) -> tuple[uuid.UUID, uuid.UUID]:
