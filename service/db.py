@@ -93,22 +93,31 @@ class Database:
         then tries once more on another connection. A pool timeout (no connection to be had)
         is never retried: the caller learns within the pool timeout.
         """
+        rows = await self.call_all(query, params, retry_broken=retry_broken, first_only=True)
+        return rows[0] if rows else None
+
+    async def call_all(
+        self,
+        query: str,
+        params: Params = (),
+        *,
+        retry_broken: bool = False,
+        first_only: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Like `call`, returning every row (or only the first, with `first_only`)."""
         try:
-            return await self._call(query, params)
+            return await self._call_all(query, params, first_only)
         except psycopg.OperationalError as exc:
             if not (retry_broken and _broken(exc)):
                 raise
-            return await self._call(query, params)
+            return await self._call_all(query, params, first_only)
 
-    async def _call(self, query: str, params: Params) -> dict[str, Any] | None:
+    async def _call_all(self, query: str, params: Params, first_only: bool) -> list[dict[str, Any]]:
         async with self.pool.connection() as conn:
             cur = await conn.execute(query, params)
-            return await cur.fetchone()
-
-    async def call_all(self, query: str, params: Params = ()) -> list[dict[str, Any]]:
-        """Like `call`, returning every row."""
-        async with self.pool.connection() as conn:
-            cur = await conn.execute(query, params)
+            if first_only:
+                row = await cur.fetchone()
+                return [row] if row is not None else []
             return await cur.fetchall()
 
     @asynccontextmanager

@@ -118,7 +118,7 @@ class ViewDecider:
             {"claims": _as_claims(self._claims.get(key)), "lessons": by_viewer[key]} for key in keys
         ]
         self.statements += 1
-        found = await self._db.call_bounded(
+        found = await self._db.call_all(
             _VISIBLE_QUERY, (json.dumps(requests, default=str),), retry_broken=True
         )
         rows: dict[_Pair, Row] = {}
