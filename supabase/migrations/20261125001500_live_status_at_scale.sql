@@ -34,7 +34,8 @@ end $$;
 revoke all on function public.lesson_visibility(jsonb) from public, anon, authenticated;
 grant execute on function public.lesson_visibility(jsonb) to service_role;
 
--- The notification names the lesson's course, and a deleted lesson is announced too.
+-- The notification names the lesson's course (and keeps what 20261125001100 added), and a
+-- deleted lesson is announced too.
 create or replace function public.lessons_notify_video_change() returns trigger
   language plpgsql set search_path = '' as $$
 begin
@@ -54,7 +55,10 @@ begin
     'duration_seconds', new.duration_seconds,
     'aspect_ratio', new.aspect_ratio,
     'video_error', new.video_error,
-    'status_changed_at', new.status_changed_at)::text);
+    'status_changed_at', new.status_changed_at,
+    'position', new.position,
+    'created_at', new.created_at,
+    'media', public.lesson_media_json(new.mux_asset_id))::text);
   return null;
 end $$;
 
