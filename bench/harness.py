@@ -53,29 +53,35 @@ def scratch_database() -> Iterator[str]:
         devdb.drop_database(server, url)
 
 
+def seed_owner_and_course(conn: psycopg.Connection[Any], title: str) -> tuple[Any, Any]:
+    """A new author (as Supabase Auth would have) and a course of theirs: (user id, course id)."""
+    user = conn.execute(
+        "insert into auth.users (id, email) values (gen_random_uuid(), "
+        "'bench-' || gen_random_uuid() || '@example.test') returning id"
+    ).fetchone()
+    assert user
+    course = conn.execute(
+        "insert into courses (owner_id, title) values (%s, %s) returning id", (user[0], title)
+    ).fetchone()
+    assert course
+    return user[0], course[0]
+
+
 def seed_lessons(url: str, first: int, count: int, *, with_assets: bool = False) -> str:
     """`count` lessons carrying bench uploads `first..first+count-1` (status `uploading`, or
     `processing` with their assets); returns the owner's user id."""
     with psycopg.connect(url, autocommit=True) as conn:
-        user = conn.execute(
-            "insert into auth.users (id, email) values (gen_random_uuid(), "
-            "'bench-' || gen_random_uuid() || '@example.test') returning id"
-        ).fetchone()
-        assert user
-        course = conn.execute(
-            "insert into courses (owner_id, title) values (%s, 'Bench') returning id", (user[0],)
-        ).fetchone()
-        assert course
+        user, course = seed_owner_and_course(conn, "Bench")
         conn.execute(
             """insert into lessons (course_id, title, status, mux_upload_id, mux_asset_id)
                select %s, 'Lesson ' || i,
                       case when %s then 'processing' else 'uploading' end::lesson_video_status,
                       'bench-upload-' || i, case when %s then 'bench-asset-' || i end
                from generate_series(%s::int, %s::int) as i""",
-            (course[0], with_assets, with_assets, first, first + count - 1),
+            (course, with_assets, with_assets, first, first + count - 1),
         )
         conn.execute("analyze lessons")
-    return str(user[0])
+    return str(user)
 
 
 def service_env(database_url: str, **extra: str) -> dict[str, str]:

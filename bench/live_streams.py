@@ -36,7 +36,15 @@ import psutil
 import psycopg
 import uvloop
 
-from bench.harness import LOGS, ROOT, free_port, machine, scratch_database, service_env
+from bench.harness import (
+    LOGS,
+    ROOT,
+    free_port,
+    machine,
+    scratch_database,
+    seed_owner_and_course,
+    service_env,
+)
 from bench.sse_clients import SseClient, Tally, run_clients, stop_clients, wait_until
 from service.app import tune_garbage_collector
 
@@ -53,21 +61,13 @@ def raise_file_limit() -> int:
 def seed_published(url: str, count: int) -> list[uuid.UUID]:
     """`count` published lessons (anyone may watch them) in one course; their ids."""
     with psycopg.connect(url, autocommit=True) as conn:
-        user = conn.execute(
-            "insert into auth.users (id, email) values (gen_random_uuid(), "
-            "'streams-' || gen_random_uuid() || '@example.test') returning id"
-        ).fetchone()
-        assert user
-        course = conn.execute(
-            "insert into courses (owner_id, title) values (%s, 'Streams') returning id", (user[0],)
-        ).fetchone()
-        assert course
+        _, course = seed_owner_and_course(conn, "Streams")
         rows = conn.execute(
             """insert into lessons (course_id, title, status, mux_playback_id, playback_policy,
                                     duration_seconds, aspect_ratio)
                select %s, 'Lesson ' || i, 'published', 'pb-' || i, 'public', 60, '16:9'
                from generate_series(1, %s) as i returning id""",
-            (course[0], count),
+            (course, count),
         ).fetchall()
         conn.execute("analyze lessons")
     return [row[0] for row in rows]

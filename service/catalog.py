@@ -29,7 +29,7 @@ def course_not_found() -> ApiError:
     return ApiError(404, "course_not_found", "No such course, or not one you may see.")
 
 
-def _path_uuid(request: Request, name: str, not_found: ApiError) -> uuid.UUID:
+def path_uuid(request: Request, name: str, not_found: ApiError) -> uuid.UUID:
     try:
         return uuid.UUID(request.path_params[name])
     except ValueError as exc:
@@ -51,7 +51,7 @@ async def get_lesson(request: Request) -> JSONResponse:
     settings: Settings = request.app.state.settings
     db: Database = request.app.state.database
     claims = await caller_claims(request, required=False)
-    lesson_id = _path_uuid(request, "lesson_id", lesson_not_found())
+    lesson_id = path_uuid(request, "lesson_id", lesson_not_found())
     async with db.user_session(claims) as conn:
         cur = await conn.execute(
             f"select {_LESSON_COLUMNS}, public.is_course_owner(l.course_id) as editable "
@@ -69,7 +69,7 @@ async def get_course(request: Request) -> JSONResponse:
     settings: Settings = request.app.state.settings
     db: Database = request.app.state.database
     claims = await caller_claims(request, required=False)
-    course_id = _path_uuid(request, "course_id", course_not_found())
+    course_id = path_uuid(request, "course_id", course_not_found())
     async with db.user_session(claims) as conn:
         cur = await conn.execute(
             "select id, title, public.is_course_owner(id) as editable "

@@ -26,13 +26,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
-from service.catalog import course_not_found
+from service.catalog import course_not_found, path_uuid
 from service.db import Database
 from service.lesson_video import VIDEO_COLUMNS, video_json
 from service.live_status import (
     end_event,
     event_stream,
-    open_watch,
+    open_stream,
     retry_hint,
     sse,
     stream_claims,
@@ -160,20 +160,15 @@ class CourseView:
 async def course_events(request: Request) -> StreamingResponse:
     settings: Settings = request.app.state.settings
     db: Database = request.app.state.database
-    try:
-        course_id = uuid.UUID(request.path_params["course_id"])
-    except ValueError as exc:
-        raise course_not_found() from exc
+    course_id = path_uuid(request, "course_id", course_not_found())
     claims = await stream_claims(request)
-    watch, done = open_watch(request, claims, lambda w: w.watch_course(course_id, claims))
-    try:
-        snapshot = await course_snapshot(db, course_id, claims)
-    except BaseException:
-        done()
-        raise
-    if snapshot is None:
-        done()
-        raise course_not_found()
+    watch, done, snapshot = await open_stream(
+        request,
+        claims,
+        lambda w: w.watch_course(course_id, claims),
+        lambda: course_snapshot(db, course_id, claims),
+        course_not_found(),
+    )
     view = CourseView(snapshot[0], settings, known_versions(request))
     chunks = follow_course(db, course_id, claims, watch.queue, view, snapshot[1])
     return event_stream(chunks, done)

@@ -16,10 +16,9 @@ from __future__ import annotations
 import json
 import random
 import re
-import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -27,11 +26,14 @@ from starlette.responses import StreamingResponse
 
 from service.auth import AuthError, TokenVerifier
 from service.author_api import caller_claims, lesson_not_found
+from service.catalog import path_uuid
+from service.errors import ApiError
 from service.lesson_video import video_json
 from service.settings import Settings
 from service.viewer_access import Claims, Row, expires_at
 from service.watchers import Ended, Heartbeat, StreamQueue, Watch, Watchers, stream_items
 
+T = TypeVar("T")
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
@@ -102,14 +104,21 @@ async def stream_changes(
             yield render(item)
 
 
-def open_watch(
-    request: Request, claims: Claims | None, open_: Callable[[Watchers], Watch]
-) -> tuple[Watch, Callable[[], None]]:
-    """Admit a stream (limits) and join its group; returns the watch and its one release."""
+async def open_stream(
+    request: Request,
+    claims: Claims | None,
+    join: Callable[[Watchers], Watch],
+    first: Callable[[], Awaitable[T | None]],
+    not_found: ApiError,
+) -> tuple[Watch, Callable[[], None], T]:
+    """Admit a stream (limits), join its group, then read what it shows first: joined before
+    reading, so a change from that moment on reaches its queue too. Returns the watch, its
+    one release, and that first view; released on any failure, `not_found` when there is
+    nothing the caller may see."""
     watchers: Watchers = request.app.state.watchers
     release = watchers.admit(claims)
     try:
-        watch = open_(watchers)
+        watch = join(watchers)
     except BaseException:
         release()
         raise
@@ -118,7 +127,15 @@ def open_watch(
         watch.close()
         release()
 
-    return watch, done
+    try:
+        view = await first()
+    except BaseException:
+        done()
+        raise
+    if view is None:
+        done()
+        raise not_found
+    return watch, done, view
 
 
 def event_stream(chunks: AsyncIterator[str], done: Callable[[], None]) -> StreamingResponse:
@@ -139,21 +156,15 @@ def event_stream(chunks: AsyncIterator[str], done: Callable[[], None]) -> Stream
 async def lesson_events(request: Request) -> StreamingResponse:
     settings: Settings = request.app.state.settings
     watchers: Watchers = request.app.state.watchers
-    try:
-        lesson_id = uuid.UUID(request.path_params["lesson_id"])
-    except ValueError as exc:
-        raise lesson_not_found() from exc
+    lesson_id = path_uuid(request, "lesson_id", lesson_not_found())
     claims = await stream_claims(request)
-    watch, done = open_watch(request, claims, lambda w: w.watch_lesson(lesson_id, claims))
-    try:
-        # Joined first, then read: a change from here on reaches the queue as well.
-        current = await watchers.lesson_view(lesson_id, claims)
-    except BaseException:
-        done()
-        raise
-    if current is None:
-        done()
-        raise lesson_not_found()
+    watch, done, current = await open_stream(
+        request,
+        claims,
+        lambda w: w.watch_lesson(lesson_id, claims),
+        lambda: watchers.lesson_view(lesson_id, claims),
+        lesson_not_found(),
+    )
 
     def render(row: Row) -> str:
         return rendered_once(
