@@ -8,6 +8,7 @@ is refused like any other and everything still works, which is what these tests 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import struct
 import uuid
@@ -365,3 +366,46 @@ async def test_too_many_uploads_say_when_to_try_again(
     await expect(error).to_contain_text(f"At most {UPLOAD_LIMIT} upload")
     await expect(error).to_contain_text(re.compile(r"try again in \d+ s"))
     await _expect_status(page, "uploading")  # the last upload issued, unchanged
+
+
+async def _at_emulator(web_stack: WebStack, path: str) -> httpx.Response:
+    auth = ("emulator-token-id", "emulator-token-secret")
+    async with httpx.AsyncClient(base_url=web_stack.stack.emulator, auth=auth) as http:
+        return await http.get(path)
+
+
+async def test_an_author_cancels_an_upload_and_removes_a_video(
+    db: Database, web_stack: WebStack, context: BrowserContext
+) -> None:
+    author = await web_stack.author(db)
+    lesson = await create_lesson(db, author)
+    async with httpx.AsyncClient(base_url=web_stack.stack.service) as http:
+        made = await http.post(  # an upload issued, its file never sent (a closed tab)
+            "/api/mux/upload",
+            json={"lessonId": str(lesson)},
+            headers={"Authorization": f"Bearer {hs256(author)}", "Origin": web_stack.web},
+        )
+    assert made.status_code == 201, made.text
+    page = await _open_editor(context, web_stack, author, lesson)
+    await _expect_status(page, "uploading")
+    await page.get_by_test_id("cancel-upload").click()
+    await _expect_status(page, "draft")
+    upload = f"/video/v1/uploads/{made.json()['uploadId']}"
+    for _ in range(100):  # cancelled at Mux (the emulator)
+        if (await _at_emulator(web_stack, upload)).json()["data"]["status"] == "cancelled":
+            break
+        await asyncio.sleep(0.2)
+    assert (await _at_emulator(web_stack, upload)).json()["data"]["status"] == "cancelled"
+
+    await _choose_file(page, SAMPLE)
+    await _expect_status(page, "published")
+    asset = (await lesson_row(db, lesson))["mux_asset_id"]
+    await page.get_by_test_id("remove-video").click()
+    await page.get_by_test_id("confirm-remove").click()
+    await _expect_status(page, "draft")
+    await expect(page.get_by_test_id("player")).to_have_count(0)
+    for _ in range(100):  # and the asset is deleted at Mux by the service's worker
+        if (await _at_emulator(web_stack, f"/video/v1/assets/{asset}")).status_code == 404:
+            break
+        await asyncio.sleep(0.2)
+    assert (await _at_emulator(web_stack, f"/video/v1/assets/{asset}")).status_code == 404

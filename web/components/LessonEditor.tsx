@@ -8,8 +8,15 @@ import { LessonPlayer } from "@/components/LessonPlayer";
 import { LoadFailure } from "@/components/LoadFailure";
 import { NotFound } from "@/components/NotFound";
 import { StatusBadge } from "@/components/StatusBadge";
-import { VideoUploader } from "@/components/VideoUploader";
-import { readLesson, type LessonDetail, type LessonVideo, type ServiceClient } from "@/lib/api";
+import { describeError, VideoUploader } from "@/components/VideoUploader";
+import {
+  cancelUpload,
+  readLesson,
+  removeVideo,
+  type LessonDetail,
+  type LessonVideo,
+  type ServiceClient,
+} from "@/lib/api";
 import { useLiveVideo, type LiveVideo } from "@/lib/useLiveVideo";
 import { useLoaded } from "@/lib/useLoaded";
 import { useServiceClient } from "@/lib/useServiceClient";
@@ -96,6 +103,15 @@ function LessonBody({
         </p>
       )}
       {showUploader && <VideoUploader client={client} lessonId={lesson.lessonId} />}
+      {lesson.editable && (
+        <VideoActions
+          client={client}
+          video={video}
+          onDone={(next) => live.replace(next)}
+          replacing={replacing}
+        />
+      )}
+      <MediaLinks video={video} />
       {!lesson.editable && (
         <p className="muted">You are viewing this lesson; only its author can change its video.</p>
       )}
@@ -132,4 +148,109 @@ function VideoNotices({ video, live }: { video: LessonVideo; live: LiveVideo }) 
     default:
       return null;
   }
+}
+
+/** Cancel the upload in flight; remove the video (after a second click to confirm). */
+function VideoActions({
+  client,
+  video,
+  onDone,
+  replacing,
+}: {
+  client: ServiceClient;
+  video: LessonVideo;
+  onDone: (video: LessonVideo) => void;
+  replacing: boolean;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function run(action: (c: ServiceClient, id: string) => Promise<LessonVideo>) {
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(await action(client, video.lessonId));
+      setConfirming(false);
+    } catch (failure) {
+      setError(describeError(failure));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const canCancel = video.status === "uploading";
+  const canRemove = Boolean(video.playbackId) && !replacing && !canCancel;
+  if (!canCancel && !canRemove && !error) return null;
+  return (
+    <div className="actions">
+      {canCancel && (
+        <button
+          type="button"
+          className="button button-secondary"
+          data-testid="cancel-upload"
+          disabled={busy}
+          onClick={() => run(cancelUpload)}
+        >
+          Cancel upload
+        </button>
+      )}
+      {canRemove && !confirming && (
+        <button
+          type="button"
+          className="button button-secondary"
+          data-testid="remove-video"
+          disabled={busy}
+          onClick={() => setConfirming(true)}
+        >
+          Remove video
+        </button>
+      )}
+      {canRemove && confirming && (
+        <span className="confirm">
+          Remove this video from the lesson? Viewers will no longer see it.{" "}
+          <button
+            type="button"
+            className="button button-danger"
+            data-testid="confirm-remove"
+            disabled={busy}
+            onClick={() => run(removeVideo)}
+          >
+            Yes, remove it
+          </button>{" "}
+          <button type="button" className="link" onClick={() => setConfirming(false)}>
+            Keep it
+          </button>
+        </span>
+      )}
+      {error && (
+        <p className="notice notice-error" role="alert" data-testid="action-error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** Captions and downloads Mux made for the published video. */
+function MediaLinks({ video }: { video: LessonVideo }) {
+  const captions = video.captions ?? [];
+  const downloads = (video.downloads ?? []).filter((d) => d.url);
+  if (captions.length === 0 && downloads.length === 0) return null;
+  return (
+    <ul className="media" data-testid="media">
+      {captions.map((caption) => (
+        <li key={caption.trackId}>
+          Captions: {caption.name} ({caption.languageCode}) · {caption.status}
+        </li>
+      ))}
+      {downloads.map((download) => (
+        <li key={download.name}>
+          <a href={download.url ?? undefined} download>
+            Download {download.resolution ?? download.name}
+          </a>
+        </li>
+      ))}
+    </ul>
+  );
 }

@@ -27,6 +27,27 @@ export interface LessonVideo {
   statusChangedAt: string;
   /** A short-lived playback token, present when the policy is `signed`. */
   playbackToken?: string;
+  /** Thumbnail and storyboard of the playing video (signed URLs when the policy is signed). */
+  thumbnailUrl: string | null;
+  storyboardUrl: string | null;
+  /** Generated subtitles of the published video. */
+  captions: Caption[];
+  /** MP4 downloads of the published video; `url` once the rendition is ready. */
+  downloads: Download[];
+}
+
+export interface Caption {
+  trackId: string;
+  languageCode: string;
+  name: string;
+  status: "preparing" | "ready" | "errored" | "skipped";
+}
+
+export interface Download {
+  name: string;
+  resolution: string | null;
+  url: string | null;
+  status: "preparing" | "ready" | "errored" | "skipped";
 }
 
 export interface Lesson {
@@ -145,6 +166,18 @@ export function createUpload(client: ServiceClient, lessonId: string): Promise<U
     method: "POST",
     body: JSON.stringify({ lessonId }),
   });
+}
+
+/** Gives up the upload in flight (Mux's cancel): the lesson returns to the video it had, or
+ * `draft`. 409 `no_upload_in_progress` when there is none. */
+export function cancelUpload(client: ServiceClient, lessonId: string): Promise<LessonVideo> {
+  return request(client, `/api/lessons/${segment(lessonId)}/upload`, { method: "DELETE" });
+}
+
+/** Removes the lesson's video: `draft` at once; its asset is deleted at Mux by the service's
+ * worker. 409 `no_video` when there is none. */
+export function removeVideo(client: ServiceClient, lessonId: string): Promise<LessonVideo> {
+  return request(client, `/api/lessons/${segment(lessonId)}/video`, { method: "DELETE" });
 }
 
 export function readVideo(client: ServiceClient, lessonId: string): Promise<LessonVideo> {

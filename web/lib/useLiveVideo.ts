@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 
 import {
   ApiError,
@@ -13,6 +13,8 @@ import {
 
 export interface LiveVideo {
   video: LessonVideo | null;
+  /** Show this state now (what the service answered an action with); the stream follows. */
+  replace: (video: LessonVideo) => void;
   connection: Connection;
   /** The stream was refused for good (the lesson is gone or no longer visible). */
   failure: ApiError | null;
@@ -47,5 +49,10 @@ export function useLiveVideo(
     });
   }, [client, lessonId]);
 
-  return { video, connection, failure, changedTo };
+  const replace = useCallback((next: LessonVideo) => {
+    lastStatus.current = next.status;
+    setVideo(next);
+  }, []);
+
+  return { video, replace, connection, failure, changedTo };
 }
