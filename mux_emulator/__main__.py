@@ -56,7 +56,13 @@ def main() -> None:
         seed=args.seed,
     )
     logging.basicConfig(level=logging.INFO)
-    uvicorn.run(create_app(config), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(
+        create_app(config),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        timeout_graceful_shutdown=3,  # `mux webhooks listen` streams stay open until closed
+    )
 
 
 if __name__ == "__main__":

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from mux_emulator.api import api_routes, mux_error
+from mux_emulator.api import api_routes, mux_error, not_found
 from mux_emulator.config import EmulatorConfig
+from mux_emulator.event_stream import EventStream
 from mux_emulator.images import image_routes
 from mux_emulator.store import Store
 from mux_emulator.uploads import upload_routes
 from mux_emulator.webhooks import WebhookSender
+
+log = logging.getLogger(__name__)
 
 STREAM_CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -28,7 +33,8 @@ STREAM_CORS_HEADERS = {
 def create_app(config: EmulatorConfig | None = None) -> Starlette:
     config = config or EmulatorConfig()
     store = Store()
-    sender = WebhookSender(config, store)
+    events = EventStream()
+    sender = WebhookSender(config, store, events)
     tasks: set[asyncio.Task[None]] = set()
 
     def spawn(coroutine: Coroutine[Any, Any, None]) -> None:
@@ -37,7 +43,13 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
         task.add_done_callback(tasks.discard)
 
     async def stats(request: Request) -> JSONResponse:
-        return JSONResponse({**store.stats(), "webhooks_in_flight": sender.pending})
+        return JSONResponse(
+            {
+                **store.stats(),
+                "webhooks_in_flight": sender.pending,
+                "event_stream_listeners": events.listeners,
+            }
+        )
 
     async def faults(request: Request) -> JSONResponse:
         """Make the next `count` API requests fail with `status` (e.g. 503)."""
@@ -72,7 +84,7 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
 
     app = Starlette(
         routes=[
-            *api_routes(store, config, sender.emit),
+            *api_routes(store, config, sender.emit, spawn, events),
             *upload_routes(store, config, sender.emit, spawn),
             Route("/stream/{playback_id}.mp4", playback, methods=["GET"]),
             *image_routes(store, config),
@@ -80,8 +92,20 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
             Route("/_emulator/faults", faults, methods=["POST"]),
         ],
         lifespan=lifespan,
+        exception_handlers={HTTPException: _no_such_route, Exception: _server_error},
     )
     app.state.store = store
     app.state.config = config
     app.state.sender = sender
     return app
+
+
+async def _no_such_route(request: Request, exc: Exception) -> Response:
+    """Any path or method the emulator does not have answers as Mux does: 404 `not_found`."""
+    return not_found()
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    """An emulator bug answers Mux's error shape; the trace goes to the emulator's log only."""
+    log.error("emulator error on %s %s", request.method, request.url.path, exc_info=exc)
+    return mux_error(500, "server_error", "Internal server error")

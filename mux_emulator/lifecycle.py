@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 import random
 from pathlib import Path
+from typing import Any
 
-from mux_emulator.api import Emit
+from mux_emulator.api_base import Emit
 from mux_emulator.config import EmulatorConfig
 from mux_emulator.media import probe
 from mux_emulator.payloads import mux_id, static_rendition, text_track
@@ -85,3 +86,15 @@ def _generated_subtitles(settings: dict[str, object]) -> list[dict[str, str]]:
         subtitles = item.get("generated_subtitles") if isinstance(item, dict) else None
         found += [s for s in subtitles or [] if isinstance(s, dict)]
     return found
+
+
+async def prepare_part(
+    store: Store, config: EmulatorConfig, emit: Emit, asset: Asset, kind: str, part: dict[str, Any]
+) -> None:
+    """A track or static rendition added to a ready asset through the API: `ready` (with its
+    `video.asset.<kind>.ready` event) after half the processing time, unless deleted first."""
+    await asyncio.sleep(config.processing_seconds / 2 * config.time_scale)
+    parts = asset.text_tracks if kind == "track" else asset.static_renditions
+    if asset.id in store.assets and any(p is part for p in parts):
+        part["status"] = "ready"
+        emit(f"video.asset.{kind}.ready", part)

@@ -4,14 +4,16 @@ Upload events carry the upload as `data` (upload id at `data.id`, asset id at
 `data.asset_id`); asset events carry the asset (`data.upload_id`, `data.passthrough`,
 `data.playback_ids`), except `video.asset.track.*` and `video.asset.static_rendition.*`,
 which carry the track or the rendition with its asset at `data.asset_id` (the older
-`video.asset.static_renditions.*` carry the asset). Object timestamps are epoch seconds;
-envelope `created_at` is ISO 8601.
+`video.asset.static_renditions.*` carry the asset). Object timestamps are epoch seconds,
+as strings (`"created_at": "1609869152"`, as Mux's API reference shows them); envelope
+`created_at` is ISO 8601.
 """
 
 from __future__ import annotations
 
 import secrets
 import string
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -83,7 +85,7 @@ def asset_object(
     asset: dict[str, Any] = {
         "id": asset_id,
         "status": status,
-        "created_at": created_at if created_at is not None else int(datetime.now(UTC).timestamp()),
+        "created_at": str(created_at if created_at is not None else int(time.time())),
         "playback_ids": playback_ids or [],
         "mp4_support": "none",
         "master_access": "none",
@@ -121,17 +123,20 @@ def text_track(
     name: str | None,
     status: str = "preparing",
     passthrough: str | None = None,
+    text_source: str = "generated_vod",
+    closed_captions: bool = False,
 ) -> dict[str, Any]:
-    """A subtitle track Mux generates (`generated_subtitles`), as in asset and track events."""
+    """A subtitle track, as in asset and track events: one Mux generates
+    (`generated_subtitles`), or one added from a file (`text_source: "uploaded"`)."""
     track: dict[str, Any] = {
         "type": "text",
         "text_type": "subtitles",
-        "text_source": "generated_vod",
+        "text_source": text_source,
         "id": track_id,
         "asset_id": asset_id,
         "language_code": language_code,
         "name": name or language_code,
-        "closed_captions": False,
+        "closed_captions": closed_captions,
         "status": status,
     }
     if passthrough is not None:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from mux_emulator.payloads import asset_object, mux_id, upload_object
+
+_Listed = TypeVar("_Listed", "Upload", "Asset", "SigningKey")
+
+# Creation order, for listing newest first when two objects share a created_at second.
+_sequence = itertools.count()
 
 
 @dataclass
@@ -25,6 +32,7 @@ class Upload:
     created_at: float = field(default_factory=time.time)
     received: bytearray = field(default_factory=bytearray)
     total_size: int | None = None
+    seq: int = field(default_factory=lambda: next(_sequence))
 
     def as_mux(self) -> dict[str, Any]:
         return upload_object(
@@ -68,6 +76,7 @@ class Asset:
     created_at: int = field(default_factory=lambda: int(time.time()))
     text_tracks: list[dict[str, Any]] = field(default_factory=list)
     static_renditions: list[dict[str, Any]] = field(default_factory=list)
+    seq: int = field(default_factory=lambda: next(_sequence))
 
     def as_mux(self) -> dict[str, Any]:
         ready = self.status == "ready"
@@ -85,11 +94,27 @@ class Asset:
             static_renditions=self.static_renditions,
         )
 
+    def playback_id(self, playback_id: str) -> dict[str, str] | None:
+        return next((p for p in self.playback_ids if p["id"] == playback_id), None)
+
+
+@dataclass
+class SigningKey:
+    id: str
+    public_key_pem: str
+    created_at: int = field(default_factory=lambda: int(time.time()))
+    seq: int = field(default_factory=lambda: next(_sequence))
+
+    def as_mux(self) -> dict[str, str]:
+        """As Mux lists and retrieves it: the private key is only in the create answer."""
+        return {"id": self.id, "created_at": str(self.created_at)}
+
 
 @dataclass
 class Store:
     uploads: dict[str, Upload] = field(default_factory=dict)
     assets: dict[str, Asset] = field(default_factory=dict)
+    signing_keys: dict[str, SigningKey] = field(default_factory=dict)
     requests: Counter[str] = field(default_factory=Counter)
     deliveries: Counter[str] = field(default_factory=Counter)
     # Receivers' answers to webhook POSTs, by status code ("none": no answer).
@@ -132,18 +157,30 @@ class Store:
         upload.status = "asset_created"
         return asset
 
-    def assets_page(self, limit: int, cursor: str | None) -> tuple[list[Asset], str | None]:
-        """Assets oldest first, `limit` at a time; the cursor names where the next page starts."""
-        ordered = sorted(self.assets.values(), key=lambda a: (a.created_at, a.id))
-        start = 0
+    def assets_page(
+        self,
+        limit: int,
+        *,
+        cursor: str | None = None,
+        page: int = 1,
+        upload_id: str | None = None,
+        live_stream_id: str | None = None,
+    ) -> tuple[list[Asset], str | None]:
+        """Assets newest first, as Mux lists them, `limit` at a time: from the `cursor` of a
+        previous page, else page `page`; filtered by upload or live stream (the emulator
+        has no live streams). Also returns the cursor of the next page (None: last page)."""
+        ordered = newest_first(
+            a
+            for a in self.assets.values()
+            if (upload_id is None or a.upload_id == upload_id) and live_stream_id is None
+        )
+        start = (page - 1) * limit
         if cursor:
-            start = next(
-                (i for i, a in enumerate(ordered) if (a.created_at, a.id) > _cursor_key(cursor)),
-                len(ordered),
-            )
-        page = ordered[start : start + limit]
+            after = _cursor_key(cursor)
+            start = next((i for i, a in enumerate(ordered) if _key(a) < after), len(ordered))
+        chunk = ordered[start : start + limit]
         more = start + limit < len(ordered)
-        return page, (f"{page[-1].created_at}.{page[-1].id}" if more and page else None)
+        return chunk, (f"{chunk[-1].created_at}.{chunk[-1].seq}" if more and chunk else None)
 
     def asset_by_playback_id(self, playback_id: str) -> Asset | None:
         for asset in self.assets.values():
@@ -163,6 +200,16 @@ class Store:
         }
 
 
-def _cursor_key(cursor: str) -> tuple[int, str]:
-    created, _, asset_id = cursor.partition(".")
-    return (int(created) if created.isdigit() else 0, asset_id)
+def newest_first(items: Iterable[_Listed]) -> list[_Listed]:
+    return sorted(items, key=_key, reverse=True)
+
+
+def _key(item: Upload | Asset | SigningKey) -> tuple[float, int]:
+    return (item.created_at, item.seq)
+
+
+def _cursor_key(cursor: str) -> tuple[float, int]:
+    created, _, seq = cursor.partition(".")
+    if not (created.isdigit() and seq.isdigit()):
+        raise ValueError("not a cursor this emulator made")
+    return (int(created), int(seq))

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mux_emulator.api import Emit
+from mux_emulator.api_base import Emit
 from mux_emulator.config import EmulatorConfig
 from mux_emulator.lifecycle import process_upload
 from mux_emulator.store import Store, Upload

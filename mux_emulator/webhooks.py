@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from mux_emulator.config import EmulatorConfig
+from mux_emulator.event_stream import EventStream
 from mux_emulator.payloads import event, iso_now
 from mux_emulator.signing import signature_header
 from mux_emulator.store import Store
@@ -28,17 +29,20 @@ WEBHOOK_ID = 1001
 
 
 class WebhookSender:
-    def __init__(self, config: EmulatorConfig, store: Store) -> None:
+    def __init__(self, config: EmulatorConfig, store: Store, events: EventStream) -> None:
         self.config = config
         self.store = store
+        self.events = events
         self.random = random.Random(config.seed)
         self._http: httpx.AsyncClient | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     def emit(self, event_type: str, data: dict[str, Any]) -> None:
-        """Schedule delivery of a new event (called from the emulator's request handlers)."""
+        """Schedule delivery of a new event (called from the emulator's request handlers),
+        and pass it to `mux webhooks listen` clients."""
         envelope = event(event_type, json.loads(json.dumps(data)))
         self.store.sent_events.append(envelope)
+        self.events.publish(envelope)
         config = self.config
         for url in config.webhook_urls:
             if event_type in config.drop_event_types or self.random.random() < (
