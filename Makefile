@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 ARGS ?=
 
-.PHONY: install chromium pgbouncer node web-install web-build web-check web test lint typecheck pytest demo bench soak serve worker migrate clean
+.PHONY: install chromium pgbouncer node web-install web-build web-check web mux-clients test lint typecheck pytest demo bench soak serve worker migrate clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,20 @@ web-check: $(WEB_BUILD)
 	cd web && npx tsc --noEmit
 	cd web && npx eslint --max-warnings 0 .
 
+# Mux's own clients, pinned to exact versions, for the tests that run them against the
+# emulator: the Node SDK (@mux/mux-node) and the Mux CLI (@mux/cli, which installs a prebuilt
+# binary for this platform as an optional dependency). `npm install --no-save` rather than
+# `npm ci`: the lock file can only list the platform binaries the registry it was made from
+# serves, and `npm ci` refuses a lock without every platform's; versions and integrity still
+# come from package-lock.json, which is left unchanged.
+CLIENTS_STAMP := tools/mux-clients/node_modules/.installed
+
+$(CLIENTS_STAMP): tools/mux-clients/package.json tools/mux-clients/package-lock.json | node
+	cd tools/mux-clients && npm install --no-save --no-audit --no-fund --loglevel=error
+	touch $@
+
+mux-clients: $(CLIENTS_STAMP)
+
 # The Next.js lesson editor against the whole local stack, signed in as the demo author.
 web: install $(WEB_BUILD)
 	$(PY) -m demo.web $(ARGS)
@@ -74,7 +88,7 @@ typecheck: install
 # every checkout on the machine, and one run's cleanup would pull files from under another).
 PYTEST_TMP := $(CURDIR)/.pytest-tmp
 
-pytest: install chromium pgbouncer $(WEB_BUILD)
+pytest: install chromium pgbouncer $(WEB_BUILD) $(CLIENTS_STAMP)
 	$(PY) -m pytest --basetemp=$(PYTEST_TMP) $(ARGS)
 
 test: lint typecheck web-check pytest
@@ -106,4 +120,5 @@ worker: install
 	$(PY) -m service worker $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pgdata .pytest-tmp .pytest_cache .mypy_cache .ruff_cache web/node_modules web/.next
+	rm -rf $(VENV) .pgdata .pytest-tmp .pytest_cache .mypy_cache .ruff_cache web/node_modules web/.next \
+		tools/mux-clients/node_modules

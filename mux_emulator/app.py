@@ -97,6 +97,7 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
     app.state.store = store
     app.state.config = config
     app.state.sender = sender
+    app.state.events = events
     return app
 
 
