@@ -32,6 +32,7 @@ from service.settings import Settings
 from tests.factories import create_lesson, create_user, lesson_row
 from tests.mux_scenario import TEST_SECRET, inbox_rows
 from tests.tokens import hs256
+from tests.webhook_receiver import Receiver
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = ROOT / "tools" / "mux-clients"
@@ -121,26 +122,41 @@ def _listen_secret(env: dict[str, str], secret: str) -> None:
 # --- the Node SDK ------------------------------------------------------------------------------
 
 
-def test_node_sdk_uploads_lists_and_deletes_through_the_emulator(
-    emulator: Emulator, cli_env: dict[str, str]
-) -> None:
-    earlier = []
-    for _ in range(2):  # so listing one asset per page follows next_cursor twice
-        upload = emulator.store.new_upload(
-            cors_origin="*", new_asset_settings={}, timeout=3600, test=False, public_url=""
-        )
-        earlier.append(emulator.store.new_asset(upload).id)
+def node(script: str, env: dict[str, str], *args: str, stdin: str | None = None) -> Any:
+    """Runs a script of tools/mux-clients with node; its last line of output, as JSON."""
     result = subprocess.run(
-        ["node", str(CLIENTS / "sdk_workflow.mjs"), str(SAMPLE)],
-        env=cli_env,
+        ["node", str(CLIENTS / script), *args],
+        env=env,
         cwd=CLIENTS,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[Receiver, BackgroundServer]]:
+    recorder = Receiver()
+    server = BackgroundServer(recorder.app()).start()
+    yield recorder, server
+    server.stop()
+
+
+def test_node_sdk_uploads_lists_and_deletes_through_the_emulator(
+    emulator: Emulator, cli_env: dict[str, str], receiver: tuple[Receiver, BackgroundServer]
+) -> None:
+    emulator.config.webhook_urls = (f"{receiver[1].url}/hook",)
+    earlier = []
+    for _ in range(2):  # so listing one asset per page follows next_cursor twice
+        upload = emulator.store.new_upload(
+            cors_origin="*", new_asset_settings={}, timeout=3600, test=False, public_url=""
+        )
+        earlier.append(emulator.store.new_asset(upload).id)
+    summary = node("sdk_workflow.mjs", cli_env, str(SAMPLE))
     asset_id = summary["asset_id"]
     assert summary["upload_status"] == "waiting"
     assert summary["ready"]["status"] == "ready" and summary["ready"]["duration"] == 3.0
@@ -155,6 +171,31 @@ def test_node_sdk_uploads_lists_and_deletes_through_the_emulator(
     assert asset_id not in emulator.store.assets
     deleted = [e for e in emulator.store.sent_events if e["type"] == "video.asset.deleted"]
     assert [e["data"]["id"] for e in deleted] == [asset_id]
+
+    # The same run's webhooks, as an app using mux-node's webhooks.unwrap receives them.
+    deadline = time.monotonic() + 10
+    while len(receiver[0].received) < len(emulator.store.sent_events):
+        assert time.monotonic() < deadline, "webhooks not delivered"
+        time.sleep(0.05)
+    deliveries = "".join(
+        json.dumps({"body": body.decode(), "signature": signature}) + "\n"
+        for _, body, signature in receiver[0].received
+    )
+    secret = {**cli_env, "MUX_WEBHOOK_SECRET": emulator.config.webhook_secret}
+    types = node("verify_webhooks.mjs", secret, stdin=deliveries)
+    assert types == [event["type"] for event, _, _ in receiver[0].received]
+    assert {"video.upload.asset_created", "video.asset.ready", "video.asset.deleted"} <= set(types)
+    refused = subprocess.run(
+        ["node", str(CLIENTS / "verify_webhooks.mjs")],
+        env={**cli_env, "MUX_WEBHOOK_SECRET": "another-secret"},
+        input=deliveries,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode != 0
+    assert "No signatures found matching the expected signature" in refused.stderr
 
 
 # --- the Mux CLI -------------------------------------------------------------------------------
