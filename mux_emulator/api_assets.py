@@ -5,7 +5,8 @@ filters `upload_id`, `live_stream_id`), `GET` and `DELETE /video/v1/assets/{id}`
 (`video.asset.deleted`); playback ids: `POST /video/v1/assets/{id}/playback-ids` (201),
 `GET` and `DELETE .../playback-ids/{pid}`, `GET /video/v1/playback-ids/{pid}` (which asset);
 text tracks: `POST .../tracks` (201, a ready asset; `video.asset.track.created`, then
-`.ready`), `DELETE .../tracks/{tid}` (`.deleted`); static renditions:
+`.ready`), `POST .../tracks/{audio track id}/generate-subtitles` (201, the same events per
+track), `DELETE .../tracks/{tid}` (`.deleted`); static renditions:
 `POST .../static-renditions` (201; `video.asset.static_rendition.created`, then `.ready`),
 `DELETE .../static-renditions/{rid}` (`.deleted`). Deletes answer 204.
 """
@@ -149,6 +150,31 @@ def asset_api_routes(
         spawn(prepare_part(store, config, emit, asset, "track", track))
         return data(track, status=201)
 
+    async def generate_subtitles(request: Request) -> Response:
+        asset = asset_of(request)
+        if path_param(request, "track_id") != asset.primary_track_ids[1]:
+            return not_found()  # only the primary audio track is emulated
+        if asset.status != "ready":
+            raise invalid("Assets must be in the ready state before subtitles can be generated")
+        wanted = (await json_object(request)).get("generated_subtitles")
+        if not isinstance(wanted, list) or not all(isinstance(w, dict) for w in wanted):
+            raise invalid("generated_subtitles must be a list of objects")
+        tracks = [
+            text_track(
+                mux_id(),
+                asset.id,
+                language_code=str(w.get("language_code") or "en"),
+                name=_optional_str(w, "name"),
+                passthrough=_optional_str(w, "passthrough"),
+            )
+            for w in wanted
+        ]
+        for track in tracks:
+            asset.text_tracks.append(track)
+            emit("video.asset.track.created", track)
+            spawn(prepare_part(store, config, emit, asset, "track", track))
+        return data(tracks, status=201)
+
     async def delete_track(request: Request) -> Response:
         asset = asset_of(request)
         track = _find(asset.text_tracks, path_param(request, "track_id"))
@@ -209,6 +235,11 @@ def asset_api_routes(
             f"{one}/tracks/{{track_id}}",
             guarded(delete_track, "delete_track"),
             methods=["DELETE"],
+        ),
+        Route(
+            f"{one}/tracks/{{track_id}}/generate-subtitles",
+            guarded(generate_subtitles, "generate_subtitles"),
+            methods=["POST"],
         ),
         Route(
             f"{one}/static-renditions",

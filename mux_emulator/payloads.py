@@ -81,7 +81,10 @@ def asset_object(
     created_at: int | None = None,
     text_tracks: list[dict[str, Any]] | None = None,
     static_renditions: list[dict[str, Any]] | None = None,
+    primary_track_ids: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
+    """An asset; `primary_track_ids` are its video and audio tracks' ids (new ones if None)."""
+    video_track, audio_track = primary_track_ids or (mux_id(), mux_id())
     asset: dict[str, Any] = {
         "id": asset_id,
         "status": status,
@@ -104,8 +107,8 @@ def asset_object(
         asset["aspect_ratio"] = aspect_ratio
     if status == "ready" and duration is not None:
         asset["tracks"] = [
-            {"type": "video", "id": mux_id(), "duration": duration, "max_frame_rate": 30},
-            {"type": "audio", "id": mux_id(), "status": "ready", "primary": True},
+            {"type": "video", "id": video_track, "duration": duration, "max_frame_rate": 30},
+            {"type": "audio", "id": audio_track, "status": "ready", "primary": True},
             *(text_tracks or []),
         ]
     if static_renditions:

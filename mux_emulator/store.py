@@ -76,6 +76,8 @@ class Asset:
     created_at: int = field(default_factory=lambda: int(time.time()))
     text_tracks: list[dict[str, Any]] = field(default_factory=list)
     static_renditions: list[dict[str, Any]] = field(default_factory=list)
+    # The ids of its video and primary audio track: the same in every answer, as Mux's.
+    primary_track_ids: tuple[str, str] = field(default_factory=lambda: (mux_id(), mux_id()))
     seq: int = field(default_factory=lambda: next(_sequence))
 
     def as_mux(self) -> dict[str, Any]:
@@ -92,6 +94,7 @@ class Asset:
             created_at=self.created_at,
             text_tracks=self.text_tracks,
             static_renditions=self.static_renditions,
+            primary_track_ids=self.primary_track_ids,
         )
 
     def playback_id(self, playback_id: str) -> dict[str, str] | None:

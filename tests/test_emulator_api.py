@@ -211,6 +211,32 @@ async def test_a_subtitle_track_is_added_made_ready_and_deleted(mux: Mux) -> Non
     assert early.status_code == 400
 
 
+async def test_subtitles_are_generated_from_the_primary_audio_track(mux: Mux) -> None:
+    asset = mux.asset()
+    first = (await mux.http.get(f"/video/v1/assets/{asset.id}")).json()["data"]["tracks"]
+    again = (await mux.http.get(f"/video/v1/assets/{asset.id}")).json()["data"]["tracks"]
+    assert [t["id"] for t in first] == [t["id"] for t in again]  # stable, as Mux's
+    audio = next(t["id"] for t in first if t["type"] == "audio")
+    created = await mux.http.post(
+        f"/video/v1/assets/{asset.id}/tracks/{audio}/generate-subtitles",
+        json={"generated_subtitles": [{"language_code": "en", "name": "English (generated)"}]},
+    )
+    assert created.status_code == 201
+    [track] = created.json()["data"]
+    assert (track["text_source"], track["status"], track["name"]) == (
+        "generated_vod",
+        "preparing",
+        "English (generated)",
+    )
+    await _until(lambda: len(mux.events("video.asset.track.ready")) == 1)
+    video = next(t["id"] for t in first if t["type"] == "video")
+    wrong = await mux.http.post(
+        f"/video/v1/assets/{asset.id}/tracks/{video}/generate-subtitles",
+        json={"generated_subtitles": [{"language_code": "en"}]},
+    )
+    assert (wrong.status_code, wrong.json()) == (404, NOT_FOUND)
+
+
 async def test_a_static_rendition_is_added_made_ready_and_deleted(mux: Mux) -> None:
     asset = mux.asset()
     base = f"/video/v1/assets/{asset.id}/static-renditions"

@@ -225,6 +225,10 @@ def test_mux_cli_runs_the_video_workflow(emulator: Emulator, cli_env: dict[str, 
     asset = mux_json(cli_env, "assets", "get", asset_id)
     assert (asset["status"], asset["upload_id"], asset["duration"]) == ("ready", upload["id"], 3)
 
+    audio = next(t["id"] for t in asset["tracks"] if t["type"] == "audio")
+    [subtitles] = mux_json(cli_env, "assets", "tracks", "generate-subtitles", asset_id, audio)
+    assert (subtitles["type"], subtitles["language_code"]) == ("text", "en")
+
     deleted = mux_json(cli_env, "assets", "delete", asset_id, "--force")
     assert deleted == {"success": True, "assetId": asset_id}
     assert asset_id not in emulator.store.assets
