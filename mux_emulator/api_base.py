@@ -9,14 +9,14 @@ import base64
 import binascii
 import hmac
 import json
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from mux_emulator.config import EmulatorConfig
-from mux_emulator.store import Store
+from mux_emulator.store import Listed, Store, newest_first
 
 Emit = Callable[[str, dict[str, Any]], None]
 """Called with (event type, object) whenever Mux would send a webhook."""
@@ -119,6 +119,17 @@ def page_params(request: Request) -> tuple[int, int]:
     if limit > MAX_LIMIT:
         raise invalid(f"limit must be between 1 and {MAX_LIMIT}")
     return limit, _positive(request, "page", 1)
+
+
+class MuxObject(Listed, Protocol):
+    def as_mux(self) -> dict[str, Any]: ...
+
+
+def listed(request: Request, items: Iterable[MuxObject]) -> JSONResponse:
+    """A page-numbered list, newest first, as Mux lists uploads and signing keys."""
+    limit, page = page_params(request)
+    start = (page - 1) * limit
+    return data([item.as_mux() for item in newest_first(items)[start : start + limit]])
 
 
 def _positive(request: Request, name: str, default: int) -> int:

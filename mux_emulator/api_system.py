@@ -18,10 +18,10 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from mux_emulator.api_base import Handler, data, no_content, not_found, page_params, path_param
+from mux_emulator.api_base import Handler, data, listed, no_content, not_found, path_param
 from mux_emulator.event_stream import EventStream
 from mux_emulator.payloads import ENVIRONMENT, mux_id
-from mux_emulator.store import SigningKey, Store, newest_first
+from mux_emulator.store import SigningKey, Store
 
 HEARTBEAT_SECONDS = 15.0
 
@@ -57,10 +57,7 @@ def system_api_routes(
         return data({**key.as_mux(), "private_key": private_key}, status=201)
 
     async def list_signing_keys(request: Request) -> Response:
-        limit, page = page_params(request)
-        start = (page - 1) * limit
-        keys = newest_first(store.signing_keys.values())[start : start + limit]
-        return data([k.as_mux() for k in keys])
+        return listed(request, store.signing_keys.values())
 
     async def get_signing_key(request: Request) -> Response:
         key = store.signing_keys.get(path_param(request, "key_id"))

@@ -16,12 +16,12 @@ from mux_emulator.api_base import (
     data,
     invalid,
     json_object,
+    listed,
     not_found,
-    page_params,
     path_param,
 )
 from mux_emulator.config import EmulatorConfig
-from mux_emulator.store import Store, newest_first
+from mux_emulator.store import Store
 
 
 def upload_api_routes(
@@ -46,10 +46,7 @@ def upload_api_routes(
         return data(upload.as_mux(), status=201)
 
     async def list_uploads(request: Request) -> Response:
-        limit, page = page_params(request)
-        start = (page - 1) * limit
-        uploads = newest_first(store.uploads.values())[start : start + limit]
-        return data([u.as_mux() for u in uploads])
+        return listed(request, store.uploads.values())
 
     async def get_upload(request: Request) -> Response:
         upload = store.uploads.get(path_param(request, "upload_id"))

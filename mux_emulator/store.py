@@ -8,11 +8,22 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from mux_emulator.payloads import asset_object, mux_id, upload_object
 
-_Listed = TypeVar("_Listed", "Upload", "Asset", "SigningKey")
+
+class Listed(Protocol):
+    """What lists order by: creation time, then creation order."""
+
+    @property
+    def created_at(self) -> float: ...
+
+    @property
+    def seq(self) -> int: ...
+
+
+_Listed = TypeVar("_Listed", bound=Listed)
 
 # Creation order, for listing newest first when two objects share a created_at second.
 _sequence = itertools.count()
@@ -207,7 +218,7 @@ def newest_first(items: Iterable[_Listed]) -> list[_Listed]:
     return sorted(items, key=_key, reverse=True)
 
 
-def _key(item: Upload | Asset | SigningKey) -> tuple[float, int]:
+def _key(item: Listed) -> tuple[float, int]:
     return (item.created_at, item.seq)
 
 

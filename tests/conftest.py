@@ -29,6 +29,7 @@ from service.db import Database
 from service.settings import Settings
 from tests.mux_scenario import TEST_SECRET
 from tests.tokens import ADMIN_TOKEN, JWT_SECRET, SUPABASE_URL
+from tests.webhook_receiver import Receiver
 
 
 @pytest.fixture(scope="session")
@@ -145,6 +146,15 @@ async def client(db: Database, webhook_settings: Settings) -> AsyncIterator[http
         transport=httpx.ASGITransport(app=app), base_url="http://testserver"
     ) as http:
         yield http
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[Receiver, BackgroundServer]]:
+    """A stand-in webhook endpoint on loopback, recording what it is sent."""
+    recorder = Receiver()
+    server = BackgroundServer(recorder.app()).start()
+    yield recorder, server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +20,6 @@ from tests.webhook_receiver import Receiver
 
 SAMPLE = Path(__file__).resolve().parent.parent / "demo" / "sample.mp4"
 ORIGIN = "http://localhost:3000"
-
-
-@pytest.fixture
-def receiver() -> Iterator[tuple[Receiver, BackgroundServer]]:
-    recorder = Receiver()
-    server = BackgroundServer(recorder.app()).start()
-    yield recorder, server
-    server.stop()
 
 
 @pytest.fixture

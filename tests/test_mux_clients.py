@@ -138,14 +138,6 @@ def node(script: str, env: dict[str, str], *args: str, stdin: str | None = None)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-@pytest.fixture
-def receiver() -> Iterator[tuple[Receiver, BackgroundServer]]:
-    recorder = Receiver()
-    server = BackgroundServer(recorder.app()).start()
-    yield recorder, server
-    server.stop()
-
-
 def test_node_sdk_uploads_lists_and_deletes_through_the_emulator(
     emulator: Emulator, cli_env: dict[str, str], receiver: tuple[Receiver, BackgroundServer]
 ) -> None:
