@@ -95,6 +95,21 @@ async def test_routes_mux_does_not_have_answer_its_404(mux: Mux, method: str, pa
     assert (response.status_code, response.json()) == (404, NOT_FOUND)
 
 
+async def test_an_emulator_bug_answers_muxs_error_shape_without_a_trace(
+    mux: Mux, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(mux.store, "assets_page", broken)
+    response = await mux.http.get("/video/v1/assets")
+    assert response.status_code == 500
+    assert response.json() == {
+        "error": {"type": "server_error", "messages": ["Internal server error"]}
+    }
+    assert "secret internals" not in response.text
+
+
 async def test_uploads_are_listed_newest_first_page_by_page(mux: Mux) -> None:
     ids = []
     for _ in range(3):
