@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 
 import uvicorn
 
 from mux_emulator.app import create_app
 from mux_emulator.config import EmulatorConfig
+from mux_emulator.event_stream import EventStream
 
 
 def main() -> None:
@@ -56,13 +58,25 @@ def main() -> None:
         seed=args.seed,
     )
     logging.basicConfig(level=logging.INFO)
-    uvicorn.run(
-        create_app(config),
-        host=args.host,
-        port=args.port,
-        log_level="warning",
-        timeout_graceful_shutdown=3,  # `mux webhooks listen` streams stay open until closed
+    app = create_app(config)
+    server = _Server(
+        uvicorn.Config(app, host=args.host, port=args.port, log_level="warning"),
+        app.state.events,
     )
+    server.run()
+
+
+class _Server(uvicorn.Server):
+    """Ends the `mux webhooks listen` streams when shutdown starts, so Ctrl-C stops at once
+    (uvicorn waits for open responses)."""
+
+    def __init__(self, config: uvicorn.Config, events: EventStream) -> None:
+        super().__init__(config)
+        self.events = events
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.events.close()
+        await super().shutdown(sockets)
 
 
 if __name__ == "__main__":

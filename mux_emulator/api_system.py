@@ -103,6 +103,8 @@ async def _sse(events: EventStream) -> AsyncIterator[str]:
             except TimeoutError:
                 yield ": keep-alive\n\n"
                 continue
+            if envelope is None:
+                return  # the emulator is shutting down
             yield f"event: {envelope['type']}\ndata: {json.dumps(envelope)}\n\n"
     finally:
         events.unsubscribe(queue)

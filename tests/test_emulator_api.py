@@ -34,6 +34,7 @@ class Mux:
         self.http = http
         self.store: Store = server.app.state.store
         self.stream: EventStream = server.app.state.events
+        self.loop = server.loop
 
     def asset(self, status: str = "ready") -> Asset:
         upload = self.store.new_upload(
@@ -302,6 +303,8 @@ async def test_the_webhook_event_stream_carries_each_event_as_sent(mux: Mux) -> 
         assert await anext(lines) == ""
         created = await mux.http.post("/video/v1/uploads", json={"cors_origin": "*"})
         event_line, data_line = await anext(lines), await anext(lines)
+        mux.loop.call_soon_threadsafe(mux.stream.close)  # the emulator shutting down
+        assert [line async for line in lines] == [""]  # the stream ends
     assert event_line == "event: video.upload.created"
     sent = json.loads(data_line.removeprefix("data: "))
     assert sent == mux.store.sent_events[-1]
