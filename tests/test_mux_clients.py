@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -311,6 +312,14 @@ async def test_mux_webhooks_listen_forwards_emulator_events_to_the_service(
         text=True,
         start_new_session=True,  # the npm shim runs the CLI binary as its child
     )
+    printed: list[dict[str, Any]] = []  # what the CLI prints, one JSON line per event
+    reader = threading.Thread(
+        target=lambda: printed.extend(
+            json.loads(line) for line in listener.stdout or () if line.startswith("{")
+        ),
+        daemon=True,
+    )
+    reader.start()
     events = stack.emulator.server.app.state.events
     try:
         deadline = time.monotonic() + 30
@@ -334,15 +343,18 @@ async def test_mux_webhooks_listen_forwards_emulator_events_to_the_service(
         while (await lesson_row(db, lesson))["status"] != "published":
             assert time.monotonic() < deadline, await lesson_row(db, lesson)
             await asyncio.sleep(0.05)
+        emitted = {e["id"]: e for e in stack.emulator.store.sent_events}
+        while {e["id"] for e in printed} != set(emitted):
+            assert time.monotonic() < deadline, (printed, emitted)
+            await asyncio.sleep(0.05)
     finally:
         os.killpg(listener.pid, signal.SIGTERM)
-        out, _ = listener.communicate(timeout=10)
-    emitted = {e["id"]: e for e in stack.emulator.store.sent_events}
+        listener.wait(timeout=10)
+    assert [e["id"] for e in printed] == list(emitted)  # each once, in the order sent
+    assert printed == list(emitted.values())  # as it was sent
     stored = {r["id"] for r in await inbox_rows(db)}
-    assert stored and stored <= set(emitted)  # the emulator's own events, nothing else
+    assert stored == set(emitted)  # every event reached the service, and nothing else
     assert "video.asset.ready" in {emitted[i]["type"] for i in stored}
-    printed = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-    assert {e["id"] for e in printed} == set(emitted)  # one line per event, as it was sent
     assert stack.emulator.store.deliveries["delivered"] == 0  # no webhook endpoint was used
 
 
