@@ -99,13 +99,10 @@ def guard(store: Store, config: EmulatorConfig) -> Callable[[Handler, str], Hand
     return guarded
 
 
-async def json_object(request: Request, *, required: bool = True) -> dict[str, Any]:
-    """The request body as a JSON object (an absent body is `{}` unless required)."""
-    raw = await request.body()
-    if not raw.strip() and not required:
-        return {}
+async def json_object(request: Request) -> dict[str, Any]:
+    """The request body, which must be a JSON object."""
     try:
-        body = json.loads(raw)
+        body = json.loads(await request.body())
     except ValueError:
         raise invalid("Request body is not valid JSON") from None
     if not isinstance(body, dict):
