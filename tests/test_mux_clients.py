@@ -278,14 +278,11 @@ class Stack:
 
 
 @pytest.fixture
-def stack(
-    db: Database, webhook_settings: Settings, database_url: str, emulator: Emulator
-) -> Iterator[Stack]:
+def stack(db: Database, webhook_settings: Settings, emulator: Emulator) -> Iterator[Stack]:
     """The service with its worker, on the emulator, with NO webhook endpoint configured at
     the emulator: events reach the service only through the CLI, signed with its secret."""
     settings = dataclasses.replace(
         webhook_settings,
-        database_url=database_url,
         mux_api_url=emulator.server.url,
         mux_token_id=emulator.config.token_id,
         mux_token_secret=emulator.config.token_secret,
