@@ -33,6 +33,7 @@ from service.live import LiveHub
 from service.live_status import lesson_events
 from service.logs import configure_logging
 from service.mux_client import MuxClient
+from service.readiness import readyz
 from service.settings import Settings
 from service.viewer_access import ViewDecider
 from service.watchers import Watchers
@@ -127,6 +128,7 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
             Route("/api/webhooks/mux", receive_mux_webhook, methods=["POST"]),
             Route("/api/mux/upload", create_upload, methods=["POST"]),
             Route("/api/lessons/update-upload-id", update_upload_id, methods=["POST"]),
