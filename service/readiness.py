@@ -29,8 +29,10 @@ _CLI = "select version::text from supabase_migrations.schema_migrations"
 
 async def applied_versions(database: Database) -> set[str]:
     """Versions recorded as applied in either history table (raises when unreachable)."""
-    tables = await database.call(_HISTORIES, retry_broken=True)
-    queries = [q for q, present in ((_RUNNER, tables["runner"]), (_CLI, tables["cli"])) if present]
+    tables = await database.call(_HISTORIES, retry_broken=True) or {}
+    queries = [
+        q for q, present in ((_RUNNER, tables.get("runner")), (_CLI, tables.get("cli"))) if present
+    ]
     if not queries:
         return set()
     rows = await database.call_all(" union ".join(queries))
