@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 
-from service import db_roles, devdb, http_limits, inbox, migrate, mux_cleanup, orphans
+from service import db_roles, devdb, doctor, http_limits, inbox, migrate, mux_cleanup, orphans
 from service.app import check_tls_settings, create_app, database_for
 from service.db import Database
 from service.logs import configure_logging
@@ -203,6 +203,15 @@ def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
     return _with_database(settings, job)
 
 
+def cmd_doctor() -> int:
+    settings, parsed = doctor.load_settings()
+    checks = [parsed]
+    if settings is not None:
+        checks += asyncio.run(doctor.run_checks(settings))
+    print(doctor.render(checks))
+    return doctor.exit_code(checks)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m service", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -244,6 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_parser("run", help="carry out the due cleanups now (bounded)")
     p.set_defaults(handler=cmd_cleanups)
 
+    p = commands.add_parser(
+        "doctor", help="check the deployment's configuration end to end (exit 1 on a failure)"
+    )
+    p.set_defaults(handler=None)
+
     p = commands.add_parser("events", help="inspect and replay inbox events")
     actions = p.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="latest events")
@@ -260,6 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "doctor":
+        configure_logging("WARNING")
+        return cmd_doctor()
     try:
         settings = Settings.from_env()
     except SettingsError as exc:

@@ -134,9 +134,9 @@ class MuxClient:
             id=response.data.id, status=response.data.status, raw=response.data.to_dict()
         )
 
-    async def _call(self, method: Any, *args: Any) -> Any:
+    async def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            return await asyncio.to_thread(method, *args, _request_timeout=self._timeout)
+            return await asyncio.to_thread(method, *args, _request_timeout=self._timeout, **kwargs)
         except NotFoundException as exc:
             raise MuxNotFound("Mux has no such object") from exc
         except ServiceException as exc:

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from service import migrate
-from service.db import Database
+from service.db import Connection, Database
 
 # Both histories count: the runner's own and the Supabase CLI's (`supabase db push`).
 _HISTORIES = (
@@ -27,15 +27,15 @@ _RUNNER = "select version from mux_lessons_meta.schema_migrations"
 _CLI = "select version::text from supabase_migrations.schema_migrations"
 
 
-async def applied_versions(database: Database) -> set[str]:
-    """Versions recorded as applied in either history table (raises when unreachable)."""
-    tables = await database.call(_HISTORIES, retry_broken=True) or {}
+async def applied_versions(conn: Connection) -> set[str]:
+    """Versions recorded as applied in either history table."""
+    tables = await (await conn.execute(_HISTORIES)).fetchone() or {}
     queries = [
         q for q, present in ((_RUNNER, tables.get("runner")), (_CLI, tables.get("cli"))) if present
     ]
     if not queries:
         return set()
-    rows = await database.call_all(" union ".join(queries))
+    rows = await (await conn.execute(" union ".join(queries))).fetchall()
     return {str(row["version"]) for row in rows}
 
 
@@ -49,7 +49,8 @@ async def readyz(request: Request) -> JSONResponse:
         return _not_ready("shutting_down", "this process is shutting down")
     database: Database = request.app.state.database
     try:
-        applied = await applied_versions(database)
+        async with database.pool.connection() as conn:
+            applied = await applied_versions(conn)
     except (psycopg.Error, PoolTimeout):
         return _not_ready("database_unavailable", "the database does not answer", database="down")
     pending = pending_migrations(applied)

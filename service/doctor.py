@@ -1,0 +1,301 @@
+"""`python -m service doctor`: check a deployment's configuration end to end, before Mux is
+pointed at it. One line per check with a verdict (`ok`, `FAIL`, `warn`, `skip`), exit 1 on
+any `FAIL`. Values of secrets are never printed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+import jwt
+import psycopg
+from psycopg.rows import dict_row
+
+from service.auth import JWKS_PATH
+from service.db import Connection
+from service.mux_client import MuxClient, MuxError, MuxRejected
+from service.readiness import applied_versions, pending_migrations
+from service.settings import Settings, SettingsError
+
+OK, FAIL, WARN, SKIP = "ok", "FAIL", "warn", "skip"
+API_ROLES = ("anon", "authenticated", "service_role")
+# What the API roles may read (RLS then decides which rows); every other public table is the
+# service's own and must stay invisible to them.
+API_TABLES = ("courses", "lessons")
+# Lesson columns only the service writes.
+VIDEO_COLUMNS = (
+    "status",
+    "mux_upload_id",
+    "mux_asset_id",
+    "mux_playback_id",
+    "playback_policy",
+    "duration_seconds",
+    "aspect_ratio",
+    "video_error",
+)
+CONNECT_TIMEOUT_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    verdict: str
+    detail: str
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> tuple[Settings | None, Check]:
+    """Settings as the service would read them. When they do not parse, say why and read them
+    again leniently (as development), so every other check still runs."""
+    env = dict(os.environ if environ is None else environ)
+    try:
+        settings = Settings.from_env(env)
+    except SettingsError as exc:
+        failure = Check("settings", FAIL, str(exc))
+        app_env = env.get("APP_ENV", "").strip().lower()
+        try:
+            lenient = Settings.from_env({**env, "APP_ENV": "development"})
+        except SettingsError:
+            return None, failure
+        if app_env == "production":
+            lenient = dataclasses.replace(lenient, app_env="production")
+        return lenient, failure
+    return settings, Check("settings", OK, f"APP_ENV={settings.app_env}; every setting parses")
+
+
+async def run_checks(settings: Settings) -> list[Check]:
+    checks = await _database_checks(settings)
+    checks.append(await _mux_credentials(settings))
+    checks.append(_webhook_secret(settings))
+    checks.append(await _token_verification(settings))
+    checks.append(_cors(settings))
+    return checks
+
+
+def render(checks: list[Check]) -> str:
+    width = max(len(c.name) for c in checks)
+    lines = [f"{'check':<{width}}  verdict  detail"]
+    lines += [f"{c.name:<{width}}  {c.verdict:<7}  {c.detail}" for c in checks]
+    failed = sum(c.verdict == FAIL for c in checks)
+    lines.append(f"\n{failed} check(s) failed" if failed else "\nall checks passed")
+    return "\n".join(lines)
+
+
+def exit_code(checks: list[Check]) -> int:
+    return 1 if any(c.verdict == FAIL for c in checks) else 0
+
+
+DATABASE_CHECKS = ("migrations", "row level security", "API roles and grants", "realtime")
+
+
+async def _database_checks(settings: Settings) -> list[Check]:
+    if not settings.database_url:
+        return [Check("database", FAIL, "DATABASE_URL is not set"), *_skipped("no database")]
+    where = _describe(settings.database_url)
+    try:
+        conn: Connection = await psycopg.AsyncConnection.connect(
+            settings.database_url,
+            autocommit=True,
+            row_factory=dict_row,
+            prepare_threshold=None,
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        )
+    except psycopg.Error as exc:
+        reason = " ".join(str(exc).split())[:200]
+        return [
+            Check("database", FAIL, f"cannot connect to {where}: {reason}"),
+            *_skipped("database unreachable"),
+        ]
+    async with conn:
+        row = await (await conn.execute("select current_setting('server_version') as v")).fetchone()
+        version = row["v"] if row else "?"
+        return [
+            Check("database", OK, f"PostgreSQL {version} at {where}"),
+            await _migrations(conn),
+            await _row_level_security(conn),
+            await _roles_and_grants(conn),
+            await _realtime(conn),
+        ]
+
+
+def _skipped(reason: str) -> list[Check]:
+    return [Check(name, SKIP, reason) for name in DATABASE_CHECKS]
+
+
+def _describe(url: str) -> str:
+    """Host, port and database of a URL: never its user or password."""
+    parts = urlsplit(url)
+    return f"{parts.hostname or '?'}:{parts.port or 5432}{parts.path or '/'}"
+
+
+async def _migrations(conn: Connection) -> Check:
+    pending = pending_migrations(await applied_versions(conn))
+    if pending:
+        return Check(
+            "migrations",
+            FAIL,
+            f"{len(pending)} not applied ({', '.join(pending)}): run `python -m service migrate`",
+        )
+    return Check("migrations", OK, "every migration in supabase/migrations/ is applied")
+
+
+async def _row_level_security(conn: Connection) -> Check:
+    rows = await (
+        await conn.execute(
+            "select c.relname as name, c.relrowsecurity as rls from pg_class c "
+            "join pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname = 'public' and c.relkind in ('r', 'p') order by 1"
+        )
+    ).fetchall()
+    off = [row["name"] for row in rows if not row["rls"]]
+    if off:
+        return Check("row level security", FAIL, f"disabled on public.{', public.'.join(off)}")
+    return Check("row level security", OK, f"enabled on all {len(rows)} public tables")
+
+
+async def _roles_and_grants(conn: Connection) -> Check:
+    name = "API roles and grants"
+    present = {
+        row["rolname"]
+        for row in await (
+            await conn.execute(
+                "select rolname from pg_roles where rolname = any(%s)", (list(API_ROLES),)
+            )
+        ).fetchall()
+    }
+    missing = [role for role in API_ROLES if role not in present]
+    if missing:
+        return Check(name, FAIL, f"missing role(s): {', '.join(missing)}")
+    problems: list[str] = []
+    for role in ("anon", "authenticated"):
+        readable = await (
+            await conn.execute(
+                "select has_table_privilege(%s, 'public.courses', 'SELECT') "
+                "and has_table_privilege(%s, 'public.lessons', 'SELECT') as ok",
+                (role, role),
+            )
+        ).fetchone()
+        if not (readable and readable["ok"]):
+            problems.append(f"{role} cannot read courses and lessons")
+        writable = await (
+            await conn.execute(
+                "select array_agg(c) as cols from unnest(%s::text[]) c "
+                "where has_column_privilege(%s, 'public.lessons', c, 'INSERT,UPDATE')",
+                (list(VIDEO_COLUMNS), role),
+            )
+        ).fetchone()
+        if writable and writable["cols"]:
+            problems.append(f"{role} may write lessons.{', lessons.'.join(writable['cols'])}")
+        exposed = await (
+            await conn.execute(
+                "select array_agg(c.relname order by c.relname) as names from pg_class c "
+                "join pg_namespace n on n.oid = c.relnamespace "
+                "where n.nspname = 'public' and c.relkind in ('r', 'p', 'v', 'm') "
+                "and c.relname <> all(%s) "
+                "and has_table_privilege(%s, c.oid, 'SELECT,INSERT,UPDATE,DELETE')",
+                (list(API_TABLES), role),
+            )
+        ).fetchone()
+        if exposed and exposed["names"]:
+            problems.append(f"{role} may use public.{', public.'.join(exposed['names'])}")
+    if problems:
+        return Check(name, FAIL, "; ".join(problems))
+    return Check(
+        name,
+        OK,
+        "anon/authenticated read courses and lessons only, never write video columns",
+    )
+
+
+async def _realtime(conn: Connection) -> Check:
+    row = await (
+        await conn.execute(
+            "select exists (select 1 from pg_publication where pubname = 'supabase_realtime') "
+            "as publication, exists (select 1 from pg_publication_tables where pubname = "
+            "'supabase_realtime' and schemaname = 'public' and tablename = 'lessons') as lessons"
+        )
+    ).fetchone()
+    if not (row and row["publication"]):
+        return Check("realtime", FAIL, "no supabase_realtime publication (Supabase creates it)")
+    if not row["lessons"]:
+        return Check(
+            "realtime",
+            FAIL,
+            "public.lessons is not in supabase_realtime: "
+            "alter publication supabase_realtime add table public.lessons",
+        )
+    return Check("realtime", OK, "public.lessons is in the supabase_realtime publication")
+
+
+async def _mux_credentials(settings: Settings) -> Check:
+    name = "Mux credentials"
+    if not (settings.mux_token_id and settings.mux_token_secret):
+        return Check(name, FAIL, "MUX_TOKEN_ID and MUX_TOKEN_SECRET must both be set")
+    try:
+        await MuxClient(settings, timeout=CONNECT_TIMEOUT_SECONDS).list_assets(limit=1)
+    except MuxRejected as exc:
+        return Check(name, FAIL, f"{settings.mux_api_url} refused the access token: {exc}")
+    except MuxError as exc:
+        return Check(name, FAIL, f"{settings.mux_api_url}: {exc}")
+    return Check(
+        name, OK, f"token {settings.mux_token_id} can read assets at {settings.mux_api_url}"
+    )
+
+
+def _webhook_secret(settings: Settings) -> Check:
+    count = len(settings.mux_webhook_secrets)
+    if not count:
+        return Check("webhook secret", FAIL, "MUX_WEBHOOK_SECRET is not set: every webhook is 401")
+    return Check("webhook secret", OK, f"{count} signing secret(s) set")
+
+
+async def _token_verification(settings: Settings) -> Check:
+    name = "access tokens"
+    secret = bool(settings.supabase_jwt_secret)
+    if not settings.supabase_url:
+        if secret:
+            return Check(name, OK, "SUPABASE_JWT_SECRET set (HS256 tokens)")
+        return Check(name, FAIL, "neither SUPABASE_URL (JWKS) nor SUPABASE_JWT_SECRET is set")
+    url = f"{settings.supabase_url}{JWKS_PATH}"
+    try:
+        async with httpx.AsyncClient(timeout=CONNECT_TIMEOUT_SECONDS) as http:
+            response = await http.get(url)
+        response.raise_for_status()
+        keys = jwt.PyJWKSet.from_dict(response.json()).keys
+    except (httpx.HTTPError, ValueError, jwt.PyJWKSetError) as exc:
+        reason = f"JWKS at {url} unusable ({exc.__class__.__name__})"
+        if secret:
+            return Check(name, WARN, f"{reason}; only HS256 tokens will verify")
+        return Check(name, FAIL, reason)
+    extra = " and SUPABASE_JWT_SECRET" if secret else ""
+    return Check(name, OK, f"JWKS reachable ({len(keys)} key(s)){extra}")
+
+
+def _cors(settings: Settings) -> Check:
+    origins = settings.cors_allowed_origins
+    if not origins:
+        if settings.production:
+            return Check(
+                "CORS origins", FAIL, "CORS_ALLOWED_ORIGINS is empty: browsers cannot call the API"
+            )
+        return Check("CORS origins", OK, "none set (required only in production)")
+    bad = [origin for origin in origins if not _is_origin(origin)]
+    if bad:
+        return Check(
+            "CORS origins", FAIL, f"not an origin (scheme://host[:port]): {', '.join(bad)}"
+        )
+    return Check("CORS origins", OK, ", ".join(origins))
+
+
+def _is_origin(value: str) -> bool:
+    parts = urlsplit(value)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.netloc)
+        and parts.path == ""
+        and not (parts.query or parts.fragment)
+    )
