@@ -38,8 +38,9 @@ from service import inbox, mux_cleanup
 from service.db import Database
 from service.errors import ApiError
 from service.live import ALL_LESSONS, RESYNC, LiveHub
-from service.live_status import SSE_HEADERS, sse
+from service.live_status import SHUTTING_DOWN, SSE_HEADERS, end_event, sse
 from service.settings import Settings
+from service.shutdown import GracefulShutdown
 
 COOKIE = "mux_lessons_admin"
 SESSION_SECONDS = 12 * 3600
@@ -178,6 +179,7 @@ async def admin_stream(request: Request) -> StreamingResponse:
     _require_admin(request)
     db: Database = request.app.state.database
     hub: LiveHub = request.app.state.live
+    shutdown: GracefulShutdown = request.app.state.shutdown
 
     async def body() -> AsyncIterator[str]:
         with hub.subscribe(ALL_LESSONS) as queue:
@@ -189,7 +191,7 @@ async def admin_stream(request: Request) -> StreamingResponse:
             )
             shown = json.dumps(events, default=str)
             shown_cleanups = json.dumps(cleanups, default=str)
-            while True:
+            while not shutdown.begun:
                 try:
                     change = await asyncio.wait_for(queue.get(), timeout=INBOX_REFRESH_SECONDS)
                     if change is RESYNC:
@@ -209,6 +211,7 @@ async def admin_stream(request: Request) -> StreamingResponse:
                 if latest != shown_cleanups:
                     shown_cleanups = latest
                     yield sse({"cleanups": cleanups}, event="cleanups")
+            yield end_event(SHUTTING_DOWN)  # within INBOX_REFRESH_SECONDS of the signal
 
     return StreamingResponse(body(), media_type="text/event-stream", headers=SSE_HEADERS)
 

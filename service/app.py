@@ -30,11 +30,12 @@ from service.errors import EXCEPTION_HANDLERS
 from service.health import healthz
 from service.inbox import IngestBatcher
 from service.live import LiveHub
-from service.live_status import lesson_events
+from service.live_status import SHUTTING_DOWN, lesson_events
 from service.logs import configure_logging
 from service.mux_client import MuxClient
 from service.readiness import readyz
 from service.settings import Settings
+from service.shutdown import GracefulShutdown
 from service.viewer_access import ViewDecider
 from service.watchers import Watchers
 from service.webhooks import receive_mux_webhook
@@ -98,10 +99,14 @@ def create_app(
         max_streams=settings.live_max_streams,
         max_streams_per_user=settings.live_max_streams_per_user,
     )
+    ingest = IngestBatcher(db, preferred_policy=settings.mux_playback_policy)
+    shutdown = GracefulShutdown()
+    shutdown.on_begin(lambda: watchers.end_all(SHUTTING_DOWN))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tune_garbage_collector()
+        shutdown.install(asyncio.get_running_loop())
         if owns_database:
             await asyncio.to_thread(check_tls_settings, settings)
             await db.open()
@@ -116,14 +121,17 @@ def create_app(
         try:
             yield
         finally:
+            shutdown.begin()  # already begun when a signal stopped the server
             stop.set()
             if worker is not None:
-                await worker
+                await worker  # it finishes the event in hand
+            await ingest.drain()  # webhook batches in flight commit before the pool closes
             await watchers.stop()
             await hub.stop()
             await verifier.aclose()
             if owns_database:
                 await db.close()
+            shutdown.uninstall()
 
     app = Starlette(
         routes=[
@@ -162,7 +170,8 @@ def create_app(
     app.state.mux = mux
     app.state.live = hub
     app.state.watchers = watchers
-    app.state.ingest = IngestBatcher(db, preferred_policy=settings.mux_playback_policy)
+    app.state.ingest = ingest
+    app.state.shutdown = shutdown
     return app
 
 

@@ -146,6 +146,15 @@ class IngestBatcher:
         self._start_batches()
         return await asyncio.shield(future)
 
+    async def drain(self) -> None:
+        """Wait until every batch queued or in flight has committed (or failed): at shutdown,
+        before the pool closes."""
+        while self._in_flight or self._queue:
+            if self._in_flight:
+                await asyncio.wait(set(self._in_flight))
+            else:
+                self._start_batches()
+
     def _start_batches(self) -> None:
         while self._queue and len(self._in_flight) < self._max_in_flight:
             batch = self._queue[: self._max_batch]

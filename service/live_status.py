@@ -55,8 +55,15 @@ def last_event_id(request: Request) -> int:
     return int(raw) if _EVENT_ID.fullmatch(raw) else -1
 
 
+SHUTTING_DOWN = "shutting_down"
+
+
 def end_event(reason: str) -> str:
-    return sse({"reason": reason}, event="end")
+    """The stream's last event. A process shutting down first tells clients to come back
+    soon (1 to 3 s, spread out): another instance is up, and a plain `EventSource`, which
+    ignores `end`, reconnects after `retry` when the connection closes."""
+    hint = f"retry: {1000 + random.randint(0, 2000)}\n\n" if reason == SHUTTING_DOWN else ""
+    return hint + sse({"reason": reason}, event="end")
 
 
 _RENDERED = "__sse__"

@@ -45,7 +45,7 @@ def pending_migrations(applied: set[str]) -> list[str]:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    if getattr(request.app.state, "shutting_down", False):
+    if request.app.state.shutdown.begun:
         return _not_ready("shutting_down", "this process is shutting down")
     database: Database = request.app.state.database
     try:

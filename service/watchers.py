@@ -129,6 +129,7 @@ class Watchers:
         self._courses: dict[uuid.UUID, _Group] = {}
         self._per_user: dict[str, int] = {}
         self.open_streams = 0
+        self.closing = False
         self._tasks: list[asyncio.Task[None]] = []
         self._decisions: set[asyncio.Task[None]] = set()
         # Streams take turns for heartbeats: one bucket a second, each stream every 15 s,
@@ -156,11 +157,32 @@ class Watchers:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
+    def end_all(self, reason: str) -> int:
+        """End every stream of this process with `reason` (its `end` event), and refuse new
+        ones from now on. Returns how many streams were told."""
+        self.closing = True
+        ended = Ended(reason)
+        told = 0
+        for groups in (self._lessons, self._courses):
+            for group in groups.values():
+                for viewer in group.viewers.values():
+                    for queue in viewer.queues:
+                        put_latest(queue, ended)
+                        told += 1
+        return told
+
     # --- streams come and go ------------------------------------------------------------
 
     def admit(self, claims: Claims | None) -> Callable[[], None]:
         """Count a new stream against the limits (or refuse it); returns its release."""
         user = str(claims.get("sub")) if claims else None
+        if self.closing:
+            raise TooManyStreams(
+                503,
+                "shutting_down",
+                "This server is shutting down; reconnect to reach another one.",
+                headers={"Retry-After": "2"},
+            )
         if self.open_streams >= self.max_streams:
             raise TooManyStreams(
                 503,
