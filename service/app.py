@@ -32,6 +32,7 @@ from service.inbox import IngestBatcher
 from service.live import LiveHub
 from service.live_status import SHUTTING_DOWN, lesson_events
 from service.logs import configure_logging
+from service.metrics import DatabaseFigures, mark_process_dead, metrics
 from service.mux_client import MuxClient
 from service.readiness import readyz
 from service.settings import Settings
@@ -132,11 +133,13 @@ def create_app(
             if owns_database:
                 await db.close()
             shutdown.uninstall()
+            mark_process_dead()
 
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
             Route("/api/webhooks/mux", receive_mux_webhook, methods=["POST"]),
             Route("/api/mux/upload", create_upload, methods=["POST"]),
             Route("/api/lessons/update-upload-id", update_upload_id, methods=["POST"]),
@@ -172,6 +175,7 @@ def create_app(
     app.state.watchers = watchers
     app.state.ingest = ingest
     app.state.shutdown = shutdown
+    app.state.metrics = DatabaseFigures(db, ttl=settings.metrics_cache_seconds)
     return app
 
 

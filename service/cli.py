@@ -14,7 +14,17 @@ from typing import Any
 
 import psycopg
 
-from service import db_roles, devdb, doctor, http_limits, inbox, migrate, mux_cleanup, orphans
+from service import (
+    db_roles,
+    devdb,
+    doctor,
+    http_limits,
+    inbox,
+    metrics,
+    migrate,
+    mux_cleanup,
+    orphans,
+)
 from service.app import check_tls_settings, create_app, database_for
 from service.db import Database
 from service.logs import configure_logging
@@ -102,6 +112,8 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         mux = None if args.no_reconcile else MuxClient(settings)
+        if settings.worker_metrics_port is not None:
+            metrics.serve_on_port(settings.worker_metrics_port)
         await Worker(db, settings, mux).run(stop)
         return 0
 

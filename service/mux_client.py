@@ -16,6 +16,7 @@ import mux_python
 import urllib3
 from mux_python.rest import ApiException, NotFoundException, ServiceException
 
+from service import metrics
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ class MuxClient:
         kwargs: dict[str, Any] = {"limit": limit}
         if cursor:
             kwargs["cursor"] = cursor
-        response = await self._call(lambda **kw: self._assets.list_assets(**kwargs, **kw))
+        response = await self._call(self._assets.list_assets, **kwargs)
         assets = [MuxAsset(id=a.id, status=a.status, raw=a.to_dict()) for a in response.data or []]
         return assets, response.next_cursor
 
@@ -135,6 +136,23 @@ class MuxClient:
         )
 
     async def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
+        """One call, counted by operation (mux-python's method name) and result."""
+        result = "ok"
+        try:
+            return await self._send(method, *args, **kwargs)
+        except MuxNotFound:
+            result = "not_found"
+            raise
+        except MuxRejected:
+            result = "rejected"
+            raise
+        except MuxError:
+            result = "unavailable"
+            raise
+        finally:
+            metrics.MUX_CALLS.labels(getattr(method, "__name__", "call"), result).inc()
+
+    async def _send(self, method: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return await asyncio.to_thread(method, *args, _request_timeout=self._timeout, **kwargs)
         except NotFoundException as exc:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from service import inbox
+from service import inbox, metrics
 from service.db import Database
 from service.mux_client import MuxClient, MuxError, MuxNotFound
 from service.settings import Settings
@@ -75,6 +75,17 @@ class Reconciler:
         self.settings = settings
 
     async def run(self) -> ReconcileReport:
+        """One run, counted (`mux_lessons_reconcile_runs_total`, `..._repairs_total`)."""
+        try:
+            report = await self._leased_run()
+        except Exception:
+            metrics.RECONCILE_RUNS.labels("failed").inc()
+            raise
+        metrics.RECONCILE_RUNS.labels("skipped" if report.skipped_locked else "done").inc()
+        metrics.RECONCILE_REPAIRS.inc(report.fixed)
+        return report
+
+    async def _leased_run(self) -> ReconcileReport:
         holder = uuid.uuid4().hex
         if await self.db.call(_TAKE_LEASE, (LEASE, holder, LEASE_SECONDS)) is None:
             return ReconcileReport(0, 0, 0, skipped_locked=True)

@@ -59,6 +59,9 @@ class Settings:
     supabase_jwt_secret: str | None = field(default=None, repr=False)
     cors_allowed_origins: tuple[str, ...] = ()
     admin_token: str | None = field(default=None, repr=False)
+    metrics_token: str | None = field(default=None, repr=False)
+    metrics_cache_seconds: float = 5.0
+    worker_metrics_port: int | None = None
     upload_rate_limit_per_minute: int = 20
     allow_anonymous_uploads: bool = False
     live_max_streams: int = 10_000
@@ -166,6 +169,13 @@ class Settings:
             supabase_jwt_secret=get("SUPABASE_JWT_SECRET"),
             cors_allowed_origins=_csv(get("CORS_ALLOWED_ORIGINS")),
             admin_token=get("ADMIN_TOKEN"),
+            metrics_token=get("METRICS_TOKEN"),
+            metrics_cache_seconds=_float(get, "METRICS_CACHE_SECONDS", 5.0),
+            worker_metrics_port=(
+                _int(get, "WORKER_METRICS_PORT", 0, minimum=1)
+                if get("WORKER_METRICS_PORT")
+                else None
+            ),
             upload_rate_limit_per_minute=_int(get, "UPLOAD_RATE_LIMIT_PER_MINUTE", 20, minimum=1),
             allow_anonymous_uploads=_bool(get, "ALLOW_ANONYMOUS_UPLOADS", False),
             live_max_streams=_int(get, "LIVE_MAX_STREAMS", 10_000, minimum=1),

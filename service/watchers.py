@@ -27,6 +27,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from service import metrics
 from service.errors import ApiError
 from service.live import ALL_LESSONS, RESYNC, LiveHub
 from service.viewer_access import Claims, Row, ViewDecider, ViewerKey, viewer_key
@@ -198,6 +199,7 @@ class Watchers:
                 headers={"Retry-After": "5"},
             )
         self.open_streams += 1
+        metrics.LIVE_STREAMS.inc()
         if user is not None:
             self._per_user[user] = self._per_user.get(user, 0) + 1
         released = False
@@ -208,6 +210,7 @@ class Watchers:
                 return
             released = True
             self.open_streams -= 1
+            metrics.LIVE_STREAMS.dec()
             if user is not None:
                 left = self._per_user[user] - 1
                 if left:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import psycopg
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from service import inbox
+from service import inbox, metrics
 from service.errors import ApiError
 from service.request_body import loads_bounded, read_body
 from service.settings import Settings
@@ -54,7 +55,31 @@ def _malformed(reason: str) -> ApiError:
     return ApiError(400, "malformed_event", f"Not a Mux webhook event: {reason}.")
 
 
+# The outcome label of a delivery answered with an error, by the error's code.
+_REFUSED = {
+    "invalid_signature": "invalid_signature",
+    "malformed_event": "malformed",
+    "payload_too_large": "too_large",
+    "database_unavailable": "unavailable",
+}
+
+
 async def receive_mux_webhook(request: Request) -> JSONResponse:
+    """The route, counted: every delivery by event type and outcome, stored ones timed."""
+    started = time.perf_counter()
+    seen: dict[str, str] = {}
+    try:
+        response, outcome = await _receive(request, seen)
+    except ApiError as exc:
+        outcome = _REFUSED.get(exc.code, exc.code)
+        metrics.WEBHOOK_DELIVERIES.labels(seen.get("type", "unknown"), outcome).inc()
+        raise
+    metrics.WEBHOOK_DELIVERIES.labels(seen["type"], outcome).inc()
+    metrics.INGEST_SECONDS.observe(time.perf_counter() - started)
+    return response
+
+
+async def _receive(request: Request, seen: dict[str, str]) -> tuple[JSONResponse, str]:
     settings: Settings = request.app.state.settings
     body = await read_body(request, settings.webhook_max_body_bytes)
     try:
@@ -75,6 +100,7 @@ async def receive_mux_webhook(request: Request) -> JSONResponse:
         # Correctly signed yet malformed: a bug on the sending side, worth shouting about.
         log.error("signed webhook is malformed", extra={"reason": exc.message})
         raise
+    seen["type"] = event["type"]
     try:
         batcher: inbox.IngestBatcher = request.app.state.ingest
         outcome = await asyncio.wait_for(
@@ -96,7 +122,7 @@ async def receive_mux_webhook(request: Request) -> JSONResponse:
             headers={"Retry-After": "5"},
         ) from exc
     _log_outcome(event, outcome)
-    return JSONResponse(
+    answer = JSONResponse(
         {
             "received": True,
             "eventId": outcome.event_id,
@@ -104,6 +130,7 @@ async def receive_mux_webhook(request: Request) -> JSONResponse:
             "duplicate": not outcome.inserted,
         }
     )
+    return answer, outcome.state if outcome.inserted else "duplicate"
 
 
 def _log_outcome(event: dict[str, Any], outcome: inbox.Outcome) -> None:

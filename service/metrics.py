@@ -1,0 +1,212 @@
+"""Prometheus metrics: `GET /metrics` (Bearer `METRICS_TOKEN`), `prometheus-client`.
+
+Two kinds, chosen so the figures are right however many processes run:
+
+- **What happens in a process** (webhook deliveries, ingest latency, Mux API calls, reconcile
+  runs, open live streams) is counted where it happens. With several processes on a host
+  (`uvicorn --workers N`, `python -m service worker` next to it) set
+  `PROMETHEUS_MULTIPROC_DIR` to one empty directory for all of them: prometheus-client's
+  multiprocess mode writes each process's values there and `/metrics`, whichever process
+  answers, sums them. A worker on another host serves its own on `WORKER_METRICS_PORT`.
+- **What the database knows** (inbox depth by state, age of the oldest event waiting, dead
+  events, lessons by status) is read from Postgres when scraped, by one statement each over
+  partial indexes, cached for `METRICS_CACHE_SECONDS` and shared by concurrent scrapes. It is
+  the same from every process, so it is never summed: scrape one process per deployment for
+  it (or take `max` across them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    start_http_server,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from psycopg_pool import PoolTimeout
+from starlette.requests import Request
+from starlette.responses import Response
+
+from service.db import Database
+from service.errors import ApiError
+
+log = logging.getLogger(__name__)
+
+PREFIX = "mux_lessons"
+
+WEBHOOK_DELIVERIES = Counter(
+    f"{PREFIX}_webhook_deliveries",
+    "Webhook deliveries by event type and outcome (applied, duplicate, ignored, unmatched, "
+    "failed, invalid_signature, malformed, too_large, unavailable)",
+    ["type", "outcome"],
+)
+INGEST_SECONDS = Histogram(
+    f"{PREFIX}_webhook_ingest_seconds",
+    "Time from a webhook request to its answer, for events stored in the inbox",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+MUX_CALLS = Counter(
+    f"{PREFIX}_mux_api_calls",
+    "Mux API calls by operation and result (ok, not_found, rejected, unavailable)",
+    ["operation", "result"],
+)
+RECONCILE_RUNS = Counter(
+    f"{PREFIX}_reconcile_runs", "Reconcile runs by result (done, skipped, failed)", ["result"]
+)
+RECONCILE_REPAIRS = Counter(
+    f"{PREFIX}_reconcile_repairs", "Lessons the reconciler moved on with what Mux reported"
+)
+LIVE_STREAMS = Gauge(
+    f"{PREFIX}_live_streams_open",
+    "Live status streams open (lesson and course streams)",
+    multiprocess_mode="livesum",
+)
+
+INBOX_STATES = ("pending", "failed", "unmatched", "dead")
+LESSON_STATUSES = ("draft", "uploading", "processing", "published", "errored", "cancelled")
+# Only events still waiting (or dead): a partial index keeps this cheap however large the
+# inbox of applied events grows.
+_INBOX = """
+select state::text as state, count(*)::bigint as n,
+       coalesce(extract(epoch from now() - min(received_at)), 0)::float8 as oldest
+from public.mux_events where state in ('pending', 'failed', 'unmatched', 'dead')
+group by state"""
+_LESSONS = "select status::text as status, count(*)::bigint as n from public.lessons group by 1"
+
+
+@dataclass
+class DatabaseFigures:
+    """What Postgres says, read at most once per `ttl` seconds, one read at a time."""
+
+    database: Database
+    ttl: float = 5.0
+    read_at: float = float("-inf")
+    up: bool = False
+    inbox: dict[str, tuple[int, float]] = field(default_factory=dict)
+    lessons: dict[str, int] = field(default_factory=dict)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def refresh(self) -> None:
+        if time.monotonic() - self.read_at < self.ttl:
+            return
+        async with self._lock:
+            if time.monotonic() - self.read_at < self.ttl:
+                return  # another scrape just read them
+            try:
+                inbox = await self.database.call_all(_INBOX)
+                lessons = await self.database.call_all(_LESSONS)
+            except (psycopg.Error, PoolTimeout) as exc:
+                log.warning("metrics: database figures unavailable", extra={"error": str(exc)})
+                self.up = False
+            else:
+                self.up = True
+                self.inbox = {r["state"]: (int(r["n"]), float(r["oldest"])) for r in inbox}
+                self.lessons = {r["status"]: int(r["n"]) for r in lessons}
+            self.read_at = time.monotonic()
+
+
+class DatabaseCollector(Collector):
+    def __init__(self, figures: DatabaseFigures) -> None:
+        self.figures = figures
+
+    def collect(self) -> Iterator[Any]:
+        f = self.figures
+        up = GaugeMetricFamily(
+            f"{PREFIX}_database_up", "1 when the database answered the last metrics read"
+        )
+        up.add_metric([], 1.0 if f.up else 0.0)
+        yield up
+        if not f.up:
+            return
+        depth = GaugeMetricFamily(
+            f"{PREFIX}_inbox_events",
+            "Inbox events not applied yet (or dead), by state",
+            labels=["state"],
+        )
+        for state in INBOX_STATES:
+            depth.add_metric([state], f.inbox.get(state, (0, 0.0))[0])
+        yield depth
+        dead = GaugeMetricFamily(
+            f"{PREFIX}_inbox_dead_events", "Inbox events that failed WORKER_MAX_ATTEMPTS times"
+        )
+        dead.add_metric([], f.inbox.get("dead", (0, 0.0))[0])
+        yield dead
+        oldest = GaugeMetricFamily(
+            f"{PREFIX}_inbox_oldest_pending_age_seconds",
+            "Age of the oldest event waiting for the worker (pending or failed); 0 when none",
+        )
+        waiting = [f.inbox[s][1] for s in ("pending", "failed") if s in f.inbox]
+        oldest.add_metric([], max(waiting, default=0.0))
+        yield oldest
+        lessons = GaugeMetricFamily(
+            f"{PREFIX}_lessons", "Lessons by video status", labels=["status"]
+        )
+        for status in LESSON_STATUSES:
+            lessons.add_metric([status], f.lessons.get(status, 0))
+        yield lessons
+
+
+def process_metrics() -> bytes:
+    """This process's counters, or every process's on this host in multiprocess mode."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)
+
+
+def serve_on_port(port: int) -> None:
+    """A worker's own metrics on a port of its own (`WORKER_METRICS_PORT`), for a worker on a
+    host no service process shares a PROMETHEUS_MULTIPROC_DIR with. Keep the port private."""
+    registry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    start_http_server(port, registry=registry)
+
+
+def database_metrics(figures: DatabaseFigures) -> bytes:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(DatabaseCollector(figures))
+    return generate_latest(registry)
+
+
+def mark_process_dead() -> None:
+    """In multiprocess mode, drop this process's live gauges (its streams are gone)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+
+
+async def metrics(request: Request) -> Response:
+    token: str | None = request.app.state.settings.metrics_token
+    if token is None:
+        raise ApiError(404, "not_found", "Metrics are off: set METRICS_TOKEN to serve them.")
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), token.encode()):
+        raise ApiError(
+            401,
+            "invalid_token",
+            "Send `Authorization: Bearer <METRICS_TOKEN>`.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    figures: DatabaseFigures = request.app.state.metrics
+    await figures.refresh()
+    body = process_metrics() + database_metrics(figures)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
