@@ -24,9 +24,12 @@ _INGEST = (
     "select inserted, state::text as state, lesson_id, error "
     "from public.mux_ingest_event_bounded(%s::jsonb, %s, %s, %s, %s)"
 )
+# The batch's payloads and timestamps go in binary (`%b`): psycopg's text format escapes every
+# quote of every JSON payload with a regular expression, which was a sixth of the service's
+# CPU at concurrency 64 (py-spy; docs/benchmarks.md).
 _INGEST_BATCH = (
     "select idx, inserted, state::text as state, lesson_id, error "
-    "from public.mux_ingest_batch_bounded(%s::jsonb[], %s::timestamptz[], %s, %s, %s)"
+    "from public.mux_ingest_batch_bounded(%b::jsonb[], %b::timestamptz[], %s, %s, %s)"
 )
 _RECORD_FAILED = (
     "select inserted, state::text as state, lesson_id, error "
