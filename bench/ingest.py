@@ -1,17 +1,24 @@
-"""Benchmark 1: webhook ingest throughput and latency, this service versus the old handler.
+"""Benchmark 1: webhook ingest throughput and latency: this service against the ceiling of
+its stack, the original design's Next.js route, and the old handler in Python.
 
-Both servers run under uvicorn (uvloop, httptools) against the same PostgreSQL; a separate
-load-generator process posts correctly signed, realistic Mux events (each lesson's four
-events of a successful upload) at increasing concurrency. (a) verifies, stores in the inbox
-and applies through the state machine; (b) is the old design: no verification, no inbox, one
-synchronous UPDATE per request.
+In one run, against the same PostgreSQL, the same load-generator process posts correctly
+signed, realistic Mux events (each lesson's four events of a successful upload) at increasing
+concurrency to: (service) verifies, stores in the inbox and applies through the state
+machine; (ceiling) a trivial Starlette handler that reads the body and answers, under the
+same uvicorn flags: nothing on this stack can be faster; (nextjs) the original design's
+`app/api/webhooks/mux` route as a Next.js route handler under `next start`, one UPDATE per
+event through node-postgres, no verification: what a user keeps without this service;
+(baseline) the same old design in Python (a synchronous UPDATE per request on a thread).
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import psutil
 import psycopg
 
 from bench.harness import (
@@ -25,8 +32,26 @@ from bench.harness import (
     service_env,
     uvicorn_server,
 )
+from bench.nextjs_baseline import nextjs_server
 
-VARIANTS = {"service": "service.app:app", "baseline": "bench.baseline_app:app"}
+VARIANTS = {
+    "service": "service.app:app",
+    "ceiling": "bench.ceiling_app:app",
+    "nextjs": "next start",
+    "baseline": "bench.baseline_app:app",
+}
+
+
+@contextmanager
+def serving(
+    name: str, url: str, env: dict[str, str], workers: int
+) -> Iterator[tuple[str, list[psutil.Process]]]:
+    if name == "nextjs":
+        with nextjs_server(url) as served:
+            yield served
+        return
+    with uvicorn_server(VARIANTS[name], env, workers=workers) as server:
+        yield server, server_processes(server)
 
 
 def run(
@@ -34,15 +59,14 @@ def run(
 ) -> dict[str, list[dict[str, Any]]]:
     results: dict[str, list[dict[str, Any]]] = {name: [] for name in VARIANTS}
     with scratch_database() as url:
-        total = lessons_per_level * len(levels) * len(VARIANTS)
+        total = (lessons_per_level * len(levels) + 200) * len(VARIANTS)
         seed_lessons(url, 0, total, with_assets=False)
         env = service_env(url, DB_POOL_MIN=str(pool_max), DB_POOL_MAX=str(pool_max))
         first = 0
-        for name, app in VARIANTS.items():
-            with uvicorn_server(app, env, workers=workers) as server:
+        for name in VARIANTS:
+            with serving(name, url, env, workers) as (server, app_processes):
                 run_loadgen(server, first=first, lessons=200, concurrency=8, seconds=2)  # warm up
                 first += 200
-                app_processes = server_processes(server)
                 for concurrency in levels:
                     db_processes = postgres_processes()
                     app_cpu, db_cpu = cpu_seconds(app_processes), cpu_seconds(db_processes)
@@ -85,18 +109,25 @@ def main() -> None:
     print(f"webhook ingest on {machine()}; uvicorn workers={args.workers}, pool={args.pool}")
     results = run(levels, args.seconds, args.lessons_per_level, args.workers, args.pool)
     print(
-        "\n  concurrency  service/s  baseline/s  throughput  service p99  baseline p99"
-        "   CPU per event: service / baseline"
+        "\n  concurrency  service/s  p99 ms   ceiling/s  service/ceiling   next.js/s  p99 ms"
+        "  service/next.js   python old/s  service/old"
     )
-    for ours, theirs in zip(results["service"], results["baseline"], strict=True):
-        ours_cpu = ours["app_us"] + ours["db_us"]
-        theirs_cpu = theirs["app_us"] + theirs["db_us"]
+    rows = zip(
+        results["service"], results["ceiling"], results["nextjs"], results["baseline"], strict=True
+    )
+    for ours, ceiling, nextjs, old in rows:
+        rate = ours["per_second"]
         print(
-            f"  {ours['concurrency']:>11}  {ours['per_second']:>9.0f}  "
-            f"{theirs['per_second']:>10.0f}  {ours['per_second'] / theirs['per_second']:9.2f}x"
-            f"  {ours['p99_ms']:>8.2f} ms  {theirs['p99_ms']:>9.2f} ms"
-            f"   {ours_cpu:5.0f} / {theirs_cpu:5.0f} us = {ours_cpu / theirs_cpu:.2f}x"
+            f"  {ours['concurrency']:>11}  {rate:>9.0f}  {ours['p99_ms']:>6.1f}"
+            f"   {ceiling['per_second']:>9.0f}  {rate / ceiling['per_second']:>14.2f}x"
+            f"   {nextjs['per_second']:>9.0f}  {nextjs['p99_ms']:>6.1f}"
+            f"  {rate / nextjs['per_second']:>14.2f}x   {old['per_second']:>12.0f}"
+            f"  {rate / old['per_second']:>10.2f}x"
         )
+    print("\n  CPU per event (app + postgres, us):")
+    for name in VARIANTS:
+        cpu = [f"{r['app_us'] + r['db_us']:5.0f}" for r in results[name]]
+        print(f"    {name:<9} {'  '.join(cpu)}")
 
 
 if __name__ == "__main__":

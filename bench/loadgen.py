@@ -45,10 +45,18 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head[9:12])
     length = 0
+    chunked = False
     for line in head.split(b"\r\n"):
-        if line[:15].lower() == b"content-length:":
+        lower = line.lower()
+        if lower[:15] == b"content-length:":
             length = int(line[15:])
-    if length:
+        elif lower.startswith(b"transfer-encoding:") and b"chunked" in lower:
+            chunked = True  # Node.js servers (next start) stream their answers
+    if chunked:
+        while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+            await reader.readexactly(size + 2)
+        await reader.readuntil(b"\r\n")  # no trailers are sent
+    elif length:
         await reader.readexactly(length)
     return status
 
