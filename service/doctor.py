@@ -25,8 +25,9 @@ from service.settings import Settings, SettingsError
 OK, FAIL, WARN, SKIP = "ok", "FAIL", "warn", "skip"
 API_ROLES = ("anon", "authenticated", "service_role")
 # What the API roles may read (RLS then decides which rows); every other public table is the
-# service's own and must stay invisible to them.
-API_TABLES = ("courses", "lessons")
+# service's own and must stay invisible to them. Of these, the lesson media tables are read-only.
+API_TABLES = ("courses", "lessons", "lesson_text_tracks", "lesson_downloads")
+READ_ONLY_TABLES = ("lesson_text_tracks", "lesson_downloads")
 # Lesson columns only the service writes.
 VIDEO_COLUMNS = (
     "status",
@@ -190,6 +191,16 @@ async def _roles_and_grants(conn: Connection) -> Check:
         ).fetchone()
         if writable and writable["cols"]:
             problems.append(f"{role} may write lessons.{', lessons.'.join(writable['cols'])}")
+        media = await (
+            await conn.execute(
+                "select array_agg(t order by t) as names from unnest(%s::text[]) t "
+                "where to_regclass('public.' || t) is not null "
+                "and has_table_privilege(%s, 'public.' || t, 'INSERT,UPDATE,DELETE')",
+                (list(READ_ONLY_TABLES), role),
+            )
+        ).fetchone()
+        if media and media["names"]:
+            problems.append(f"{role} may write public.{', public.'.join(media['names'])}")
         exposed = await (
             await conn.execute(
                 "select array_agg(c.relname order by c.relname) as names from pg_class c "
@@ -207,7 +218,8 @@ async def _roles_and_grants(conn: Connection) -> Check:
     return Check(
         name,
         OK,
-        "anon/authenticated read courses and lessons only, never write video columns",
+        "anon/authenticated read courses, lessons and their media only; never write video "
+        "columns or media",
     )
 
 

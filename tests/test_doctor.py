@@ -166,6 +166,10 @@ async def test_table_without_row_level_security(settings: Settings, deployment: 
         ),
         ("grant select on public.mux_events to anon", "anon may use public.mux_events"),
         ("revoke select on public.lessons from anon", "anon cannot read courses and lessons"),
+        (
+            "grant insert on public.lesson_downloads to authenticated",
+            "authenticated may write public.lesson_downloads",
+        ),
     ],
 )
 async def test_wrong_grants(
