@@ -9,10 +9,10 @@ Two kinds, chosen so the figures are right however many processes run:
   multiprocess mode writes each process's values there and `/metrics`, whichever process
   answers, sums them. A worker on another host serves its own on `WORKER_METRICS_PORT`.
 - **What the database knows** (inbox depth by state, age of the oldest event waiting, dead
-  events, lessons by status) is read from Postgres when scraped, by one statement each over
-  partial indexes, cached for `METRICS_CACHE_SECONDS` and shared by concurrent scrapes. It is
-  the same from every process, so it is never summed: scrape one process per deployment for
-  it (or take `max` across them).
+  events, lessons by status, Mux cleanups waiting) is read from Postgres when scraped, one
+  small statement each over partial indexes, cached for `METRICS_CACHE_SECONDS` and shared
+  by concurrent scrapes. It is the same from every process, so it is never summed: scrape
+  one process per deployment for it (or take `max` across them).
 """
 
 from __future__ import annotations
@@ -73,6 +73,12 @@ RECONCILE_RUNS = Counter(
 RECONCILE_REPAIRS = Counter(
     f"{PREFIX}_reconcile_repairs", "Lessons the reconciler moved on with what Mux reported"
 )
+CLEANUPS = Counter(
+    f"{PREFIX}_mux_cleanups",
+    "Mux cleanups carried out (asset deletions, upload cancellations) by action and the state "
+    "they reached (done, failed: retried later, dead)",
+    ["action", "state"],
+)
 LIVE_STREAMS = Gauge(
     f"{PREFIX}_live_streams_open",
     "Live status streams open (lesson and course streams)",
@@ -88,6 +94,12 @@ select state::text as state, count(*)::bigint as n,
        coalesce(extract(epoch from now() - min(received_at)), 0)::float8 as oldest
 from public.mux_events where state in ('pending', 'failed', 'unmatched', 'dead')
 group by state"""
+_CLEANUPS = """
+select action, state::text as state, count(*)::bigint as n
+from public.mux_cleanups where state in ('pending', 'failed', 'dead')
+group by 1, 2"""
+CLEANUP_ACTIONS = ("delete_asset", "cancel_upload")
+CLEANUP_STATES = ("pending", "failed", "dead")
 _LESSONS = "select status::text as status, count(*)::bigint as n from public.lessons group by 1"
 
 
@@ -101,6 +113,7 @@ class DatabaseFigures:
     up: bool = False
     inbox: dict[str, tuple[int, float]] = field(default_factory=dict)
     lessons: dict[str, int] = field(default_factory=dict)
+    cleanups: dict[tuple[str, str], int] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def refresh(self) -> None:
@@ -112,6 +125,7 @@ class DatabaseFigures:
             try:
                 inbox = await self.database.call_all(_INBOX)
                 lessons = await self.database.call_all(_LESSONS)
+                cleanups = await self.database.call_all(_CLEANUPS)
             except (psycopg.Error, PoolTimeout) as exc:
                 log.warning("metrics: database figures unavailable", extra={"error": str(exc)})
                 self.up = False
@@ -119,6 +133,7 @@ class DatabaseFigures:
                 self.up = True
                 self.inbox = {r["state"]: (int(r["n"]), float(r["oldest"])) for r in inbox}
                 self.lessons = {r["status"]: int(r["n"]) for r in lessons}
+                self.cleanups = {(r["action"], r["state"]): int(r["n"]) for r in cleanups}
             self.read_at = time.monotonic()
 
 
@@ -161,6 +176,15 @@ class DatabaseCollector(Collector):
         for status in LESSON_STATUSES:
             lessons.add_metric([status], f.lessons.get(status, 0))
         yield lessons
+        cleanups = GaugeMetricFamily(
+            f"{PREFIX}_mux_cleanups_waiting",
+            "Mux cleanups (asset deletions, upload cancellations) not done, by action and state",
+            labels=["action", "state"],
+        )
+        for action in CLEANUP_ACTIONS:
+            for state in CLEANUP_STATES:
+                cleanups.add_metric([action, state], f.cleanups.get((action, state), 0))
+        yield cleanups
 
 
 def process_metrics() -> bytes:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from service import metrics
 from service.db import Connection, Database
 from service.mux_client import MuxClient, MuxError, MuxNotFound, MuxRejected
 from service.settings import Settings
@@ -70,6 +71,7 @@ async def run(
             budget -= answer.calls
             result = await _finish(conn, settings, row, answer)
         results.append(result)
+        metrics.CLEANUPS.labels(result.action, result.state).inc()
         fields = {
             "cleanup_id": result.id,
             "action": result.action,

@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from mux_emulator.server import BackgroundServer
 from mux_emulator.store import Store
+from service import mux_cleanup
 from service.app import create_app
 from service.db import Database
 from service.mux_client import MuxClient
@@ -221,3 +222,34 @@ async def _published_lesson(settings: Settings) -> str:
     finally:
         await database.close()
     return str(lesson)
+
+
+async def test_asset_deletions_waiting_and_done(
+    db: Database, http: httpx.AsyncClient, metrics_settings: Settings, mux_store: Store
+) -> None:
+    lesson = await create_lesson(db, await create_user(db))
+    asset = mux_store.new_asset(upload_at_mux(mux_store, lesson))
+    async with db.service_session() as conn:
+        await conn.execute(
+            "insert into mux_cleanups (action, object_id, reason) "
+            "values ('delete_asset', %s, 'orphan')",
+            (asset.id,),
+        )
+    before = await scrape(http)
+    waiting = "mux_lessons_mux_cleanups_waiting"
+    assert value(before, waiting, action="delete_asset", state="pending") == 1
+    results = await mux_cleanup.run(db, MuxClient(metrics_settings), metrics_settings)
+    assert [r.state for r in results] == ["done"]
+    assert asset.id not in mux_store.assets
+    after = await scrape(http)
+    assert value(after, waiting, action="delete_asset", state="pending") == 0
+    done = "mux_lessons_mux_cleanups_total"
+    assert (
+        value(after, done, action="delete_asset", state="done")
+        - value(before, done, action="delete_asset", state="done")
+        == 1
+    )
+    calls = "mux_lessons_mux_api_calls_total"
+    assert value(after, calls, operation="delete_asset", result="ok") > value(
+        before, calls, operation="delete_asset", result="ok"
+    )
