@@ -158,6 +158,34 @@ async def _row_level_security(conn: Connection) -> Check:
     return Check("row level security", OK, f"enabled on all {len(rows)} public tables")
 
 
+# What an API role may do but must not: (statement listing it as `found`, the names it
+# checks, what it means).
+_FORBIDDEN = (
+    (
+        "select array_agg(c) as found from unnest(%(names)s::text[]) c "
+        "where has_column_privilege(%(role)s, 'public.lessons', c, 'INSERT,UPDATE')",
+        VIDEO_COLUMNS,
+        "{role} may write video columns of lessons ({found})",
+    ),
+    (
+        "select array_agg(t order by t) as found from unnest(%(names)s::text[]) t "
+        "where to_regclass('public.' || t) is not null "
+        "and has_table_privilege(%(role)s, 'public.' || t, 'INSERT,UPDATE,DELETE')",
+        READ_ONLY_TABLES,
+        "{role} may write read-only tables ({found})",
+    ),
+    (
+        "select array_agg(c.relname order by c.relname) as found from pg_class c "
+        "join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = 'public' and c.relkind in ('r', 'p', 'v', 'm') "
+        "and c.relname <> all(%(names)s) "
+        "and has_table_privilege(%(role)s, c.oid, 'SELECT,INSERT,UPDATE,DELETE')",
+        API_TABLES,
+        "{role} may use service tables ({found})",
+    ),
+)
+
+
 async def _roles_and_grants(conn: Connection) -> Check:
     name = "API roles and grants"
     present = {
@@ -182,37 +210,10 @@ async def _roles_and_grants(conn: Connection) -> Check:
         ).fetchone()
         if not (readable and readable["ok"]):
             problems.append(f"{role} cannot read courses and lessons")
-        writable = await (
-            await conn.execute(
-                "select array_agg(c) as cols from unnest(%s::text[]) c "
-                "where has_column_privilege(%s, 'public.lessons', c, 'INSERT,UPDATE')",
-                (list(VIDEO_COLUMNS), role),
-            )
-        ).fetchone()
-        if writable and writable["cols"]:
-            problems.append(f"{role} may write lessons.{', lessons.'.join(writable['cols'])}")
-        media = await (
-            await conn.execute(
-                "select array_agg(t order by t) as names from unnest(%s::text[]) t "
-                "where to_regclass('public.' || t) is not null "
-                "and has_table_privilege(%s, 'public.' || t, 'INSERT,UPDATE,DELETE')",
-                (list(READ_ONLY_TABLES), role),
-            )
-        ).fetchone()
-        if media and media["names"]:
-            problems.append(f"{role} may write public.{', public.'.join(media['names'])}")
-        exposed = await (
-            await conn.execute(
-                "select array_agg(c.relname order by c.relname) as names from pg_class c "
-                "join pg_namespace n on n.oid = c.relnamespace "
-                "where n.nspname = 'public' and c.relkind in ('r', 'p', 'v', 'm') "
-                "and c.relname <> all(%s) "
-                "and has_table_privilege(%s, c.oid, 'SELECT,INSERT,UPDATE,DELETE')",
-                (list(API_TABLES), role),
-            )
-        ).fetchone()
-        if exposed and exposed["names"]:
-            problems.append(f"{role} may use public.{', public.'.join(exposed['names'])}")
+        for query, names, says in _FORBIDDEN:
+            row = await (await conn.execute(query, {"role": role, "names": list(names)})).fetchone()
+            if row and row["found"]:
+                problems.append(says.format(role=role, found=", ".join(row["found"])))
     if problems:
         return Check(name, FAIL, "; ".join(problems))
     return Check(
