@@ -162,43 +162,35 @@ def server_processes(url: str) -> list[psutil.Process]:
 @contextmanager
 def uvicorn_server(app: str, env: dict[str, str], *, workers: int = 1) -> Iterator[str]:
     port = free_port()
+    command = [
+        *(sys.executable, "-m", "uvicorn", app, "--port", str(port)),
+        *("--loop", "uvloop", "--http", "httptools", "--no-access-log"),
+        *("--workers", str(workers), "--log-level", "warning"),
+    ]
+    with served(command, port, env=env, cwd=ROOT, label=app.replace(":", "_")) as (url, _):
+        yield url
+
+
+@contextmanager
+def served(
+    command: list[str], port: int, *, env: dict[str, str], cwd: Path, label: str, wait: float = 30
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A server process on `port`, logging to bench/logs, once it answers `/healthz`."""
     LOGS.mkdir(parents=True, exist_ok=True)
-    log = (LOGS / f"{app.replace(':', '_')}-{port}.log").open("wb")
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            app,
-            "--port",
-            str(port),
-            "--loop",
-            "uvloop",
-            "--http",
-            "httptools",
-            "--no-access-log",
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    log = (LOGS / f"{label}-{port}.log").open("wb")
+    child = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + wait
         while True:
             try:
                 httpx.get(f"{url}/healthz", timeout=1)
                 break
             except httpx.HTTPError:
                 if child.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{app} did not start; see {log.name}") from None
+                    raise RuntimeError(f"{label} did not start; see {log.name}") from None
                 time.sleep(0.1)
-        yield url
+        yield url, child
     finally:
         child.terminate()
         child.wait(timeout=15)

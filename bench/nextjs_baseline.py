@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import httpx
 import psutil
 
-from bench.harness import LOGS, ROOT, free_port
+from bench.harness import ROOT, free_port, served
 
 APP = ROOT / "bench" / "nextjs_route"
 WEB_MODULES = ROOT / "web" / "node_modules"
@@ -67,38 +65,11 @@ def nextjs_server(database_url: str) -> Iterator[tuple[str, list[psutil.Process]
     """`next start` on a free port; its URL and its processes (for CPU accounting)."""
     prepare()
     port = free_port()
-    LOGS.mkdir(parents=True, exist_ok=True)
-    log = (LOGS / f"nextjs-route-{port}.log").open("wb")
-    child = subprocess.Popen(
-        [
-            "node",
-            str(APP / "node_modules" / "next" / "dist" / "bin" / "next"),
-            "start",
-            "--port",
-            str(port),
-            "--hostname",
-            "127.0.0.1",
-        ],
-        cwd=APP,
-        env={**os.environ, "DATABASE_URL": database_url, "NEXT_TELEMETRY_DISABLED": "1"},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if child.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"next start did not start; see {log.name}")
-            time.sleep(0.2)
+    command = [
+        *("node", str(APP / "node_modules" / "next" / "dist" / "bin" / "next"), "start"),
+        *("--port", str(port), "--hostname", "127.0.0.1"),
+    ]
+    env = {**os.environ, "DATABASE_URL": database_url, "NEXT_TELEMETRY_DISABLED": "1"}
+    with served(command, port, env=env, cwd=APP, label="nextjs-route", wait=60) as (url, child):
         process = psutil.Process(child.pid)
         yield url, [process, *process.children(recursive=True)]
-    finally:
-        child.terminate()
-        child.wait(timeout=15)
-        log.close()
