@@ -70,6 +70,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> tuple[Settings | 
 
 async def run_checks(settings: Settings) -> list[Check]:
     checks = await _database_checks(settings)
+    checks.append(await _session_connection(settings))
     checks.append(await _mux_credentials(settings))
     checks.append(_webhook_secret(settings))
     checks.append(await _token_verification(settings))
@@ -242,6 +243,33 @@ async def _realtime(conn: Connection) -> Check:
             "alter publication supabase_realtime add table public.lessons",
         )
     return Check("realtime", OK, "public.lessons is in the supabase_realtime publication")
+
+
+async def _session_connection(settings: Settings) -> Check:
+    """Live status LISTENs (and migrations lock) over a session-capable connection; behind a
+    transaction pooler with no DATABASE_SESSION_URL, live status falls back to polling."""
+    name = "session connection"
+    url = settings.session_url
+    if url is None:
+        return Check(
+            name,
+            WARN,
+            "none (DATABASE_URL is a transaction pooler): live status polls every "
+            f"{settings.live_poll_seconds} s and migrations cannot run; set DATABASE_SESSION_URL",
+        )
+    if url == settings.database_url:
+        return Check(name, OK, "DATABASE_URL (live status LISTENs over it)")
+    try:
+        conn = await psycopg.AsyncConnection.connect(
+            url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS
+        )
+    except psycopg.Error as exc:
+        reason = " ".join(str(exc).split())[:200]
+        return Check(
+            name, FAIL, f"DATABASE_SESSION_URL: cannot connect to {_describe(url)}: {reason}"
+        )
+    await conn.close()
+    return Check(name, OK, f"DATABASE_SESSION_URL reachable at {_describe(url)}")
 
 
 async def _mux_credentials(settings: Settings) -> Check:

@@ -62,6 +62,7 @@ async def test_a_correct_deployment_passes_every_check(settings: Settings) -> No
         "row level security": "ok",
         "API roles and grants": "ok",
         "realtime": "ok",
+        "session connection": "ok",
         "Mux credentials": "ok",
         "webhook secret": "ok",
         "access tokens": "ok",
@@ -247,3 +248,16 @@ async def test_cors_origins_required_in_production(settings: Settings) -> None:
     assert (await _verdicts(development))["CORS origins"].verdict == "ok"
     with_path = dataclasses.replace(settings, cors_allowed_origins=("https://app.example.test/x",))
     assert (await _verdicts(with_path))["CORS origins"].verdict == "FAIL"
+
+
+async def test_session_connection_for_live_status(settings: Settings, deployment: str) -> None:
+    pooled = dataclasses.replace(settings, db_pool_mode="transaction")
+    assert (await _verdicts(pooled))["session connection"].verdict == "warn"
+    with_session = dataclasses.replace(pooled, database_session_url=deployment)
+    assert (await _verdicts(with_session))["session connection"].verdict == "ok"
+    unreachable = dataclasses.replace(
+        pooled, database_session_url="postgresql://nobody:pw@127.0.0.1:1/none"
+    )
+    check = (await _verdicts(unreachable))["session connection"]
+    assert check.verdict == "FAIL"
+    assert "pw" not in check.detail
