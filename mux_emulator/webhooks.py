@@ -85,9 +85,18 @@ class WebhookSender:
                 response = await self.http.post(url, content=body, headers=headers)
                 status, response_body = response.status_code, response.text[:1000]
                 response_headers = dict(response.headers)
-            except httpx.HTTPError as exc:
+            except Exception as exc:
+                # Whatever kept the delivery from being answered (a refused or reset connection,
+                # a timeout, or an error inside the HTTP client when the server dies mid-request,
+                # such as AttributeError from a transport already torn down) is one failed
+                # attempt, retried as Mux retries: a delivery task must never just die.
                 response_body = f"{exc.__class__.__name__}: {exc}"[:1000]
                 self.store.responses[f"none:{exc.__class__.__name__}"] += 1
+                if not isinstance(exc, httpx.HTTPError):
+                    log.warning(
+                        "webhook delivery failed unexpectedly",
+                        extra={"event_id": envelope["id"], "error": response_body},
+                    )
             if status is not None:
                 self.store.responses[str(status)] += 1
             if status is not None and 200 <= status < 300:
