@@ -26,6 +26,7 @@ from mux_emulator.api_base import (
     Handler,
     MuxApiError,
     Spawn,
+    api_route,
     data,
     invalid,
     json_object,
@@ -207,49 +208,21 @@ def asset_api_routes(
 
     one = "/video/v1/assets/{asset_id}"
     return [
-        Route("/video/v1/assets", guarded(list_assets, "list_assets"), methods=["GET"]),
-        Route(one, guarded(get_asset, "get_asset"), methods=["GET"]),
-        Route(one, guarded(delete_asset, "delete_asset"), methods=["DELETE"]),
-        Route(
-            f"{one}/playback-ids",
-            guarded(create_playback_id, "create_playback_id"),
-            methods=["POST"],
+        api_route(guarded, "/video/v1/assets", list_assets, "GET"),
+        api_route(guarded, one, get_asset, "GET"),
+        api_route(guarded, one, delete_asset, "DELETE"),
+        api_route(guarded, f"{one}/playback-ids", create_playback_id, "POST"),
+        api_route(guarded, f"{one}/playback-ids/{{playback_id}}", get_playback_id, "GET"),
+        api_route(guarded, f"{one}/playback-ids/{{playback_id}}", delete_playback_id, "DELETE"),
+        api_route(guarded, "/video/v1/playback-ids/{playback_id}", lookup_playback_id, "GET"),
+        api_route(guarded, f"{one}/tracks", create_track, "POST"),
+        api_route(guarded, f"{one}/tracks/{{track_id}}", delete_track, "DELETE"),
+        api_route(
+            guarded, f"{one}/tracks/{{track_id}}/generate-subtitles", generate_subtitles, "POST"
         ),
-        Route(
-            f"{one}/playback-ids/{{playback_id}}",
-            guarded(get_playback_id, "get_playback_id"),
-            methods=["GET"],
-        ),
-        Route(
-            f"{one}/playback-ids/{{playback_id}}",
-            guarded(delete_playback_id, "delete_playback_id"),
-            methods=["DELETE"],
-        ),
-        Route(
-            "/video/v1/playback-ids/{playback_id}",
-            guarded(lookup_playback_id, "lookup_playback_id"),
-            methods=["GET"],
-        ),
-        Route(f"{one}/tracks", guarded(create_track, "create_track"), methods=["POST"]),
-        Route(
-            f"{one}/tracks/{{track_id}}",
-            guarded(delete_track, "delete_track"),
-            methods=["DELETE"],
-        ),
-        Route(
-            f"{one}/tracks/{{track_id}}/generate-subtitles",
-            guarded(generate_subtitles, "generate_subtitles"),
-            methods=["POST"],
-        ),
-        Route(
-            f"{one}/static-renditions",
-            guarded(create_static_rendition, "create_static_rendition"),
-            methods=["POST"],
-        ),
-        Route(
-            f"{one}/static-renditions/{{rendition_id}}",
-            guarded(delete_static_rendition, "delete_static_rendition"),
-            methods=["DELETE"],
+        api_route(guarded, f"{one}/static-renditions", create_static_rendition, "POST"),
+        api_route(
+            guarded, f"{one}/static-renditions/{{rendition_id}}", delete_static_rendition, "DELETE"
         ),
     ]
 

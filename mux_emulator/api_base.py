@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from mux_emulator.config import EmulatorConfig
 from mux_emulator.store import Listed, Store, newest_first
@@ -97,6 +98,17 @@ def guard(store: Store, config: EmulatorConfig) -> Callable[[Handler, str], Hand
         return endpoint
 
     return guarded
+
+
+def api_route(
+    guarded: Callable[[Handler, str], Handler],
+    path: str,
+    handler: Handler,
+    method: str,
+    name: str | None = None,
+) -> Route:
+    """A guarded route; its calls are counted under the handler's name (or `name`)."""
+    return Route(path, guarded(handler, name or handler.__name__), methods=[method])
 
 
 async def json_object(request: Request) -> dict[str, Any]:

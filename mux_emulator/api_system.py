@@ -18,7 +18,15 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from mux_emulator.api_base import Handler, data, listed, no_content, not_found, path_param
+from mux_emulator.api_base import (
+    Handler,
+    api_route,
+    data,
+    listed,
+    no_content,
+    not_found,
+    path_param,
+)
 from mux_emulator.event_stream import EventStream
 from mux_emulator.payloads import ENVIRONMENT, mux_id
 from mux_emulator.store import SigningKey, Store
@@ -76,19 +84,17 @@ def system_api_routes(
 
     keys = "/system/v1/signing-keys"
     return [
-        Route("/system/v1/whoami", guarded(whoami, "whoami"), methods=["GET"]),
-        Route(keys, guarded(create_signing_key, "create_signing_key"), methods=["POST"]),
-        Route(keys, guarded(list_signing_keys, "list_signing_keys"), methods=["GET"]),
-        Route(f"{keys}/{{key_id}}", guarded(get_signing_key, "get_signing_key"), methods=["GET"]),
-        Route(
-            f"{keys}/{{key_id}}",
-            guarded(delete_signing_key, "delete_signing_key"),
-            methods=["DELETE"],
-        ),
-        Route(
+        api_route(guarded, "/system/v1/whoami", whoami, "GET"),
+        api_route(guarded, keys, create_signing_key, "POST"),
+        api_route(guarded, keys, list_signing_keys, "GET"),
+        api_route(guarded, f"{keys}/{{key_id}}", get_signing_key, "GET"),
+        api_route(guarded, f"{keys}/{{key_id}}", delete_signing_key, "DELETE"),
+        api_route(
+            guarded,
             "/system/v1/webhook-events/stream",
-            guarded(event_stream, "webhook_event_stream"),
-            methods=["GET"],
+            event_stream,
+            "GET",
+            name="webhook_event_stream",
         ),
     ]
 

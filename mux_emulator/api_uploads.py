@@ -13,6 +13,7 @@ from starlette.routing import Route
 from mux_emulator.api_base import (
     Emit,
     Handler,
+    api_route,
     data,
     invalid,
     json_object,
@@ -63,12 +64,8 @@ def upload_api_routes(
         return data(upload.as_mux())
 
     return [
-        Route("/video/v1/uploads", guarded(create_upload, "create_upload"), methods=["POST"]),
-        Route("/video/v1/uploads", guarded(list_uploads, "list_uploads"), methods=["GET"]),
-        Route("/video/v1/uploads/{upload_id}", guarded(get_upload, "get_upload"), methods=["GET"]),
-        Route(
-            "/video/v1/uploads/{upload_id}/cancel",
-            guarded(cancel_upload, "cancel_upload"),
-            methods=["PUT"],
-        ),
+        api_route(guarded, "/video/v1/uploads", create_upload, "POST"),
+        api_route(guarded, "/video/v1/uploads", list_uploads, "GET"),
+        api_route(guarded, "/video/v1/uploads/{upload_id}", get_upload, "GET"),
+        api_route(guarded, "/video/v1/uploads/{upload_id}/cancel", cancel_upload, "PUT"),
     ]
