@@ -19,7 +19,8 @@ import psutil
 import psycopg
 
 from bench.workload import BENCH_JWT_SECRET, BENCH_SECRET
-from service import devdb, migrate
+from devstack import postgres
+from service.database import migrations
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT / "bench" / "logs"
@@ -44,13 +45,13 @@ def free_port() -> int:
 
 @contextmanager
 def scratch_database() -> Iterator[str]:
-    server = devdb.server_url(prefer_local=True)
-    url = devdb.create_scratch_database(server, prefix="mux_lessons_bench")
+    server = postgres.server_url(prefer_local=True)
+    url = postgres.create_scratch_database(server, prefix="mux_lessons_bench")
     try:
-        migrate.migrate(url)
+        migrations.migrate(url)
         yield url
     finally:
-        devdb.drop_database(server, url)
+        postgres.drop_database(server, url)
 
 
 def seed_owner_and_course(conn: psycopg.Connection[Any], title: str) -> tuple[Any, Any]:

@@ -26,8 +26,8 @@ import uvloop
 
 from bench.harness import machine, scratch_database, seed_lessons, service_env, uvicorn_server
 from bench.workload import BENCH_JWT_SECRET, BENCH_SECRET, lesson_events
+from devstack import pooler
 from mux_emulator.signing import signature_header
-from service import devpooler
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -119,7 +119,7 @@ def main() -> None:
         env = service_env(url, DB_POOL_MAX="20")
         bouncer = None
         if args.pooler != "none":
-            bouncer = devpooler.start_pgbouncer(url, pool_size=10)
+            bouncer = pooler.start_pgbouncer(url, pool_size=10)
             env.update(DATABASE_URL=bouncer.url(url), DB_POOL_MODE="transaction")
             if args.pooler == "listen":
                 env["DATABASE_SESSION_URL"] = url

@@ -36,7 +36,7 @@ from demo.stack import (
     running_stack,
     until_interrupted,
 )
-from service.db import Database
+from service.database.pool import Database
 
 SAMPLE = ROOT / "demo" / "sample.mp4"
 FRONT_END_ORIGIN = "http://localhost:3000"

@@ -20,8 +20,10 @@ from pathlib import Path
 
 import httpx
 
-from service import devdb, devpooler, migrate
-from service.db import Database
+from devstack import postgres
+from devstack.pooler import start_pgbouncer
+from service.database import migrations
+from service.database.pool import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_JWT_SECRET = "local-development-jwt-secret-not-for-production"  # noqa: S105
@@ -182,8 +184,8 @@ async def until_interrupted() -> None:
 def database_url(data_dir: Path) -> tuple[str, bool]:
     """DATABASE_URL when set, else the embedded PostgreSQL in `data_dir`; migrated."""
     explicit = os.environ.get("DATABASE_URL", "").strip()
-    url = explicit or devdb.embedded_server_url(data_dir)
-    migrate.migrate(url)
+    url = explicit or postgres.embedded_server_url(data_dir)
+    migrations.migrate(url)
     return url, not explicit
 
 
@@ -235,7 +237,7 @@ def running_stack(
         env = clean_env()
         database_env = {"DATABASE_URL": stack.database_url}
         if pooler is not None:
-            bouncer = devpooler.start_pgbouncer(stack.database_url)
+            bouncer = start_pgbouncer(stack.database_url)
             exits.callback(bouncer.stop)
             stack.pooler_url = bouncer.url(stack.database_url)
             database_env = {"DATABASE_URL": stack.pooler_url, "DB_POOL_MODE": "transaction"}

@@ -13,33 +13,34 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
-from service import db_roles, log_redaction
-from service.admin import admin_page, admin_stream, replay_cleanup, replay_event
-from service.auth import TokenVerifier
-from service.author_api import (
+from service.database import urls
+from service.database.pool import Database
+from service.errors import EXCEPTION_HANDLERS
+from service.ingest.inbox import IngestBatcher
+from service.ingest.webhook import receive_mux_webhook
+from service.lessons.catalog import get_course, get_lesson
+from service.lessons.video import (
     cancel_upload,
     create_upload,
     get_video,
     remove_video,
     update_upload_id,
 )
-from service.catalog import get_course, get_lesson
-from service.course_status import course_events
-from service.db import Database
-from service.errors import EXCEPTION_HANDLERS
-from service.health import healthz
-from service.inbox import IngestBatcher
-from service.live import LiveHub
-from service.live_status import SHUTTING_DOWN, lesson_events
-from service.logs import configure_logging
-from service.metrics import DatabaseFigures, mark_process_dead, metrics
-from service.mux_client import MuxClient
-from service.readiness import readyz
+from service.live.course import course_events
+from service.live.hub import LiveHub
+from service.live.sse import SHUTTING_DOWN, lesson_events
+from service.live.visibility import ViewDecider
+from service.live.watchers import Watchers
+from service.mux.client import MuxClient
+from service.ops.admin import admin_page, admin_stream, replay_cleanup, replay_event
+from service.ops.probes import healthz
+from service.ops.readiness import readyz
+from service.ops.shutdown import GracefulShutdown
+from service.request.auth import TokenVerifier
 from service.settings import Settings
-from service.shutdown import GracefulShutdown
-from service.viewer_access import ViewDecider
-from service.watchers import Watchers
-from service.webhooks import receive_mux_webhook
+from service.telemetry import redaction
+from service.telemetry.logs import configure_logging
+from service.telemetry.metrics import DatabaseFigures, mark_process_dead, metrics
 from service.worker import Worker
 
 
@@ -64,7 +65,7 @@ def check_tls_settings(settings: Settings) -> None:
         ("DATABASE_SESSION_URL", settings.database_session_url),
     ):
         if url is not None:
-            db_roles.check_tls(url, setting)
+            urls.check_tls(url, setting)
 
 
 GC_GEN0_THRESHOLD = 10_000
@@ -86,7 +87,7 @@ def create_app(
 
     `with_worker` runs the inbox worker (and its periodic reconciler) inside this process.
     """
-    log_redaction.install()
+    redaction.install()
     owns_database = database is None
     db = database if database is not None else database_for(settings)
     verifier = TokenVerifier(

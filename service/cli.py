@@ -14,23 +14,19 @@ from typing import Any
 
 import psycopg
 
-from service import (
-    db_roles,
-    devdb,
-    doctor,
-    http_limits,
-    inbox,
-    metrics,
-    migrate,
-    mux_cleanup,
-    orphans,
-)
+from devstack import postgres
 from service.app import check_tls_settings, create_app, database_for
-from service.db import Database
-from service.logs import configure_logging
-from service.mux_client import MuxClient
-from service.reconciler import Reconciler
+from service.database import migrations, urls
+from service.database.pool import Database
+from service.ingest import inbox
+from service.ingest.reconciler import Reconciler
+from service.mux import cleanup, orphans
+from service.mux.client import MuxClient
+from service.ops import doctor
+from service.request import limits
 from service.settings import Settings, SettingsError
+from service.telemetry import metrics
+from service.telemetry.logs import configure_logging
 from service.worker import Worker
 
 
@@ -39,7 +35,7 @@ def _resolved(settings: Settings) -> Settings:
 
     Stops with a clear message when a URL requires TLS and cannot get it."""
     if not settings.database_url:
-        url = devdb.embedded_server_url()
+        url = postgres.embedded_server_url()
         settings = dataclasses.replace(
             settings, database_url=url, database_session_url=None, db_pool_mode="direct"
         )
@@ -50,14 +46,14 @@ def _resolved(settings: Settings) -> Settings:
 def _migration_url(settings: Settings) -> str:
     """Migrations take a session advisory lock: only over a session-capable connection."""
     if settings.session_url is None:
-        raise db_roles.SessionUrlRequired("migrations")
+        raise urls.SessionUrlRequired("migrations")
     return settings.session_url
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     settings = _resolved(settings)
     if args.status:
-        state = migrate.status(settings.session_url or str(settings.database_url))
+        state = migrations.status(settings.session_url or str(settings.database_url))
         if state.standins_needed:
             print("pending  sql/ stand-ins (roles, auth schema)")
         for version in state.applied:
@@ -65,7 +61,7 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
         for name in state.pending:
             print(f"pending  {name}")
         return 0
-    applied = migrate.migrate(_migration_url(settings))
+    applied = migrations.migrate(_migration_url(settings))
     print("\n".join(f"applied  {name}" for name in applied) or "up to date")
     return 0
 
@@ -75,17 +71,17 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     settings = _resolved(settings)
     if settings.session_url is not None:
-        migrate.migrate(settings.session_url)
-    elif migrate.status(str(settings.database_url)).pending:
-        raise db_roles.SessionUrlRequired("pending migrations")
+        migrations.migrate(settings.session_url)
+    elif migrations.status(str(settings.database_url)).pending:
+        raise urls.SessionUrlRequired("pending migrations")
     app = create_app(settings, with_worker=args.with_worker)
     uvicorn.run(
         app,
         host=args.host,
         port=args.port,
         log_config=None,
-        http=http_limits.HttpToolsProtocol if args.http == "httptools" else "h11",
-        h11_max_incomplete_event_size=http_limits.MAX_HEAD_BYTES,
+        http=limits.HttpToolsProtocol if args.http == "httptools" else "h11",
+        h11_max_incomplete_event_size=limits.MAX_HEAD_BYTES,
     )
     return 0
 
@@ -159,7 +155,7 @@ async def _orphan_sweep(db: Database, settings: Settings, delete: bool) -> int:
 def cmd_cleanups(settings: Settings, args: argparse.Namespace) -> int:
     async def job(db: Database, settings: Settings) -> int:
         if args.action == "list":
-            for row in await mux_cleanup.list_cleanups(db, state=args.state, limit=args.limit):
+            for row in await cleanup.list_cleanups(db, state=args.state, limit=args.limit):
                 note = row["last_error"] or row["outcome"] or ""
                 print(
                     f"{row['created_at']:%Y-%m-%d %H:%M:%S}  {row['id']:>6}  {row['state']:<7}  "
@@ -168,13 +164,13 @@ def cmd_cleanups(settings: Settings, args: argparse.Namespace) -> int:
                 )
             return 0
         if args.action == "replay":
-            replayed = await mux_cleanup.replay(db, args.cleanup_id)
+            replayed = await cleanup.replay(db, args.cleanup_id)
             if replayed is None:
                 print(f"no failed, dead or pending cleanup {args.cleanup_id}", file=sys.stderr)
                 return 1
             _print_json(replayed)
             return 0
-        results = await mux_cleanup.run(db, MuxClient(settings), settings)
+        results = await cleanup.run(db, MuxClient(settings), settings)
         for result in results:
             print(f"{result.id:>6}  {result.state:<7}  {result.action:<13}  {result.object_id}")
         print(f"carried out: {len(results)}")
@@ -297,10 +293,10 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level)
     try:
         return int(args.handler(settings, args))
-    except migrate.MigrationError as exc:
+    except migrations.MigrationError as exc:
         print(f"migration error: {exc}", file=sys.stderr)
         return 1
-    except (db_roles.SessionUrlRequired, db_roles.TlsFailure) as exc:
+    except (urls.SessionUrlRequired, urls.TlsFailure) as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     except psycopg.OperationalError as exc:

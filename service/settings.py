@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
-from service import db_roles
+from service.database import urls
 
 ENVIRONMENTS = ("development", "test", "production")
 PLAYBACK_POLICIES = ("public", "signed")
@@ -246,7 +246,7 @@ def _check_database_url(name: str, url: str) -> None:
         raise SettingsError(f"{name} is malformed: the port is not a number") from exc
     if not (parts.hostname or "host=" in parts.query):
         raise SettingsError(f"{name} is malformed: no host")
-    problem = db_roles.tls_problem(url)
+    problem = urls.tls_problem(url)
     if problem:
         raise SettingsError(f"{name}: {problem}")
 
@@ -254,14 +254,14 @@ def _check_database_url(name: str, url: str) -> None:
 def _pool_mode(explicit: str | None, database_url: str | None) -> str:
     """DB_POOL_MODE, else what Supabase's host and port say DATABASE_URL is."""
     if explicit is not None:
-        if explicit.lower() not in db_roles.POOL_MODES:
-            raise SettingsError(f"DB_POOL_MODE must be one of {', '.join(db_roles.POOL_MODES)}")
+        if explicit.lower() not in urls.POOL_MODES:
+            raise SettingsError(f"DB_POOL_MODE must be one of {', '.join(urls.POOL_MODES)}")
         return explicit.lower()
     if database_url is None:
         return "direct"
     try:
-        return db_roles.infer_pool_mode(database_url)
-    except db_roles.PoolModeUnknown as exc:
+        return urls.infer_pool_mode(database_url)
+    except urls.PoolModeUnknown as exc:
         raise SettingsError(
             f"DB_POOL_MODE is needed: the mode of DATABASE_URL cannot be told ({exc}); "
             "set it to direct, session or transaction"
@@ -270,8 +270,8 @@ def _pool_mode(explicit: str | None, database_url: str | None) -> str:
 
 def _check_session_url(url: str) -> None:
     try:
-        mode = db_roles.infer_pool_mode(url)
-    except db_roles.PoolModeUnknown:
+        mode = urls.infer_pool_mode(url)
+    except urls.PoolModeUnknown:
         return  # named explicitly as session-capable: taken at its word
     if mode == "transaction":
         raise SettingsError(
@@ -281,7 +281,7 @@ def _check_session_url(url: str) -> None:
 
 
 def _is_rsa_private_key(encoded: str) -> bool:
-    from service.playback_tokens import load_private_key
+    from service.lessons.playback import load_private_key
 
     try:
         load_private_key(encoded)

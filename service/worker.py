@@ -13,10 +13,11 @@ import contextlib
 import logging
 import time
 
-from service import inbox, mux_cleanup
-from service.db import Database
-from service.mux_client import MuxClient
-from service.reconciler import Reconciler
+from service.database.pool import Database
+from service.ingest import inbox
+from service.ingest.reconciler import Reconciler
+from service.mux import cleanup
+from service.mux.client import MuxClient
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ class Worker:
                             extra={"rematched": rematched, "expired": expired},
                         )
                 if self.mux is not None:
-                    cleaned = await mux_cleanup.run(self.db, self.mux, self.settings)
+                    cleaned = await cleanup.run(self.db, self.mux, self.settings)
                     busy = busy or any(c.state == "done" for c in cleaned)
                 if self.reconciler is not None and now >= next_reconcile:
                     next_reconcile = now + self.settings.reconcile_interval_seconds

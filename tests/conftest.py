@@ -19,13 +19,14 @@ import httpx
 import psycopg
 import pytest
 
+from devstack import pooler, postgres
 from mux_emulator.app import create_app as create_emulator
 from mux_emulator.config import EmulatorConfig
 from mux_emulator.server import BackgroundServer
 from mux_emulator.store import Store
-from service import devdb, devpooler, migrate
 from service.app import create_app
-from service.db import Database
+from service.database import migrations
+from service.database.pool import Database
 from service.settings import Settings
 from tests.mux_scenario import TEST_SECRET
 from tests.tokens import ADMIN_TOKEN, JWT_SECRET, SUPABASE_URL
@@ -34,13 +35,13 @@ from tests.webhook_receiver import Receiver
 
 @pytest.fixture(scope="session")
 def pg_server() -> str:
-    return devdb.server_url(prefer_local=True)
+    return postgres.server_url(prefer_local=True)
 
 
 @pytest.fixture(scope="session")
-def pgbouncer(pg_server: str) -> Iterator[devpooler.PgBouncer]:
+def pgbouncer(pg_server: str) -> Iterator[pooler.PgBouncer]:
     """Debian's PgBouncer in transaction mode in front of the test server (`make pgbouncer`)."""
-    bouncer = devpooler.start_pgbouncer(pg_server)
+    bouncer = pooler.start_pgbouncer(pg_server)
     yield bouncer
     bouncer.stop()
 
@@ -71,24 +72,24 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def db_route(request: pytest.FixtureRequest, database_url: str) -> DbRoute:
     if getattr(request, "param", "direct") == "direct":
         return DbRoute("direct", database_url, "direct")
-    bouncer: devpooler.PgBouncer = request.getfixturevalue("pgbouncer")
+    bouncer: pooler.PgBouncer = request.getfixturevalue("pgbouncer")
     return DbRoute("pooler", bouncer.url(database_url), "transaction")
 
 
 @pytest.fixture(scope="session")
 def database_url(pg_server: str) -> Iterator[str]:
-    url = devdb.create_scratch_database(pg_server)
-    migrate.migrate(url)
+    url = postgres.create_scratch_database(pg_server)
+    migrations.migrate(url)
     yield url
-    devdb.drop_database(pg_server, url)
+    postgres.drop_database(pg_server, url)
 
 
 @pytest.fixture
 def scratch_database(pg_server: str) -> Iterator[str]:
     """An empty, unmigrated database for tests of the migration runner itself."""
-    url = devdb.create_scratch_database(pg_server, prefix="mux_lessons_scratch")
+    url = postgres.create_scratch_database(pg_server, prefix="mux_lessons_scratch")
     yield url
-    devdb.drop_database(pg_server, url)
+    postgres.drop_database(pg_server, url)
 
 
 def _truncate_all(url: str) -> None:

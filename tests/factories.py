@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from service.db import Database
+from service.database.pool import Database
 
 
 def claims_for(user_id: uuid.UUID | str, **extra: Any) -> dict[str, Any]:

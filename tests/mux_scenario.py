@@ -21,7 +21,7 @@ from mux_emulator.payloads import (
 )
 from mux_emulator.signing import signature_header
 from mux_emulator.store import Store, Upload
-from service.db import Database
+from service.database.pool import Database
 
 TEST_SECRET = "test-webhook-secret"
 

@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import async_playwright, expect
 
 from mux_emulator.server import BackgroundServer
-from service.db import Database
+from service.database.pool import Database
 from tests.factories import create_lesson, create_user
 from tests.mux_scenario import Video, attach_upload, deliver
 from tests.tokens import ADMIN_TOKEN

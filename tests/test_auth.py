@@ -8,8 +8,8 @@ import httpx
 import pytest
 import respx
 
-from service.auth import AuthError, TokenVerifier
 from service.errors import ApiError
+from service.request.auth import AuthError, TokenVerifier
 from tests.tokens import JWKS_URL, JWT_SECRET, SUPABASE_URL, SigningKey, hs256, jwks, unsigned
 
 USER = uuid.uuid4()

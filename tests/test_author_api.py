@@ -15,7 +15,7 @@ import pytest
 
 from mux_emulator.store import Store
 from service.app import create_app
-from service.db import Database
+from service.database.pool import Database
 from service.settings import Settings
 from tests.factories import create_lesson, create_user, lesson_row
 from tests.mux_scenario import Video, deliver, inbox_rows, upload_at_mux

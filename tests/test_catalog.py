@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 
-from service.db import Database
+from service.database.pool import Database
 from tests.factories import create_course, create_lesson, create_user
 from tests.mux_scenario import Video, attach_upload, deliver
 from tests.tokens import hs256

@@ -20,8 +20,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from service import db_roles, devpooler
+from devstack import pooler
 from service.app import create_app
+from service.database import urls
 from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +40,7 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_migrations_through_a_transaction_pooler_are_refused_naming_the_session_url(
-    repo_env: dict[str, str], pgbouncer: devpooler.PgBouncer, database_url: str
+    repo_env: dict[str, str], pgbouncer: pooler.PgBouncer, database_url: str
 ) -> None:
     env = {**repo_env, "DATABASE_URL": pgbouncer.url(database_url), "DB_POOL_MODE": "transaction"}
     refused = _cli(env, "migrate")
@@ -77,7 +78,7 @@ def _ca(directory: Path, name: str) -> tuple[Path, ec.EllipticCurvePrivateKey, x
 @pytest.fixture(scope="module")
 def tls_pooler(
     pg_server: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[devpooler.PgBouncer, Path, Path]]:
+) -> Iterator[tuple[pooler.PgBouncer, Path, Path]]:
     """A session-mode PgBouncer offering TLS for 127.0.0.1; the right CA and a wrong one."""
     directory = tmp_path_factory.mktemp("tls")
     ca_path, ca_key, ca_cert = _ca(directory, "test-root-ca")
@@ -107,16 +108,14 @@ def tls_pooler(
             serialization.NoEncryption(),
         )
     )
-    bouncer = devpooler.start_pgbouncer(
-        pg_server, pool_mode="session", tls_cert=(cert_path, key_path)
-    )
+    bouncer = pooler.start_pgbouncer(pg_server, pool_mode="session", tls_cert=(cert_path, key_path))
     yield bouncer, ca_path, wrong_ca
     bouncer.stop()
 
 
 def test_verify_full_with_the_servers_ca_file_connects(
     repo_env: dict[str, str],
-    tls_pooler: tuple[devpooler.PgBouncer, Path, Path],
+    tls_pooler: tuple[pooler.PgBouncer, Path, Path],
     database_url: str,
 ) -> None:
     bouncer, ca, _ = tls_pooler
@@ -134,8 +133,8 @@ def test_verify_full_with_the_servers_ca_file_connects(
 )
 def test_tls_required_and_failing_stops_start_up_with_one_clear_line(
     repo_env: dict[str, str],
-    tls_pooler: tuple[devpooler.PgBouncer, Path, Path],
-    pgbouncer: devpooler.PgBouncer,
+    tls_pooler: tuple[pooler.PgBouncer, Path, Path],
+    pgbouncer: pooler.PgBouncer,
     database_url: str,
     case: str,
     fragment: str,
@@ -156,7 +155,7 @@ def test_tls_required_and_failing_stops_start_up_with_one_clear_line(
 
 
 async def test_the_asgi_app_refuses_to_start_when_tls_fails(
-    pgbouncer: devpooler.PgBouncer, database_url: str
+    pgbouncer: pooler.PgBouncer, database_url: str
 ) -> None:
     """`uvicorn service.app:app` (the Procfile's web process) stops at start-up, too."""
     settings = Settings(
@@ -165,6 +164,6 @@ async def test_the_asgi_app_refuses_to_start_when_tls_fails(
         db_pool_mode="transaction",
     )
     app = create_app(settings)
-    with pytest.raises(db_roles.TlsFailure, match="TLS is required and failed"):
+    with pytest.raises(urls.TlsFailure, match="TLS is required and failed"):
         async with app.router.lifespan_context(app):
             pass

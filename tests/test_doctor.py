@@ -16,7 +16,8 @@ import respx
 
 from mux_emulator.config import EmulatorConfig
 from mux_emulator.server import BackgroundServer
-from service import doctor, migrate
+from service.database import migrations
+from service.ops import doctor
 from service.settings import Settings
 from tests.tokens import JWKS_URL, JWT_SECRET, SUPABASE_URL, SigningKey, jwks
 
@@ -26,7 +27,7 @@ def deployment(scratch_database: str) -> Iterator[str]:
     """A database as on Supabase: the realtime publication exists before migrating."""
     with psycopg.connect(scratch_database, autocommit=True) as conn:
         conn.execute("create publication supabase_realtime")
-    migrate.migrate(scratch_database)
+    migrations.migrate(scratch_database)
     yield scratch_database
 
 
@@ -142,7 +143,7 @@ async def test_missing_database_url(settings: Settings) -> None:
 
 
 async def test_pending_migration(settings: Settings, deployment: str) -> None:
-    latest = migrate.discover()[-1]
+    latest = migrations.discover()[-1]
     _sql(
         deployment,
         f"delete from mux_lessons_meta.schema_migrations where version = '{latest.version}'",

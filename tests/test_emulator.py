@@ -15,7 +15,7 @@ import pytest
 from mux_emulator.app import create_app
 from mux_emulator.config import EmulatorConfig
 from mux_emulator.server import BackgroundServer
-from service.webhook_signature import verify
+from service.ingest.signature import verify
 from tests.webhook_receiver import Receiver
 
 SAMPLE = Path(__file__).resolve().parent.parent / "demo" / "sample.mp4"

@@ -20,8 +20,8 @@ from bench.harness import service_env
 from bench.live_streams import Service, seed_published
 from bench.sse_clients import SseClient, Tally, run_clients, stop_clients, wait_until
 from service.app import create_app
-from service.db import Database
-from service.inbox import IngestBatcher
+from service.database.pool import Database
+from service.ingest.inbox import IngestBatcher
 from service.settings import Settings
 from tests.factories import create_lesson, create_user
 from tests.mux_scenario import Video, attach_upload, inbox_rows

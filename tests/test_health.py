@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from service.app import create_app
-from service.db import Database
+from service.database.pool import Database
 from service.settings import Settings
 
 

@@ -10,8 +10,8 @@ import httpx
 import psycopg
 import pytest
 
-from service.db import Database
-from service.lesson_video import video_json, visible_video
+from service.database.pool import Database
+from service.lessons.view import video_json, visible_video
 from service.settings import Settings
 from tests.factories import claims_for, create_course, create_lesson, create_user, lesson_row
 from tests.mux_scenario import Video, attach_upload, deliver

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from service.db import Database
+from service.database.pool import Database
 from service.settings import Settings
 from tests.factories import lesson_row
 from tests.test_end_to_end import ORIGIN, SAMPLE, World, _upload_url, _wait_for_status, _world

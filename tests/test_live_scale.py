@@ -16,10 +16,10 @@ import pytest
 
 from mux_emulator.server import BackgroundServer
 from service.app import create_app
-from service.db import Database
+from service.database.pool import Database
+from service.live.visibility import ViewDecider
+from service.live.watchers import Watchers
 from service.settings import Settings
-from service.viewer_access import ViewDecider
-from service.watchers import Watchers
 from tests.factories import create_course, create_lesson, create_user
 from tests.mux_scenario import Video, attach_upload, deliver
 from tests.sse_client import SseReader

@@ -12,15 +12,15 @@ from typing import Any
 import httpx
 import pytest
 
+from devstack.pooler import PgBouncer
 from mux_emulator.server import BackgroundServer
 from service.app import create_app
-from service.db import Database
-from service.devpooler import PgBouncer
-from service.live import ALL_LESSONS, LiveHub
-from service.live_status import retry_hint, stream_changes
+from service.database.pool import Database
+from service.live.hub import ALL_LESSONS, LiveHub
+from service.live.sse import retry_hint, stream_changes
+from service.live.visibility import ViewDecider
+from service.live.watchers import HEARTBEAT, Ended, Watchers
 from service.settings import Settings
-from service.viewer_access import ViewDecider
-from service.watchers import HEARTBEAT, Ended, Watchers
 from tests.factories import create_lesson, create_user
 from tests.mux_scenario import Video, attach_upload, deliver
 from tests.sse_client import SseReader
@@ -208,7 +208,7 @@ def test_retry_hints_are_spread_between_3_and_6_seconds() -> None:
 async def test_last_event_id_parsing(last_event_id: str) -> None:
     from starlette.requests import Request
 
-    from service.live_status import last_event_id as parse
+    from service.live.sse import last_event_id as parse
 
     raw = last_event_id.encode("latin-1", errors="ignore") or last_event_id.encode()
     scope = {"type": "http", "headers": [(b"last-event-id", raw)]}

@@ -6,8 +6,8 @@ import io
 import logging
 import uuid
 
-from service import log_redaction
-from service.logs import JsonFormatter
+from service.telemetry import redaction
+from service.telemetry.logs import JsonFormatter
 from tests.tokens import hs256
 
 TOKEN = hs256(uuid.uuid4())
@@ -17,7 +17,7 @@ def _logged(emit: object) -> str:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
-    log_redaction.install(handler)
+    redaction.install(handler)
     logger = logging.getLogger(f"test.redaction.{uuid.uuid4().hex}")
     logger.addHandler(handler)
     logger.propagate = False

@@ -14,11 +14,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from mux_emulator.server import BackgroundServer
 from mux_emulator.store import Store
-from service import mux_cleanup
 from service.app import create_app
-from service.db import Database
-from service.mux_client import MuxClient
-from service.reconciler import Reconciler
+from service.database.pool import Database
+from service.ingest.reconciler import Reconciler
+from service.mux import cleanup
+from service.mux.client import MuxClient
 from service.settings import Settings
 from tests.factories import create_lesson, create_user
 from tests.mux_scenario import Video, attach_upload, deliver, signed_request, upload_at_mux
@@ -238,7 +238,7 @@ async def test_asset_deletions_waiting_and_done(
     before = await scrape(http)
     waiting = "mux_lessons_mux_cleanups_waiting"
     assert value(before, waiting, action="delete_asset", state="pending") == 1
-    results = await mux_cleanup.run(db, MuxClient(metrics_settings), metrics_settings)
+    results = await cleanup.run(db, MuxClient(metrics_settings), metrics_settings)
     assert [r.state for r in results] == ["done"]
     assert asset.id not in mux_store.assets
     after = await scrape(http)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import psycopg
 
-from service import migrate
+from service.database import migrations
 
-ALL = [f"{m.version}_{m.name}" for m in migrate.discover()]
+ALL = [f"{m.version}_{m.name}" for m in migrations.discover()]
 
 
 def _recorded_versions(url: str) -> list[str]:
@@ -23,10 +23,10 @@ def _recorded_versions(url: str) -> list[str]:
 
 
 def test_applies_everything_on_an_empty_database_then_nothing(scratch_database: str) -> None:
-    assert migrate.migrate(scratch_database) == ["sql/ stand-ins", *ALL]
-    assert migrate.migrate(scratch_database) == []
-    assert _recorded_versions(scratch_database) == [m.version for m in migrate.discover()]
-    state = migrate.status(scratch_database)
+    assert migrations.migrate(scratch_database) == ["sql/ stand-ins", *ALL]
+    assert migrations.migrate(scratch_database) == []
+    assert _recorded_versions(scratch_database) == [m.version for m in migrations.discover()]
+    state = migrations.status(scratch_database)
     assert state.pending == [] and not state.standins_needed
 
 
@@ -50,7 +50,7 @@ def test_two_concurrent_processes_do_not_conflict(
     assert [r.returncode for r in results] == [0, 0], [r.stderr for r in results]
     outputs = sorted(r.stdout.strip() for r in results)
     assert outputs[1] == "up to date"  # exactly one of them did the work
-    assert _recorded_versions(scratch_database) == [m.version for m in migrate.discover()]
+    assert _recorded_versions(scratch_database) == [m.version for m in migrations.discover()]
 
 
 def test_status_lists_pending_then_applied(
@@ -60,7 +60,7 @@ def test_status_lists_pending_then_applied(
     cmd = [sys.executable, "-m", "service", "migrate", "--status"]
     before = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, check=True)
     assert all(f"pending  {name}" in before.stdout for name in ALL)
-    migrate.migrate(scratch_database)
+    migrations.migrate(scratch_database)
     after = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, check=True)
     assert "pending" not in after.stdout
     assert after.stdout.count("applied") == len(ALL)
@@ -68,15 +68,15 @@ def test_status_lists_pending_then_applied(
 
 def test_supabase_database_keeps_its_own_auth_schema(scratch_database: str) -> None:
     """When `auth` already exists (a Supabase project), the stand-ins are not applied."""
-    standins = (migrate.STANDINS_DIR / "01_auth.sql").read_text()
+    standins = (migrations.STANDINS_DIR / "01_auth.sql").read_text()
     supabase_auth = standins.split("create or replace function auth.email()")[0]
     with psycopg.connect(scratch_database, autocommit=True) as conn:
-        conn.execute((migrate.STANDINS_DIR / "00_roles.sql").read_text())
+        conn.execute((migrations.STANDINS_DIR / "00_roles.sql").read_text())
         conn.execute(
             supabase_auth + "\ncreate or replace function auth.jwt() returns jsonb "
             "language sql stable as $$ select '{}'::jsonb $$;"
         )
-    assert migrate.migrate(scratch_database) == ALL
+    assert migrations.migrate(scratch_database) == ALL
     with psycopg.connect(scratch_database) as conn:
         email_fn = conn.execute("select to_regprocedure('auth.email()')").fetchone()
     assert email_fn == (None,)
@@ -87,7 +87,7 @@ def test_lessons_join_the_supabase_realtime_publication_when_it_exists(
 ) -> None:
     with psycopg.connect(scratch_database, autocommit=True) as conn:
         conn.execute("create publication supabase_realtime")
-    migrate.migrate(scratch_database)
+    migrations.migrate(scratch_database)
     with psycopg.connect(scratch_database, autocommit=True) as conn:
         tables = conn.execute(
             "select schemaname, tablename from pg_publication_tables "
@@ -98,12 +98,12 @@ def test_lessons_join_the_supabase_realtime_publication_when_it_exists(
 
 
 def test_an_edited_applied_migration_is_refused(scratch_database: str, tmp_path: Path) -> None:
-    migrate.migrate(scratch_database)
+    migrations.migrate(scratch_database)
     with psycopg.connect(scratch_database, autocommit=True) as conn:
         conn.execute("update mux_lessons_meta.schema_migrations set checksum = 'stale'")
     try:
-        migrate.migrate(scratch_database)
-    except migrate.MigrationError as exc:
+        migrations.migrate(scratch_database)
+    except migrations.MigrationError as exc:
         assert "was changed after it was applied" in str(exc)
     else:
         raise AssertionError("an edited migration must not pass silently")
@@ -114,7 +114,7 @@ def test_files_applied_by_supabase_db_push_are_adopted_not_applied_again(
 ) -> None:
     """A project migrated with `supabase db push` (which records versions in its own history
     table) and then deployed with `python -m service migrate` must not re-run the files."""
-    migrate.migrate(scratch_database)
+    migrations.migrate(scratch_database)
     with psycopg.connect(scratch_database, autocommit=True) as conn:
         conn.execute("drop schema mux_lessons_meta cascade")  # as if only the CLI had run
         conn.execute("create schema supabase_migrations")
@@ -122,11 +122,11 @@ def test_files_applied_by_supabase_db_push_are_adopted_not_applied_again(
             "create table supabase_migrations.schema_migrations "
             "(version text primary key, statements text[], name text)"
         )
-        for m in migrate.discover():
+        for m in migrations.discover():
             conn.execute(
                 "insert into supabase_migrations.schema_migrations (version, name) values (%s, %s)",
                 (m.version, m.name),
             )
-    assert migrate.status(scratch_database).pending == []
-    assert migrate.migrate(scratch_database) == []
-    assert _recorded_versions(scratch_database) == [m.version for m in migrate.discover()]
+    assert migrations.status(scratch_database).pending == []
+    assert migrations.migrate(scratch_database) == []
+    assert _recorded_versions(scratch_database) == [m.version for m in migrations.discover()]

@@ -28,7 +28,7 @@ from mux_emulator.config import EmulatorConfig
 from mux_emulator.server import BackgroundServer
 from mux_emulator.store import Asset, Store
 from service.app import create_app
-from service.db import Database
+from service.database.pool import Database
 from service.settings import Settings
 from tests.factories import create_lesson, create_user, lesson_row
 from tests.mux_scenario import TEST_SECRET, inbox_rows

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from service.devpooler import PgBouncer
+from devstack.pooler import PgBouncer
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,9 +8,9 @@ import httpx
 import psycopg
 import pytest
 
-from service import migrate
 from service.app import create_app
-from service.db import Database
+from service.database import migrations
+from service.database.pool import Database
 from service.settings import Settings
 
 
@@ -47,7 +47,7 @@ async def test_not_ready_on_an_unmigrated_database_names_every_migration(
     assert response.status_code == 503
     body = response.json()
     assert body["code"] == "migrations_pending"
-    assert body["pending"] == [m.path.name for m in migrate.discover()]
+    assert body["pending"] == [m.path.name for m in migrations.discover()]
     # Liveness is a different question: the process and its database are fine.
     assert (await _get(scratch_db, "/healthz")).status_code == 200
 
@@ -55,8 +55,8 @@ async def test_not_ready_on_an_unmigrated_database_names_every_migration(
 async def test_not_ready_when_the_latest_migration_is_missing(
     scratch_database: str, scratch_db: Database
 ) -> None:
-    migrate.migrate(scratch_database)
-    latest = migrate.discover()[-1]
+    migrations.migrate(scratch_database)
+    latest = migrations.discover()[-1]
     with psycopg.connect(scratch_database, autocommit=True) as conn:
         conn.execute(
             "delete from mux_lessons_meta.schema_migrations where version = %s", (latest.version,)
@@ -69,14 +69,14 @@ async def test_not_ready_when_the_latest_migration_is_missing(
 async def test_migrations_pushed_by_the_supabase_cli_count_as_applied(
     scratch_database: str, scratch_db: Database
 ) -> None:
-    migrate.migrate(scratch_database)
+    migrations.migrate(scratch_database)
     with psycopg.connect(scratch_database, autocommit=True) as conn:
         conn.execute("drop schema mux_lessons_meta cascade")
         conn.execute("create schema supabase_migrations")
         conn.execute(
             "create table supabase_migrations.schema_migrations (version text primary key)"
         )
-        for m in migrate.discover():
+        for m in migrations.discover():
             conn.execute(
                 "insert into supabase_migrations.schema_migrations values (%s)", (m.version,)
             )

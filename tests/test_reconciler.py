@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from mux_emulator.store import Store
-from service.db import Database
-from service.mux_client import MuxClient
-from service.reconciler import Reconciler
+from service.database.pool import Database
+from service.ingest.reconciler import Reconciler
+from service.mux.client import MuxClient
 from service.settings import Settings
 from tests.factories import create_lesson, create_user, lesson_row
 from tests.mux_scenario import Video, attach_upload, deliver, inbox_rows, upload_at_mux

@@ -7,7 +7,7 @@ import uuid
 import psycopg
 import pytest
 
-from service.db import Database
+from service.database.pool import Database
 from tests.factories import claims_for, create_course, create_lesson, create_user, lesson_row
 
 

@@ -16,7 +16,7 @@ import httpx
 import psycopg
 import pytest
 
-from service.db import Database
+from service.database.pool import Database
 from tests.factories import claims_for, create_lesson, create_user, lesson_row
 from tests.mux_scenario import Video, attach_upload, deliver, inbox_rows
 

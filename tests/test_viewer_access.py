@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from service.db import Database
-from service.viewer_access import ANONYMOUS, ViewDecider, viewer_key, visible_to
+from service.database.pool import Database
+from service.live.visibility import ANONYMOUS, ViewDecider, viewer_key, visible_to
 from tests.factories import claims_for, create_lesson, create_user
 from tests.mux_scenario import Video, attach_upload
 

@@ -25,7 +25,7 @@ from demo.stack import ROOT, Stack, free_port, running_stack, wait_until_up
 from demo.supabase_auth import AuthStandIn
 from demo.web import WEB, next_start, web_env
 from mux_emulator.server import BackgroundServer
-from service.db import Database
+from service.database.pool import Database
 from tests.factories import create_course, create_lesson, create_user, lesson_row
 from tests.test_admin_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS
 from tests.tokens import JWT_SECRET, hs256

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mux_emulator.signing import signature, signature_header
-from service.webhook_signature import InvalidSignature, verify
+from service.ingest.signature import InvalidSignature, verify
 
 # From Mux's SDKs (mux-node-sdk test/unit/webhooks, mux-elixir test/mux/webhooks_test.exs),
 # "generated from Mux's backend code".

@@ -15,8 +15,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from service import inbox
-from service.db import Database
+from service.database.pool import Database
+from service.ingest import inbox
 from service.settings import Settings
 from service.worker import Worker
 from tests.conftest import DbRoute

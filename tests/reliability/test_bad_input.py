@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from mux_emulator.server import BackgroundServer
 from mux_emulator.signing import signature_header
 from mux_emulator.store import Store
-from service.db import Database
+from service.database.pool import Database
 from tests.factories import create_lesson, create_user, lesson_row
 from tests.mux_scenario import TEST_SECRET, Video, attach_upload, inbox_rows, upload_at_mux
 from tests.reliability.test_order_and_duplicates import EXAMPLES

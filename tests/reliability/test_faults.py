@@ -24,9 +24,10 @@ from mux_emulator.app import create_app as create_emulator
 from mux_emulator.config import EmulatorConfig
 from mux_emulator.server import BackgroundServer
 from mux_emulator.signing import signature_header
-from service import inbox, migrate
 from service.app import create_app
-from service.db import Database
+from service.database import migrations
+from service.database.pool import Database
+from service.ingest import inbox
 from service.settings import Settings
 from tests.mux_scenario import TEST_SECRET, inbox_rows
 from tests.reliability.outage_support import emit_from_emulator, in_flight, wait_for
@@ -74,7 +75,7 @@ def test_database_outage_mid_burst_loses_nothing(embedded_postgres: object) -> N
 
     pg = embedded_postgres
     url = pg.get_uri()
-    migrate.migrate(url)
+    migrations.migrate(url)
     seed_lessons(url, 0, LESSONS)
     emulator, config = _emulator()
     settings = Settings(

@@ -17,9 +17,9 @@ import psycopg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service import inbox
-from service.db import Database
-from service.lesson_video import video_json, visible_video
+from service.database.pool import Database
+from service.ingest import inbox
+from service.lessons.view import video_json, visible_video
 from service.settings import Settings
 from tests.factories import claims_for, create_lesson, create_user, lesson_row
 from tests.mux_scenario import Video, attach_upload

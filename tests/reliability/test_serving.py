@@ -25,9 +25,9 @@ SERVERS = [
     ("serve", "httptools", "DEBUG"),
     ("serve", "h11", "INFO"),
     ("serve", "httptools", "WARNING"),
-    ("uvicorn", "service.http_limits:HttpToolsProtocol", "trace"),
+    ("uvicorn", "service.request.limits:HttpToolsProtocol", "trace"),
     ("uvicorn", "h11", "debug"),
-    ("uvicorn", "service.http_limits:HttpToolsProtocol", "info"),
+    ("uvicorn", "service.request.limits:HttpToolsProtocol", "info"),
     ("uvicorn", "h11", "warning"),
 ]
 

@@ -18,8 +18,8 @@ import uuid
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from service.db import Database
-from service.lesson_video import VIDEO_COLUMNS
+from service.database.pool import Database
+from service.lessons.view import VIDEO_COLUMNS
 
 Claims = Mapping[str, Any]
 ViewerKey = str

@@ -25,8 +25,8 @@ from typing import Any
 
 import psycopg
 
-from service.db import Database
-from service.lesson_video import VIDEO_COLUMNS
+from service.database.pool import Database
+from service.lessons.view import VIDEO_COLUMNS
 
 log = logging.getLogger(__name__)
 

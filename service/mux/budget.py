@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.db import Database
+from service.database.pool import Database
 from service.errors import ApiError
-from service.mux_client import MuxClient, MuxNotFound
+from service.mux.client import MuxClient, MuxNotFound
 
 WINDOW_SECONDS = 60
 NOT_FOUND_TTL_SECONDS = 300

@@ -27,10 +27,10 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from service import metrics
 from service.errors import ApiError
-from service.live import ALL_LESSONS, RESYNC, LiveHub
-from service.viewer_access import Claims, Row, ViewDecider, ViewerKey, viewer_key
+from service.live.hub import ALL_LESSONS, RESYNC, LiveHub
+from service.live.visibility import Claims, Row, ViewDecider, ViewerKey, viewer_key
+from service.telemetry import metrics
 
 log = logging.getLogger(__name__)
 

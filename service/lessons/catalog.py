@@ -12,10 +12,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from service.author_api import caller_claims, lesson_not_found
-from service.db import Database
+from service.database.pool import Database
 from service.errors import ApiError
-from service.lesson_video import video_json
+from service.lessons.video import caller_claims, lesson_not_found
+from service.lessons.view import video_json
 from service.settings import Settings
 
 _LESSON_COLUMNS = """

@@ -6,7 +6,7 @@ accumulates the URL and each header for as long as the client sends (a 32 MB hea
 accepted). `HttpToolsProtocol` here counts the bytes received while a head is incomplete and
 answers 431 and closes the connection past MAX_HEAD_BYTES. `python -m service serve` uses it
 (or h11 with the same limit); with plain uvicorn pass
-`--http service.http_limits:HttpToolsProtocol` (or `--http h11`).
+`--http service.request.limits:HttpToolsProtocol` (or `--http h11`).
 """
 
 from __future__ import annotations

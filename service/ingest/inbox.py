@@ -16,7 +16,7 @@ from typing import Any
 
 import psycopg
 
-from service.db import Database, unreachable
+from service.database.pool import Database, unreachable
 from service.settings import Settings
 
 # The `_bounded` variants limit this transaction's lock waits to the pool's `lock_timeout`.

@@ -19,14 +19,14 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from service import mux_cleanup
-from service.auth import AuthError, TokenVerifier, bearer_token
-from service.db import Connection, Database, act_as_service, act_as_user
+from service.database.pool import Connection, Database, act_as_service, act_as_user
 from service.errors import ApiError
-from service.lesson_video import video_json, visible_video
-from service.mux_budget import look_up_upload, take_mux_call
-from service.mux_client import MuxClient, MuxError, MuxRejected
-from service.request_body import id_field, json_object, uuid_field
+from service.lessons.view import video_json, visible_video
+from service.mux import cleanup
+from service.mux.budget import look_up_upload, take_mux_call
+from service.mux.client import MuxClient, MuxError, MuxRejected
+from service.request.auth import AuthError, TokenVerifier, bearer_token
+from service.request.body import id_field, json_object, uuid_field
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -238,7 +238,7 @@ def _clean_up_now(request: Request, lesson_id: uuid.UUID) -> BackgroundTask:
 
     async def run() -> None:
         try:
-            await mux_cleanup.run(db, mux, settings, lesson_id=lesson_id, max_calls=4)
+            await cleanup.run(db, mux, settings, lesson_id=lesson_id, max_calls=4)
         except Exception:
             log.exception("immediate Mux cleanup failed; the worker will retry")
 

@@ -7,7 +7,7 @@ import logging
 import sys
 from typing import Any
 
-from service import log_redaction
+from service.telemetry import redaction
 
 _RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
@@ -31,7 +31,7 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
-    log_redaction.install(handler)
+    redaction.install(handler)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -24,14 +24,14 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
-from service.auth import AuthError, TokenVerifier
-from service.author_api import caller_claims, lesson_not_found
-from service.catalog import path_uuid
 from service.errors import ApiError
-from service.lesson_video import video_json
+from service.lessons.catalog import path_uuid
+from service.lessons.video import caller_claims, lesson_not_found
+from service.lessons.view import video_json
+from service.live.visibility import Claims, Row, expires_at
+from service.live.watchers import Ended, Heartbeat, StreamQueue, Watch, Watchers, stream_items
+from service.request.auth import AuthError, TokenVerifier
 from service.settings import Settings
-from service.viewer_access import Claims, Row, expires_at
-from service.watchers import Ended, Heartbeat, StreamQueue, Watch, Watchers, stream_items
 
 T = TypeVar("T")
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}

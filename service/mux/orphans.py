@@ -13,9 +13,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from service import mux_cleanup
-from service.db import Database
-from service.mux_client import MuxClient
+from service.database.pool import Database
+from service.mux import cleanup
+from service.mux.client import MuxClient
 from service.settings import Settings
 
 PAGE_SIZE = 100
@@ -59,7 +59,7 @@ async def sweep(
         report.scheduled = row["n"] if row else 0
         remaining = budget - report.mux_calls
         if remaining > 0:
-            done = await mux_cleanup.run(db, mux, settings, max_calls=remaining)
+            done = await cleanup.run(db, mux, settings, max_calls=remaining)
             report.deleted = sum(
                 1 for c in done if c.state == "done" and c.object_id in report.orphans
             )

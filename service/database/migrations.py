@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS_DIR = ROOT / "supabase" / "migrations"
 STANDINS_DIR = ROOT / "sql"
 ADVISORY_LOCK_KEY = 7_401_958_213_114  # arbitrary, fixed: "mux-lessons migrations"

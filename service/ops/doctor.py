@@ -16,10 +16,10 @@ import jwt
 import psycopg
 from psycopg.rows import dict_row
 
-from service.auth import JWKS_PATH
-from service.db import Connection
-from service.mux_client import MuxClient, MuxError, MuxRejected
-from service.readiness import applied_versions, pending_migrations
+from service.database.pool import Connection
+from service.mux.client import MuxClient, MuxError, MuxRejected
+from service.ops.readiness import applied_versions, pending_migrations
+from service.request.auth import JWKS_PATH
 from service.settings import Settings, SettingsError
 
 OK, FAIL, WARN, SKIP = "ok", "FAIL", "warn", "skip"

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from service import inbox, metrics
-from service.db import Database
-from service.mux_client import MuxClient, MuxError, MuxNotFound
+from service.database.pool import Database
+from service.ingest import inbox
+from service.mux.client import MuxClient, MuxError, MuxNotFound
 from service.settings import Settings
+from service.telemetry import metrics
 
 log = logging.getLogger(__name__)
 

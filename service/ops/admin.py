@@ -34,13 +34,14 @@ from starlette.responses import (
     StreamingResponse,
 )
 
-from service import inbox, mux_cleanup
-from service.db import Database
+from service.database.pool import Database
 from service.errors import ApiError
-from service.live import ALL_LESSONS, RESYNC, LiveHub
-from service.live_status import SHUTTING_DOWN, SSE_HEADERS, end_event, sse
+from service.ingest import inbox
+from service.live.hub import ALL_LESSONS, RESYNC, LiveHub
+from service.live.sse import SHUTTING_DOWN, SSE_HEADERS, end_event, sse
+from service.mux import cleanup
+from service.ops.shutdown import GracefulShutdown
 from service.settings import Settings
-from service.shutdown import GracefulShutdown
 
 COOKIE = "mux_lessons_admin"
 SESSION_SECONDS = 12 * 3600
@@ -172,7 +173,7 @@ async def _snapshot(db: Database) -> tuple[list[dict[str, Any]], list[dict[str, 
 
 
 async def _latest_cleanups(db: Database) -> list[dict[str, Any]]:
-    return await mux_cleanup.list_cleanups(db, limit=50)
+    return await cleanup.list_cleanups(db, limit=50)
 
 
 async def admin_stream(request: Request) -> StreamingResponse:
@@ -240,7 +241,7 @@ async def replay_cleanup(request: Request) -> JSONResponse:
     settings = _require_admin(request)
     _require_csrf(request, settings)
     raw = request.path_params["cleanup_id"]
-    row = await mux_cleanup.replay(request.app.state.database, int(raw)) if raw.isdigit() else None
+    row = await cleanup.replay(request.app.state.database, int(raw)) if raw.isdigit() else None
     if row is None:
         raise ApiError(404, "cleanup_not_found", "No failed or dead cleanup with that id.")
     return JSONResponse({"cleanupId": row["id"], "state": row["state"]})

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from service.db import Connection
-from service.playback_tokens import (
+from service.database.pool import Connection
+from service.lessons.playback import (
     STORYBOARD_AUDIENCE,
     THUMBNAIL_AUDIENCE,
     VIDEO_AUDIENCE,

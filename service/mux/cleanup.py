@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from service import metrics
-from service.db import Connection, Database
-from service.mux_client import MuxClient, MuxError, MuxNotFound, MuxRejected
+from service.database.pool import Connection, Database
+from service.mux.client import MuxClient, MuxError, MuxNotFound, MuxRejected
 from service.settings import Settings
+from service.telemetry import metrics
 
 log = logging.getLogger(__name__)
 

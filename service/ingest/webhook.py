@@ -18,11 +18,12 @@ import psycopg
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from service import inbox, metrics
 from service.errors import ApiError
-from service.request_body import loads_bounded, read_body
+from service.ingest import inbox
+from service.ingest.signature import InvalidSignature, verify
+from service.request.body import loads_bounded, read_body
 from service.settings import Settings
-from service.webhook_signature import InvalidSignature, verify
+from service.telemetry import metrics
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from psycopg_pool import PoolTimeout
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from service import migrate
-from service.db import Connection, Database
+from service.database import migrations
+from service.database.pool import Connection, Database
 
 # Both histories count: the runner's own and the Supabase CLI's (`supabase db push`).
 _HISTORIES = (
@@ -41,7 +41,7 @@ async def applied_versions(conn: Connection) -> set[str]:
 
 def pending_migrations(applied: set[str]) -> list[str]:
     """Migration files of this package not applied yet, by file name."""
-    return [m.path.name for m in migrate.discover() if m.version not in applied]
+    return [m.path.name for m in migrations.discover() if m.version not in applied]
 
 
 async def readyz(request: Request) -> JSONResponse:

@@ -26,10 +26,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
-from service.catalog import course_not_found, path_uuid
-from service.db import Database
-from service.lesson_video import VIDEO_COLUMNS, video_json
-from service.live_status import (
+from service.database.pool import Database
+from service.lessons.catalog import course_not_found, path_uuid
+from service.lessons.view import VIDEO_COLUMNS, video_json
+from service.live.sse import (
     end_event,
     event_stream,
     open_stream,
@@ -37,9 +37,9 @@ from service.live_status import (
     sse,
     stream_claims,
 )
+from service.live.visibility import Claims, Row, expires_at
+from service.live.watchers import Ended, Heartbeat, Hidden, StreamQueue, stream_items
 from service.settings import Settings
-from service.viewer_access import Claims, Row, expires_at
-from service.watchers import Ended, Heartbeat, Hidden, StreamQueue, stream_items
 
 _PREFIX = 12  # hex digits of a lesson id in an event id: unique within any real course
 _VERSION_ENTRY = re.compile(r"([0-9a-f]{12})\.([0-9]{1,18})")

@@ -16,8 +16,8 @@ import mux_python
 import urllib3
 from mux_python.rest import ApiException, NotFoundException, ServiceException
 
-from service import metrics
 from service.settings import Settings
+from service.telemetry import metrics
 
 log = logging.getLogger(__name__)
 

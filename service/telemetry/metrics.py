@@ -44,7 +44,7 @@ from psycopg_pool import PoolTimeout
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service.db import Database
+from service.database.pool import Database
 from service.errors import ApiError
 
 log = logging.getLogger(__name__)

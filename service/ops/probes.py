@@ -11,8 +11,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from service.db import Database
-from service.live import LiveHub
+from service.database.pool import Database
+from service.live.hub import LiveHub
 from service.settings import Settings
 
 

@@ -1,0 +1,2 @@
+"""Running it: health, readiness and metrics probes, the configuration doctor, the operator
+page, and graceful shutdown."""
