@@ -28,45 +28,20 @@ from service.lessons.video import (
 )
 from service.live.course import course_events
 from service.live.hub import LiveHub
-from service.live.sse import SHUTTING_DOWN, lesson_events
+from service.live.lesson import lesson_events
+from service.live.sse import SHUTTING_DOWN
 from service.live.visibility import ViewDecider
 from service.live.watchers import Watchers
 from service.mux.client import MuxClient
 from service.ops.admin import admin_page, admin_stream, replay_cleanup, replay_event
-from service.ops.probes import healthz
-from service.ops.readiness import readyz
+from service.ops.probes import healthz, metrics, readyz
 from service.ops.shutdown import GracefulShutdown
 from service.request.auth import TokenVerifier
 from service.settings import Settings
 from service.telemetry import redaction
 from service.telemetry.logs import configure_logging
-from service.telemetry.metrics import DatabaseFigures, mark_process_dead, metrics
+from service.telemetry.metrics import DatabaseFigures, mark_process_dead
 from service.worker import Worker
-
-
-def database_for(settings: Settings) -> Database:
-    if settings.database_url is None:
-        raise RuntimeError("DATABASE_URL is not set")
-    return Database(
-        settings.database_url,
-        min_size=settings.db_pool_min,
-        max_size=settings.db_pool_max,
-        prepared_statements=settings.prepared_statements,
-        timeout=settings.db_pool_timeout_seconds,
-        lock_timeout=settings.db_lock_timeout_seconds,
-        statement_timeout=settings.db_statement_timeout_seconds,
-    )
-
-
-def check_tls_settings(settings: Settings) -> None:
-    """Stop start-up with a clear message when a URL requires TLS and cannot get it."""
-    for setting, url in (
-        ("DATABASE_URL", settings.database_url),
-        ("DATABASE_SESSION_URL", settings.database_session_url),
-    ):
-        if url is not None:
-            urls.check_tls(url, setting)
-
 
 GC_GEN0_THRESHOLD = 10_000
 
@@ -89,7 +64,7 @@ def create_app(
     """
     redaction.install()
     owns_database = database is None
-    db = database if database is not None else database_for(settings)
+    db = database if database is not None else Database.for_settings(settings)
     verifier = TokenVerifier(
         jwt_secret=settings.supabase_jwt_secret, supabase_url=settings.supabase_url
     )
@@ -110,7 +85,7 @@ def create_app(
         tune_garbage_collector()
         shutdown.install(asyncio.get_running_loop())
         if owns_database:
-            await asyncio.to_thread(check_tls_settings, settings)
+            await asyncio.to_thread(urls.check_tls_settings, settings)
             await db.open()
         await hub.start()
         await watchers.start()

@@ -15,10 +15,10 @@ from typing import Any
 import psycopg
 
 from devstack import postgres
-from service.app import check_tls_settings, create_app, database_for
+from service.app import create_app
 from service.database import migrations, urls
 from service.database.pool import Database
-from service.ingest import inbox
+from service.ingest import events
 from service.ingest.reconciler import Reconciler
 from service.mux import cleanup, orphans
 from service.mux.client import MuxClient
@@ -39,7 +39,7 @@ def _resolved(settings: Settings) -> Settings:
         settings = dataclasses.replace(
             settings, database_url=url, database_session_url=None, db_pool_mode="direct"
         )
-    check_tls_settings(settings)
+    urls.check_tls_settings(settings)
     return settings
 
 
@@ -91,7 +91,7 @@ def _with_database(settings: Settings, job: Callable[[Database, Settings], Await
     settings = _resolved(settings)
 
     async def main() -> int:
-        db = database_for(settings)
+        db = Database.for_settings(settings)
         await db.open()
         try:
             return await job(db, settings)
@@ -186,7 +186,7 @@ def _print_json(value: Any) -> None:
 def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
     async def job(db: Database, settings: Settings) -> int:
         if args.action == "list":
-            rows = await inbox.list_events(db, state=args.state, limit=args.limit)
+            rows = await events.list_events(db, state=args.state, limit=args.limit)
             for row in rows:
                 note = row["last_error"] or row["outcome"] or ""
                 print(
@@ -195,13 +195,13 @@ def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
                 )
             return 0
         if args.action == "show":
-            event = await inbox.get_event(db, args.event_id)
+            event = await events.get_event(db, args.event_id)
             if event is None:
                 print(f"no event {args.event_id}", file=sys.stderr)
                 return 1
             _print_json(event)
             return 0
-        result = await inbox.replay(db, args.event_id, settings.mux_playback_policy)
+        result = await events.replay(db, args.event_id, settings.mux_playback_policy)
         if result is None:
             print(f"no event {args.event_id}", file=sys.stderr)
             return 1

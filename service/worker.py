@@ -14,7 +14,7 @@ import logging
 import time
 
 from service.database.pool import Database
-from service.ingest import inbox
+from service.ingest import events
 from service.ingest.reconciler import Reconciler
 from service.mux import cleanup
 from service.mux.client import MuxClient
@@ -43,7 +43,7 @@ class Worker:
                 now = time.monotonic()
                 if now >= next_sweep:
                     next_sweep = now + SWEEP_INTERVAL_SECONDS
-                    rematched, expired = await inbox.sweep_unmatched(self.db, self.settings)
+                    rematched, expired = await events.sweep_unmatched(self.db, self.settings)
                     busy = busy or rematched > 0
                     if rematched or expired:
                         log.info(
@@ -67,7 +67,7 @@ class Worker:
         """Apply due events until none is due (or BATCH done, or stop). True if any was."""
         done = 0
         while done < BATCH and not (stop is not None and stop.is_set()):
-            result = await inbox.work_next(self.db, self.settings)
+            result = await events.work_next(self.db, self.settings)
             if result is None:
                 break
             done += 1

@@ -15,7 +15,7 @@ import pytest
 from mux_emulator.server import BackgroundServer
 from service.app import create_app
 from service.database.pool import Database
-from service.ops.admin import COOKIE, SESSION_SECONDS, new_session
+from service.ops.access import COOKIE, SESSION_SECONDS, new_session
 from service.settings import Settings
 from tests.factories import create_lesson, create_user, lesson_row
 from tests.mux_scenario import Video, attach_upload, deliver, inbox_rows

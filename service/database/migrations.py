@@ -19,6 +19,8 @@ from pathlib import Path
 
 import psycopg
 
+from service.database.pool import Connection
+
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS_DIR = ROOT / "supabase" / "migrations"
 STANDINS_DIR = ROOT / "sql"
@@ -151,3 +153,29 @@ def migrate(url: str) -> list[str]:
         finally:
             conn.execute("select pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
     return done
+
+
+# Both histories count: the runner's own and the Supabase CLI's (`supabase db push`).
+_HISTORIES = (
+    "select to_regclass('mux_lessons_meta.schema_migrations') is not null as runner, "
+    "to_regclass('supabase_migrations.schema_migrations') is not null as cli"
+)
+_RUNNER = "select version from mux_lessons_meta.schema_migrations"
+_CLI = "select version::text from supabase_migrations.schema_migrations"
+
+
+async def applied_versions(conn: Connection) -> set[str]:
+    """Versions recorded as applied in either history table."""
+    tables = await (await conn.execute(_HISTORIES)).fetchone() or {}
+    queries = [
+        q for q, present in ((_RUNNER, tables.get("runner")), (_CLI, tables.get("cli"))) if present
+    ]
+    if not queries:
+        return set()
+    rows = await (await conn.execute(" union ".join(queries))).fetchall()
+    return {str(row["version"]) for row in rows}
+
+
+def pending_migrations(applied: set[str]) -> list[str]:
+    """Migration files of this package not applied yet, by file name."""
+    return [m.path.name for m in discover() if m.version not in applied]

@@ -18,12 +18,15 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+if TYPE_CHECKING:
+    from service.settings import Settings
 
 Connection = AsyncConnection[dict[str, Any]]
 Params = Sequence[Any] | Mapping[str, Any]
@@ -69,6 +72,21 @@ class Database:
             timeout=timeout,
             open=False,
             name="mux-lessons",
+        )
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> Database:
+        """The pool the settings describe (DATABASE_URL, pool size, timeouts)."""
+        if settings.database_url is None:
+            raise RuntimeError("DATABASE_URL is not set")
+        return cls(
+            settings.database_url,
+            min_size=settings.db_pool_min,
+            max_size=settings.db_pool_max,
+            prepared_statements=settings.prepared_statements,
+            timeout=settings.db_pool_timeout_seconds,
+            lock_timeout=settings.db_lock_timeout_seconds,
+            statement_timeout=settings.db_statement_timeout_seconds,
         )
 
     async def open(self) -> None:

@@ -21,9 +21,13 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
+
+if TYPE_CHECKING:
+    from service.settings import Settings
 
 POOL_MODES = ("direct", "session", "transaction")
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
@@ -138,3 +142,13 @@ def check_tls(url: str, setting: str, *, timeout: int = 5) -> None:
             f"cannot connect to {where(url)} ({setting}, sslmode={sslmode(url)}): TLS is "
             f"required and failed: {reason}. {SUPABASE_CA_HINT[0].upper()}{SUPABASE_CA_HINT[1:]}"
         ) from None
+
+
+def check_tls_settings(settings: Settings) -> None:
+    """Stop start-up with a clear message when a URL requires TLS and cannot get it."""
+    for setting, url in (
+        ("DATABASE_URL", settings.database_url),
+        ("DATABASE_SESSION_URL", settings.database_session_url),
+    ):
+        if url is not None:
+            check_tls(url, setting)

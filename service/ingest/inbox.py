@@ -1,9 +1,10 @@
 """The inbox: verified Mux events are stored once, then run through the state machine.
 
 Storing and applying happen in one database call (`mux_ingest_event`), in one transaction,
-so a webhook costs one round trip and an event is never applied without being stored. The
-worker, the reconciler, the CLI and the status page use the other calls here; every one of
-them applies events through the same SQL state machine.
+so a webhook costs one round trip and an event is never applied without being stored;
+concurrent webhooks share one transaction (`IngestBatcher`). This is the webhook's hot path
+(and the reconciler's way in); what the worker, the CLI and the status page do with stored
+events is in `events`. Every one of them applies events through the same SQL state machine.
 """
 
 from __future__ import annotations
@@ -11,13 +12,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
 
 import psycopg
 
 from service.database.pool import Database, unreachable
-from service.settings import Settings
 
 # The `_bounded` variants limit this transaction's lock waits to the pool's `lock_timeout`.
 _INGEST = (
@@ -252,84 +251,3 @@ def _settle(
     else:
         assert outcome is not None
         future.set_result(outcome)
-
-
-@dataclass(frozen=True)
-class WorkResult:
-    event_id: str
-    state: str
-    lesson_id: uuid.UUID | None
-    error: str | None
-    attempts: int
-
-
-async def work_next(db: Database, settings: Settings) -> WorkResult | None:
-    """Claim and apply the most overdue pending/failed event; None when nothing is due."""
-    row = await db.call(
-        "select event_id, state::text as state, lesson_id, error, attempts "
-        "from public.mux_work_next_bounded(%s, %s, %s, %s, %s)",
-        (
-            settings.mux_playback_policy,
-            settings.worker_max_attempts,
-            settings.worker_retry_base_seconds,
-            settings.worker_retry_max_seconds,
-            db.lock_timeout,
-        ),
-    )
-    return WorkResult(**row) if row else None
-
-
-async def sweep_unmatched(db: Database, settings: Settings) -> tuple[int, int]:
-    """Apply parked events a lesson now claims; expire old ones. Returns (rematched, expired)."""
-    row = await db.call(
-        "select rematched, expired from public.mux_sweep_unmatched_bounded(%s, %s, %s)",
-        (
-            settings.mux_playback_policy,
-            timedelta(seconds=settings.unmatched_max_age_seconds),
-            db.lock_timeout,
-        ),
-    )
-    assert row is not None
-    return row["rematched"], row["expired"]
-
-
-async def replay(db: Database, event_id: str, preferred_policy: str) -> WorkResult | None:
-    """Apply a stored event again now (an operator's choice); None when there is no such event."""
-    async with db.service_session() as conn:
-        cur = await conn.execute(
-            "select id from public.mux_events where id = %s for update", (event_id,)
-        )
-        if await cur.fetchone() is None:
-            return None
-        await conn.execute("select public.mux_process_event(%s, %s)", (event_id, preferred_policy))
-        cur = await conn.execute(
-            "select state::text as state, lesson_id, last_error as error, attempts "
-            "from public.mux_events where id = %s",
-            (event_id,),
-        )
-        row = await cur.fetchone()
-    assert row is not None
-    return WorkResult(event_id=event_id, **row)
-
-
-EVENT_COLUMNS = (
-    "id, type, state::text as state, attempts, last_error, outcome, lesson_id, source, "
-    "upload_id, asset_id, received_at, mux_created_at, processed_at, next_attempt_at"
-)
-
-
-async def list_events(
-    db: Database, *, state: str | None = None, limit: int = 50
-) -> list[dict[str, Any]]:
-    return await db.call_all(
-        f"select {EVENT_COLUMNS} from public.mux_events "
-        "where %(state)s::public.mux_event_state is null or state = %(state)s "
-        "order by received_at desc limit %(limit)s",
-        {"state": state, "limit": limit},
-    )
-
-
-async def get_event(db: Database, event_id: str) -> dict[str, Any] | None:
-    return await db.call(
-        f"select {EVENT_COLUMNS}, payload from public.mux_events where id = %s", (event_id,)
-    )

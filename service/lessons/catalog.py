@@ -6,16 +6,15 @@ the course (and so may upload), as the database's own `is_course_owner` decides.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from service.database.pool import Database
-from service.errors import ApiError
-from service.lessons.video import caller_claims, lesson_not_found
 from service.lessons.view import video_json
+from service.request.caller import caller_claims
+from service.request.paths import course_not_found, lesson_not_found, path_uuid
 from service.settings import Settings
 
 _LESSON_COLUMNS = """
@@ -23,17 +22,6 @@ l.id, l.course_id, l.title, l.position, l.video_version, l.status::text as statu
 l.mux_playback_id, l.playback_policy, l.duration_seconds, l.aspect_ratio, l.video_error,
 l.status_changed_at
 """
-
-
-def course_not_found() -> ApiError:
-    return ApiError(404, "course_not_found", "No such course, or not one you may see.")
-
-
-def path_uuid(request: Request, name: str, not_found: ApiError) -> uuid.UUID:
-    try:
-        return uuid.UUID(request.path_params[name])
-    except ValueError as exc:
-        raise not_found from exc
 
 
 def lesson_json(row: dict[str, Any], settings: Settings) -> dict[str, Any]:

@@ -21,52 +21,20 @@ from starlette.responses import JSONResponse
 
 from service.database.pool import Connection, Database, act_as_service, act_as_user
 from service.errors import ApiError
-from service.lessons.view import video_json, visible_video
+from service.lessons.row import visible_video
+from service.lessons.view import video_json
 from service.mux import cleanup
 from service.mux.budget import look_up_upload, take_mux_call
 from service.mux.client import MuxClient, MuxError, MuxRejected
-from service.request.auth import AuthError, TokenVerifier, bearer_token
 from service.request.body import id_field, json_object, uuid_field
+from service.request.caller import caller_claims, required_claims, uploader_claims
+from service.request.paths import lesson_not_found, path_uuid
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
 
 BODY_LIMIT = 16 * 1024
 UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{1,255}")
-
-
-def lesson_not_found() -> ApiError:
-    return ApiError(404, "lesson_not_found", "No such lesson, or not one you may see or change.")
-
-
-async def caller_claims(request: Request, *, required: bool) -> dict[str, Any] | None:
-    """Verified claims of the caller; None for an anonymous caller where that is allowed."""
-    token = bearer_token(request.headers.get("authorization"))
-    if token is None:
-        if required:
-            raise AuthError("missing_token", "Sign in: this route needs a Bearer access token.")
-        return None
-    verifier: TokenVerifier = request.app.state.verifier
-    return await verifier.verify(token)
-
-
-async def required_claims(request: Request) -> dict[str, Any]:
-    """Verified claims of a signed-in caller; 401 `missing_token` for an anonymous one."""
-    claims = await caller_claims(request, required=True)
-    assert claims is not None  # required=True raises instead of returning None
-    return claims
-
-
-async def uploader_claims(request: Request) -> dict[str, Any]:
-    """A signed-in caller who may make uploads: anonymous Supabase users (`is_anonymous`)
-    are refused (403) unless ALLOW_ANONYMOUS_UPLOADS is set, since each upload costs Mux."""
-    claims = await required_claims(request)
-    settings: Settings = request.app.state.settings
-    if claims.get("is_anonymous") is True and not settings.allow_anonymous_uploads:
-        raise ApiError(
-            403, "anonymous_not_allowed", "Sign in with an account to upload lesson videos."
-        )
-    return claims
 
 
 async def _owned_lesson(conn: Connection, lesson_id: uuid.UUID) -> dict[str, Any] | None:
@@ -190,13 +158,6 @@ def _names_another_lesson(passthrough: str | None, lesson_id: uuid.UUID) -> bool
         return False  # a passthrough that is not a lesson id names no lesson
 
 
-def _path_lesson_id(request: Request) -> uuid.UUID:
-    try:
-        return uuid.UUID(request.path_params["lesson_id"])
-    except ValueError as exc:
-        raise lesson_not_found() from exc
-
-
 # What the video-changing SQL functions raise when there is nothing to change.
 _NOTHING_TO_CHANGE = {
     "ML001": ("no_upload_in_progress", "This lesson has no upload in progress to cancel."),
@@ -265,7 +226,7 @@ async def cancel_upload(request: Request) -> JSONResponse:
     """`DELETE /api/lessons/{id}/upload`: give up the upload in flight; the lesson returns to
     the video it played before (or draft), and the upload is cancelled at Mux."""
     claims = await required_claims(request)
-    lesson_id = _path_lesson_id(request)
+    lesson_id = path_uuid(request, "lesson_id", lesson_not_found())
     await _change_video(request.app.state.database, claims, lesson_id, "mux_cancel_upload")
     log.info("upload cancelled", extra={"lesson_id": str(lesson_id)})
     return await _video_response(request, claims, lesson_id, 200)
@@ -275,7 +236,7 @@ async def remove_video(request: Request) -> JSONResponse:
     """`DELETE /api/lessons/{id}/video`: the lesson is draft at once; its assets are deleted
     at Mux (now, or by the worker's retries)."""
     claims = await required_claims(request)
-    lesson_id = _path_lesson_id(request)
+    lesson_id = path_uuid(request, "lesson_id", lesson_not_found())
     await _change_video(request.app.state.database, claims, lesson_id, "mux_remove_video")
     log.info("video removed", extra={"lesson_id": str(lesson_id)})
     return await _video_response(request, claims, lesson_id, 202)
@@ -286,7 +247,7 @@ async def get_video(request: Request) -> JSONResponse:
     settings: Settings = request.app.state.settings
     db: Database = request.app.state.database
     claims = await caller_claims(request, required=False)
-    lesson_id = _path_lesson_id(request)
+    lesson_id = path_uuid(request, "lesson_id", lesson_not_found())
     async with db.user_session(claims) as conn:
         row = await visible_video(conn, lesson_id)
     if row is None:

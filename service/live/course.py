@@ -27,18 +27,19 @@ from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
 from service.database.pool import Database
-from service.lessons.catalog import course_not_found, path_uuid
-from service.lessons.view import VIDEO_COLUMNS, video_json
+from service.lessons.row import VIDEO_COLUMNS
+from service.lessons.view import video_json
 from service.live.sse import (
     end_event,
     event_stream,
     open_stream,
     retry_hint,
     sse,
-    stream_claims,
 )
 from service.live.visibility import Claims, Row, expires_at
 from service.live.watchers import Ended, Heartbeat, Hidden, StreamQueue, stream_items
+from service.request.caller import stream_claims
+from service.request.paths import course_not_found, path_uuid
 from service.settings import Settings
 
 _PREFIX = 12  # hex digits of a lesson id in an event id: unique within any real course

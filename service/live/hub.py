@@ -26,12 +26,12 @@ from typing import Any
 import psycopg
 
 from service.database.pool import Database
-from service.lessons.view import VIDEO_COLUMNS
+from service.lessons.row import VIDEO_COLUMNS
+from service.live.queue import latest_queue, put_latest
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "lesson_video"
-QUEUE_SIZE = 64
 ALL_LESSONS = None
 RESYNC: dict[str, Any] = {"resync": True}
 """Queued after a reconnect: changes may have been missed, re-read the current state."""
@@ -93,7 +93,7 @@ class LiveHub:
     @contextmanager
     def subscribe(self, lesson_id: uuid.UUID | None) -> Iterator[asyncio.Queue[dict[str, Any]]]:
         """Updates for one lesson (or every lesson, with ALL_LESSONS) while the block runs."""
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
+        queue: asyncio.Queue[dict[str, Any]] = latest_queue()
         self._subscribers.setdefault(lesson_id, set()).add(queue)
         try:
             yield queue
@@ -107,12 +107,12 @@ class LiveHub:
     def publish(self, change: dict[str, Any]) -> None:
         for key in (change["id"], ALL_LESSONS):
             for queue in self._subscribers.get(key, ()):
-                _put_latest(queue, change)
+                put_latest(queue, change)
 
     def _resync_all(self) -> None:
         for queues in self._subscribers.values():
             for queue in queues:
-                _put_latest(queue, RESYNC)
+                put_latest(queue, RESYNC)
 
     async def _listen(self, url: str) -> None:
         connected_before = False
@@ -169,12 +169,6 @@ class LiveHub:
             if self._versions.get(row["id"]) != row["video_version"]:
                 self.publish(row)
         self._versions = seen
-
-
-def _put_latest(queue: asyncio.Queue[dict[str, Any]], item: dict[str, Any]) -> None:
-    if queue.full():
-        queue.get_nowait()
-    queue.put_nowait(item)
 
 
 def parse_change(payload: str) -> dict[str, Any]:

@@ -1,14 +1,7 @@
-"""`GET /api/lessons/{id}/events`: a lesson's video state as Server-Sent Events.
-
-The current state first, then every change as it commits, a heartbeat comment every 15 s.
-Event ids are the lesson's `video_version`, so a reconnecting `EventSource` (Last-Event-ID)
-is not sent a state it already has. Visibility is the same as `GET .../video` (RLS), and it
-is decided again, as the caller, on every change (`watchers`, one statement for all viewers
-of the lesson): what is sent is what the caller may read at that moment. The stream ends
-with an `end` event saying why (`not_visible`, `token_expired`, `unavailable`) as soon as
-the lesson is no longer visible to the caller, the caller's token expires, or visibility
-cannot be decided. The token may come as `?access_token=` because `EventSource` cannot send
-headers. `retry:` is jittered, so clients dropped together do not come back together.
+"""What every live stream shares: Server-Sent Events text, `Last-Event-ID`, the `end` event
+and `retry:` hints, admitting a stream and joining its group before its first read, and the
+streaming response that releases the stream however it ends. The lesson, course and status
+page streams are built from these.
 """
 
 from __future__ import annotations
@@ -25,13 +18,8 @@ from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
 from service.errors import ApiError
-from service.lessons.catalog import path_uuid
-from service.lessons.video import caller_claims, lesson_not_found
-from service.lessons.view import video_json
-from service.live.visibility import Claims, Row, expires_at
+from service.live.visibility import Claims, Row
 from service.live.watchers import Ended, Heartbeat, StreamQueue, Watch, Watchers, stream_items
-from service.request.auth import AuthError, TokenVerifier
-from service.settings import Settings
 
 T = TypeVar("T")
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -158,42 +146,3 @@ def event_stream(chunks: AsyncIterator[str], done: Callable[[], None]) -> Stream
     return StreamingResponse(
         body(), media_type="text/event-stream", headers=SSE_HEADERS, background=BackgroundTask(done)
     )
-
-
-async def lesson_events(request: Request) -> StreamingResponse:
-    settings: Settings = request.app.state.settings
-    watchers: Watchers = request.app.state.watchers
-    lesson_id = path_uuid(request, "lesson_id", lesson_not_found())
-    claims = await stream_claims(request)
-    watch, done, current = await open_stream(
-        request,
-        claims,
-        lambda w: w.watch_lesson(lesson_id, claims),
-        lambda: watchers.lesson_view(lesson_id, claims),
-        lesson_not_found(),
-    )
-
-    def render(row: Row) -> str:
-        return rendered_once(
-            row,
-            lambda: sse(video_json(row, settings), event="video", event_id=row["video_version"]),
-        )
-
-    chunks = stream_changes(
-        watch.queue,
-        current,
-        render,
-        sent_version=last_event_id(request),
-        expires=expires_at(claims),
-    )
-    return event_stream(chunks, done)
-
-
-async def stream_claims(request: Request) -> dict[str, Any] | None:
-    token = request.query_params.get("access_token")
-    if token is None:
-        return await caller_claims(request, required=False)
-    if request.headers.get("authorization"):
-        raise AuthError("invalid_token", "Send the access token once, in the header or the query.")
-    verifier: TokenVerifier = request.app.state.verifier
-    return await verifier.verify(token)

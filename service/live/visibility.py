@@ -19,7 +19,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from service.database.pool import Database
-from service.lessons.view import VIDEO_COLUMNS
+from service.lessons.row import VIDEO_COLUMNS
 
 Claims = Mapping[str, Any]
 ViewerKey = str

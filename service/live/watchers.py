@@ -29,12 +29,11 @@ from typing import Any
 
 from service.errors import ApiError
 from service.live.hub import ALL_LESSONS, RESYNC, LiveHub
+from service.live.queue import latest_queue, put_latest
 from service.live.visibility import Claims, Row, ViewDecider, ViewerKey, viewer_key
 from service.telemetry import metrics
 
 log = logging.getLogger(__name__)
-
-QUEUE_SIZE = 64
 
 
 @dataclass(frozen=True)
@@ -62,12 +61,6 @@ HEARTBEAT_SECONDS = 15
 
 Item = Row | Hidden | Ended | Resync | Heartbeat
 StreamQueue = asyncio.Queue[Item]
-
-
-def put_latest(queue: StreamQueue, item: Item) -> None:
-    if queue.full():
-        queue.get_nowait()
-    queue.put_nowait(item)
 
 
 async def stream_items(queue: StreamQueue, expires: float | None) -> AsyncIterator[Item]:
@@ -329,7 +322,7 @@ class Watchers:
     ) -> StreamQueue:
         group = groups.setdefault(key, _Group())
         viewer = group.viewers.setdefault(viewer_key(claims), _Viewer(claims))
-        queue: StreamQueue = asyncio.Queue(QUEUE_SIZE)
+        queue: StreamQueue = latest_queue()
         viewer.queues.add(queue)
         self._buckets[next(self._next_bucket)].add(queue)
         return queue

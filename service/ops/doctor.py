@@ -16,9 +16,9 @@ import jwt
 import psycopg
 from psycopg.rows import dict_row
 
+from service.database.migrations import applied_versions, pending_migrations
 from service.database.pool import Connection
 from service.mux.client import MuxClient, MuxError, MuxRejected
-from service.ops.readiness import applied_versions, pending_migrations
 from service.request.auth import JWKS_PATH
 from service.settings import Settings, SettingsError
 

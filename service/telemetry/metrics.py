@@ -1,4 +1,4 @@
-"""Prometheus metrics: `GET /metrics` (Bearer `METRICS_TOKEN`), `prometheus-client`.
+"""Prometheus metrics (`prometheus-client`), served at `GET /metrics` (`ops.probes`).
 
 Two kinds, chosen so the figures are right however many processes run:
 
@@ -18,7 +18,6 @@ Two kinds, chosen so the figures are right however many processes run:
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import os
 import time
@@ -28,7 +27,6 @@ from typing import Any
 
 import psycopg
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
     Counter,
@@ -41,11 +39,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from psycopg_pool import PoolTimeout
-from starlette.requests import Request
-from starlette.responses import Response
 
 from service.database.pool import Database
-from service.errors import ApiError
 
 log = logging.getLogger(__name__)
 
@@ -216,21 +211,3 @@ def mark_process_dead() -> None:
     """In multiprocess mode, drop this process's live gauges (its streams are gone)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
-
-
-async def metrics(request: Request) -> Response:
-    token: str | None = request.app.state.settings.metrics_token
-    if token is None:
-        raise ApiError(404, "not_found", "Metrics are off: set METRICS_TOKEN to serve them.")
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), token.encode()):
-        raise ApiError(
-            401,
-            "invalid_token",
-            "Send `Authorization: Bearer <METRICS_TOKEN>`.",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    figures: DatabaseFigures = request.app.state.metrics
-    await figures.refresh()
-    body = process_metrics() + database_metrics(figures)
-    return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -27,7 +27,7 @@ from mux_emulator.signing import signature_header
 from service.app import create_app
 from service.database import migrations
 from service.database.pool import Database
-from service.ingest import inbox
+from service.ingest import events
 from service.settings import Settings
 from tests.mux_scenario import TEST_SECRET, inbox_rows
 from tests.reliability.outage_support import emit_from_emulator, in_flight, wait_for
@@ -242,7 +242,7 @@ async def test_one_locked_lesson_holds_up_no_webhook(db: Database, database_url:
     assert (author.status_code, author.json()["error"]["code"]) == (503, "database_unavailable")
     [stuck] = [row for row in await inbox_rows(db) if row["state"] == "failed"]
     assert "lock timeout" in stuck["last_error"]
-    result = await inbox.work_next(db, settings)  # the row is free now: the worker applies it
+    result = await events.work_next(db, settings)  # the row is free now: the worker applies it
     assert result is not None and (result.event_id, result.state) == (stuck["id"], "applied")
     async with db.service_session() as conn:
         cur = await conn.execute("select status::text as s, count(*) as n from lessons group by 1")

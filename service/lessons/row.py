@@ -1,0 +1,26 @@
+"""A lesson's video row, as every reader selects it: the GET routes, the live streams and the
+polled lesson changes read the same columns, so `view.video_json` renders any of them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from service.database.pool import Connection
+
+VIDEO_COLUMNS = """
+lessons.id, lessons.course_id, lessons.title, lessons.position, lessons.created_at,
+lessons.video_version,
+lessons.status::text as status, lessons.mux_playback_id, lessons.playback_policy,
+lessons.duration_seconds, lessons.aspect_ratio, lessons.video_error, lessons.status_changed_at,
+public.lesson_media_json(lessons.mux_asset_id) as media
+"""
+"""What the GET route, the live streams and the polled lesson changes carry, for one lesson
+(as a caller) or many (viewer_access). `media` is the current asset's captions and downloads."""
+_VIDEO_QUERY = f"select {VIDEO_COLUMNS} from public.lessons where id = %s"
+
+
+async def visible_video(conn: Connection, lesson_id: uuid.UUID) -> dict[str, Any] | None:
+    """The lesson's video row if the session's role may see it (RLS decides), else None."""
+    cur = await conn.execute(_VIDEO_QUERY, (lesson_id,))
+    return await cur.fetchone()
