@@ -25,11 +25,18 @@ SESSION_ONLY = {
     "PREPARE": re.compile(r"""["']\s*prepare\s+\w+""", re.I),
 }
 ALLOWED = {
-    ("service/migrate.py", "session advisory lock"),  # run over DATABASE_SESSION_URL only
-    ("service/live.py", "LISTEN"),  # its own connection on DATABASE_SESSION_URL
+    (
+        "service/database/migrations.py",
+        "session advisory lock",
+    ),  # run over DATABASE_SESSION_URL only
+    ("service/live/hub.py", "LISTEN"),  # its own connection on DATABASE_SESSION_URL
 }
 SOURCES = sorted(
-    [*ROOT.glob("service/*.py"), *ROOT.glob("supabase/migrations/*.sql"), *ROOT.glob("sql/*.sql")]
+    [
+        *ROOT.glob("service/**/*.py"),
+        *ROOT.glob("supabase/migrations/*.sql"),
+        *ROOT.glob("sql/*.sql"),
+    ]
 )
 
 
