@@ -111,13 +111,13 @@ soak: install
 	SOAK_SECONDS=300 SOAK_RATE=1100 RELIABILITY_EXAMPLES=1000 SOAK_STREAMS=5000 $(PY) -m pytest --basetemp=$(PYTEST_TMP) tests/reliability -s $(ARGS)
 
 migrate: install
-	$(PY) -m service migrate $(ARGS)
+	$(PY) -m devstack migrate $(ARGS)
 
 serve: install
-	$(PY) -m service serve --with-worker --host $(HOST) --port $(PORT) $(ARGS)
+	$(PY) -m devstack serve --with-worker --host $(HOST) --port $(PORT) $(ARGS)
 
 worker: install
-	$(PY) -m service worker $(ARGS)
+	$(PY) -m devstack worker $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pgdata .pytest-tmp .pytest_cache .mypy_cache .ruff_cache web/node_modules web/.next \

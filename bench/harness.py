@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import psycopg
 
 from bench.workload import BENCH_JWT_SECRET, BENCH_SECRET
 from devstack import postgres
+from devstack.ports import free_port
 from service.database import migrations
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,12 +35,6 @@ def machine() -> str:
     return (
         f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()}"
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

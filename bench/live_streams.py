@@ -36,16 +36,9 @@ import psutil
 import psycopg
 import uvloop
 
-from bench.harness import (
-    LOGS,
-    ROOT,
-    free_port,
-    machine,
-    scratch_database,
-    seed_owner_and_course,
-    service_env,
-)
+from bench.harness import LOGS, ROOT, machine, scratch_database, seed_owner_and_course, service_env
 from bench.sse_clients import SseClient, Tally, run_clients, stop_clients, wait_until
+from devstack.ports import free_port
 from service.app import tune_garbage_collector
 
 HOT_WATCHERS = 1000

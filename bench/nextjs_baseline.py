@@ -16,7 +16,8 @@ from contextlib import contextmanager
 
 import psutil
 
-from bench.harness import ROOT, free_port, served
+from bench.harness import ROOT, served
+from devstack.ports import free_port
 
 APP = ROOT / "bench" / "nextjs_route"
 WEB_MODULES = ROOT / "web" / "node_modules"

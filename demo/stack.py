@@ -8,7 +8,6 @@ import asyncio
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import httpx
 
 from devstack import postgres
 from devstack.pooler import start_pgbouncer
+from devstack.ports import free_port
 from service.database import migrations
 from service.database.pool import Database
 
@@ -39,12 +39,6 @@ CHAOS_ARGS = [
     "--seed",
     "7",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
@@ -66,19 +60,41 @@ def process(
                 child.kill()
 
 
-async def wait_until_up(url: str, child: subprocess.Popen[bytes], log: Path) -> None:
+def last_lines(log: Path, count: int = 6) -> list[str]:
+    """The last non-empty lines a process wrote (its one-line configuration error, say)."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return [line for line in text.splitlines() if line.strip()][-count:]
+
+
+def exited_early(name: str, child: subprocess.Popen[bytes], log: Path) -> SystemExit:
+    """Stop, saying why a process of the stack is gone: its last lines, then its log."""
+    lines = last_lines(log)
+    said = "".join(f"\n  | {line}" for line in lines) if lines else "\n  (it wrote nothing)"
+    return SystemExit(
+        f"{name} exited early (exit code {child.returncode}); its last lines:{said}\n"
+        f"  full log: {log}"
+    )
+
+
+async def wait_until_up(url: str, child: subprocess.Popen[bytes], log: Path, name: str) -> None:
+    """Until `url` answers below 500; stops with the process's own last lines if it exits."""
     deadline = time.monotonic() + 60
     async with httpx.AsyncClient(timeout=2) as http:
         while time.monotonic() < deadline:
             if child.poll() is not None:
-                raise SystemExit(f"{url} exited early; see {log}")
+                raise exited_early(name, child, log)
             try:
                 if (await http.get(url)).status_code < 500:
+                    if child.poll() is not None:  # someone else answered on its port
+                        raise exited_early(name, child, log)
                     return
             except httpx.HTTPError:
                 pass
             await asyncio.sleep(0.1)
-    raise SystemExit(f"{url} did not come up; see {log}")
+    raise SystemExit(f"{name} did not come up at {url} within 60 s; see {log}")
 
 
 @dataclass
@@ -141,8 +157,7 @@ class Stack:
     def start(self, name: str, argv: list[str], env: dict[str, str], cwd: Path = ROOT) -> None:
         """Start a process of the stack, its output in `<logs>/<name>.log`."""
         self.commands[name] = (argv, env, cwd)
-        log = self.logs / f"{name}.log"
-        self.processes[name] = self.exits.enter_context(process(argv, env, log, cwd))
+        self.processes[name] = self.exits.enter_context(process(argv, env, self.log(name), cwd))
 
     def kill(self, name: str) -> None:
         """SIGKILL a process of the stack, as a crash would."""
@@ -154,11 +169,16 @@ class Stack:
         """Start a killed process again with the same command (same port)."""
         self.start(name, *self.commands[name])
 
+    def log(self, name: str) -> Path:
+        return self.logs / f"{name}.log"
+
+    async def wait_for(self, name: str, url: str) -> None:
+        """Until the process `name` answers at `url` (its last lines if it exits instead)."""
+        await wait_until_up(url, self.processes[name], self.log(name), name)
+
     async def wait_until_up(self) -> None:
-        await wait_until_up(
-            f"{self.emulator}/_emulator/stats", self.processes["emulator"], self.logs
-        )
-        await wait_until_up(f"{self.service}/healthz", self.processes["service"], self.logs)
+        await self.wait_for("emulator", f"{self.emulator}/_emulator/stats")
+        await self.wait_for("service", f"{self.service}/healthz")
 
 
 def add_data_dir_argument(parser: argparse.ArgumentParser) -> None:

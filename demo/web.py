@@ -25,13 +25,12 @@ from demo.stack import (
     clean_env,
     create_demo_lesson,
     database_url,
-    free_port,
     logs_dir,
     running_stack,
     until_interrupted,
-    wait_until_up,
 )
 from demo.supabase_auth import AuthStandIn
+from devstack.ports import free_port
 from mux_emulator.server import BackgroundServer
 
 WEB = ROOT / "web"
@@ -83,7 +82,7 @@ async def run(args: argparse.Namespace) -> int:
             )
             stack.start("web", start_web, env, cwd=WEB)
             await stack.wait_until_up()
-            await wait_until_up(f"{web}/sign-in", stack.processes["web"], logs)
+            await stack.wait_for("web", f"{web}/sign-in")
             demo = await create_demo_lesson(stack.database_url)
             password = secrets.token_urlsafe(9)
             user = auth.add_user(demo.author, demo.email, password)

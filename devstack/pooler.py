@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 import psycopg
+
+from devstack.ports import free_port
 
 SEARCH_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -35,12 +36,6 @@ def pgbouncer_binary() -> str:
             "Debian's pgbouncer is not installed: run `make pgbouncer` (`make test` does)"
         )
     return found
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _server_host(server_url: str) -> str:
@@ -118,7 +113,7 @@ def start_pgbouncer(
         tls += f"client_tls_key_file = {key}\n"
     last_error = ""
     for _ in range(3):  # the free port may be taken between choosing and binding it
-        port = _free_port()
+        port = free_port()
         config = directory / "pgbouncer.ini"
         config.write_text(
             f"""[databases]

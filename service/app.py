@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -37,7 +38,7 @@ from service.ops.admin import admin_page, admin_stream, replay_cleanup, replay_e
 from service.ops.probes import healthz, metrics, readyz
 from service.ops.shutdown import GracefulShutdown
 from service.request.auth import TokenVerifier
-from service.settings import Settings
+from service.settings import DATABASE_URL_MISSING, Settings, SettingsError
 from service.telemetry import redaction
 from service.telemetry.logs import configure_logging
 from service.telemetry.metrics import DatabaseFigures, mark_process_dead
@@ -156,9 +157,17 @@ def create_app(
 
 
 def __getattr__(name: str) -> Any:
-    """`service.app:app` is built on first access, so importing this module needs no settings."""
+    """`service.app:app` is built on first access, so importing this module needs no settings.
+    Settings that are missing or malformed stop the process with one line naming them (as
+    the `mux-lessons` commands do), not a traceback from inside uvicorn."""
     if name == "app":
-        settings = Settings.from_env()
+        try:
+            settings = Settings.from_env()
+            if not settings.database_url:
+                raise SettingsError(DATABASE_URL_MISSING)
+        except SettingsError as exc:
+            print(f"configuration error: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
         configure_logging(settings.log_level)
         application = create_app(settings)
         globals()["app"] = application

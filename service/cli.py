@@ -1,5 +1,8 @@
-"""`python -m service <command>`: migrate, serve, run the worker, reconcile, inspect events
-and Mux cleanups."""
+"""`mux-lessons <command>` (or `python -m service <command>`): migrate, serve, run the worker,
+reconcile, inspect events and Mux cleanups, check a deployment (`doctor`).
+
+Every command names its database with DATABASE_URL; nothing here starts a database of its
+own (`make serve` and the demo do that for development, through `devstack`)."""
 
 from __future__ import annotations
 
@@ -14,7 +17,6 @@ from typing import Any
 
 import psycopg
 
-from devstack import postgres
 from service.app import create_app
 from service.database import migrations, urls
 from service.database.pool import Database
@@ -24,21 +26,17 @@ from service.mux import cleanup, orphans
 from service.mux.client import MuxClient
 from service.ops import doctor
 from service.request import limits
-from service.settings import Settings, SettingsError
+from service.settings import DATABASE_URL_MISSING, Settings, SettingsError
 from service.telemetry import metrics
 from service.telemetry.logs import configure_logging
 from service.worker import Worker
 
 
 def _resolved(settings: Settings) -> Settings:
-    """The configured database; in development without one, the embedded PostgreSQL.
-
-    Stops with a clear message when a URL requires TLS and cannot get it."""
+    """The configured database, required. Stops with a clear message when it is not set, or
+    when a URL requires TLS and cannot get it."""
     if not settings.database_url:
-        url = postgres.embedded_server_url()
-        settings = dataclasses.replace(
-            settings, database_url=url, database_session_url=None, db_pool_mode="direct"
-        )
+        raise SettingsError(DATABASE_URL_MISSING)
     urls.check_tls_settings(settings)
     return settings
 
@@ -87,7 +85,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _with_database(settings: Settings, job: Callable[[Database, Settings], Awaitable[int]]) -> int:
-    """Run an async job with an open pool on the configured (or embedded) database."""
+    """Run an async job with an open pool on the configured database."""
     settings = _resolved(settings)
 
     async def main() -> int:
@@ -221,7 +219,7 @@ def cmd_doctor() -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m service", description=__doc__)
+    parser = argparse.ArgumentParser(prog="mux-lessons", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("migrate", help="apply pending database migrations")
@@ -293,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level)
     try:
         return int(args.handler(settings, args))
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
     except migrations.MigrationError as exc:
         print(f"migration error: {exc}", file=sys.stderr)
         return 1

@@ -30,6 +30,12 @@ RENDITION_RESOLUTIONS = (
 _Getter = Callable[[str], str | None]
 
 
+DATABASE_URL_MISSING = (
+    "DATABASE_URL is not set: the PostgreSQL URL of the service's database "
+    "(postgresql://user:password@host:port/database)"
+)
+
+
 class SettingsError(Exception):
     """A setting is missing or malformed; the message names it and says what is expected."""
 

@@ -38,6 +38,25 @@ def test_demo_publishes_the_sample_lesson(
     assert live in result.stdout
 
 
+def test_a_child_that_exits_early_shows_its_own_error_line(
+    repo_env: dict[str, str], tmp_path: Path, scratch_database: str
+) -> None:
+    """The service refuses a malformed setting with one line; the demo prints that line and
+    where the whole log is, not only that something exited."""
+    result = subprocess.run(
+        [sys.executable, "-m", "demo", "--once", "--data-dir", str(tmp_path / "pg")],
+        env={**repo_env, "DATABASE_URL": scratch_database, "DB_POOL_MAX": "ten"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "service exited early (exit code 2)" in result.stderr, result.stderr
+    assert "| configuration error: DB_POOL_MAX must be an integer" in result.stderr
+    assert f"full log: {tmp_path / 'demo-logs' / 'service.log'}" in result.stderr
+
+
 def test_demo_lifecycle_leaves_nothing_at_mux(repo_env: dict[str, str], tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "demo", "--lifecycle", "--data-dir", str(tmp_path / "pg")],

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 import respx
 
+from devstack import postgres
 from mux_emulator.config import EmulatorConfig
 from mux_emulator.server import BackgroundServer
 from service.database import migrations
@@ -140,6 +141,36 @@ async def test_unreachable_database(settings: Settings) -> None:
 async def test_missing_database_url(settings: Settings) -> None:
     checks = await _verdicts(dataclasses.replace(settings, database_url=None))
     assert checks["database"].verdict == "FAIL"
+
+
+@pytest.fixture
+def empty_database(pg_server: str) -> Iterator[str]:
+    url = postgres.create_scratch_database(pg_server, prefix="mux_lessons_empty")
+    yield url
+    postgres.drop_database(pg_server, url)
+
+
+async def test_an_empty_database_fails_each_database_check_without_raising(
+    settings: Settings, empty_database: str
+) -> None:
+    checks = await _verdicts(dataclasses.replace(settings, database_url=empty_database))
+    assert checks["database"].verdict == "ok"
+    assert {name: checks[name].verdict for name in doctor.DATABASE_CHECKS} == dict.fromkeys(
+        doctor.DATABASE_CHECKS, "FAIL"
+    )
+    assert "none of the" in checks["migrations"].detail
+    for name in ("migrations", "row level security", "API roles and grants"):
+        assert "run `mux-lessons migrate`" in checks[name].detail, checks[name]
+
+
+async def test_a_check_that_raises_is_its_own_fail_line() -> None:
+    async def broken() -> doctor.Check:
+        raise RuntimeError("boom\n  with a second line")
+
+    check = await doctor._guarded("Mux credentials", broken)
+    assert check == doctor.Check(
+        "Mux credentials", "FAIL", "the check itself failed: RuntimeError: boom with a second line"
+    )
 
 
 async def test_pending_migration(settings: Settings, deployment: str) -> None:

@@ -14,8 +14,9 @@ import httpx
 import psycopg
 import pytest
 
-from bench.harness import ROOT, free_port, service_env
+from bench.harness import ROOT, service_env
 from bench.workload import BENCH_SECRET
+from devstack.ports import free_port
 from mux_emulator.config import EmulatorConfig
 from mux_emulator.server import BackgroundServer
 from tests.mux_scenario import Video, signed_request

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from service.database import migrations
 
@@ -130,3 +131,19 @@ def test_files_applied_by_supabase_db_push_are_adopted_not_applied_again(
     assert migrations.status(scratch_database).pending == []
     assert migrations.migrate(scratch_database) == []
     assert _recorded_versions(scratch_database) == [m.version for m in migrations.discover()]
+
+
+def test_no_migrations_in_the_package_is_an_error_not_an_empty_list(tmp_path: Path) -> None:
+    with pytest.raises(migrations.MigrationError, match="no migrations found in the package"):
+        migrations.discover(tmp_path)
+
+
+def test_fewer_migrations_than_the_wheel_was_built_with_is_an_error(
+    scratch_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = {m.path.name for m in migrations.discover()} | {"29990101000000_gone.sql"}
+    monkeypatch.setattr(migrations, "shipped_names", lambda: shipped)
+    with pytest.raises(migrations.MigrationError, match=r"lacks 1 of the migrations .*gone\.sql"):
+        migrations.migrate(scratch_database)
+    with psycopg.connect(scratch_database) as conn:  # nothing was applied
+        assert conn.execute("select to_regclass('public.lessons')").fetchone() == (None,)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from devstack.pooler import PgBouncer
+from devstack.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,12 +25,6 @@ def _processes() -> dict[str, str]:
             name, _, command = line.partition(":")
             processes[name.strip()] = command.strip()
     return processes
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _production_env(
@@ -48,7 +42,7 @@ def _production_env(
         "MUX_API_URL": "http://127.0.0.1:9",
         "MUX_WEBHOOK_SECRET": "procfile-webhook-secret",
         "SUPABASE_JWT_SECRET": "procfile-test-jwt-secret-of-at-least-32-chars",
-        "PORT": str(_free_port()),
+        "PORT": str(free_port()),
         "WEB_CONCURRENCY": "1",
     }
 

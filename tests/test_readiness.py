@@ -83,6 +83,18 @@ async def test_migrations_pushed_by_the_supabase_cli_count_as_applied(
     assert (await _get(scratch_db)).status_code == 200
 
 
+async def test_never_ready_when_the_installation_lacks_migrations(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An installed wheel missing a file it was built with (its RECORD names it) must not
+    report a database as current, however complete the database's own history looks."""
+    monkeypatch.setattr(migrations, "shipped_names", lambda: {"29990101000000_gone.sql"})
+    response = await _get(db)
+    assert response.status_code == 503
+    assert response.json()["code"] == "migrations_missing"
+    assert "29990101000000_gone.sql" in response.json()["message"]
+
+
 async def test_not_ready_when_the_database_is_down() -> None:
     database = Database(
         "postgresql://postgres@127.0.0.1:1/postgres", min_size=0, max_size=1, timeout=0.5

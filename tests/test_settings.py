@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from service.settings import Settings, SettingsError
+from service.settings import DATABASE_URL_MISSING, Settings, SettingsError
 
 PRODUCTION = {
     "APP_ENV": "production",
@@ -188,6 +188,26 @@ def test_cli_stops_with_one_clear_line(
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(expected), result.stderr
+
+
+@pytest.mark.parametrize("command", ["serve", "migrate", "worker", "events list"])
+def test_without_database_url_commands_name_it_and_start_no_database(
+    repo_env: dict[str, str], tmp_path: Path, command: str
+) -> None:
+    """Even in development the service never starts a database of its own (that is
+    `make serve`'s job, through devstack): it names the missing setting."""
+    result = subprocess.run(
+        [sys.executable, "-m", "service", *command.split()],
+        env={**repo_env, "APP_ENV": "development"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"configuration error: {DATABASE_URL_MISSING}"], result.stderr
+    assert not (tmp_path / ".pgdata").exists()
 
 
 def test_caption_and_download_settings_are_parsed() -> None:

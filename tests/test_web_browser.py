@@ -21,9 +21,10 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
-from demo.stack import ROOT, Stack, free_port, running_stack, wait_until_up
+from demo.stack import ROOT, Stack, running_stack
 from demo.supabase_auth import AuthStandIn
 from demo.web import WEB, next_start, web_env
+from devstack.ports import free_port
 from mux_emulator.server import BackgroundServer
 from service.database.pool import Database
 from tests.factories import create_course, create_lesson, create_user, lesson_row
@@ -99,7 +100,7 @@ def web_stack(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
 @pytest.fixture
 async def browser(web_stack: WebStack) -> AsyncIterator[Browser]:
     await web_stack.stack.wait_until_up()
-    await wait_until_up(f"{web_stack.web}/sign-in", web_stack.stack.processes["web"], Path("."))
+    await web_stack.stack.wait_for("web", f"{web_stack.web}/sign-in")
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS

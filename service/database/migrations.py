@@ -1,4 +1,11 @@
-"""Apply the Supabase stand-ins and the pending `supabase/migrations/` files.
+"""Apply the Supabase stand-ins and the pending migrations shipped in this package.
+
+The SQL is package data: `service/database/sql/migrations` is `supabase/migrations` (where the
+Supabase CLI reads it; the one source, linked, never copied) and `service/database/sql/standins`
+is `sql/`, the local stand-ins for what Supabase provides. A wheel carries both, and they are
+read with `importlib.resources`, so an installed service migrates from wherever it runs. An
+installation that carries no migrations, or fewer than its wheel was built with (its RECORD),
+is refused by name rather than reporting a database as up to date.
 
 Each migration runs in its own transaction and is recorded in a table of the service's own
 (`mux_lessons_meta.schema_migrations`). A session-level advisory lock makes concurrent runs
@@ -13,30 +20,38 @@ switch from one to the other.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
+import importlib.resources
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
 import psycopg
 
 from service.database.pool import Connection
 
-ROOT = Path(__file__).resolve().parents[2]
-MIGRATIONS_DIR = ROOT / "supabase" / "migrations"
-STANDINS_DIR = ROOT / "sql"
+DISTRIBUTION = "mux-lessons"
+SQL_DIR = importlib.resources.files("service.database") / "sql"
+MIGRATIONS_DIR = SQL_DIR / "migrations"
+STANDINS_DIR = SQL_DIR / "standins"
+_PACKAGED_MIGRATIONS = "service/database/sql/migrations"
+REINSTALL = (
+    "reinstall mux-lessons from a wheel built in the repository (`pip wheel --no-deps .`), "
+    "which carries supabase/migrations"
+)
 ADVISORY_LOCK_KEY = 7_401_958_213_114  # arbitrary, fixed: "mux-lessons migrations"
 _NAME = re.compile(r"^(\d{14})_([a-z0-9_]+)\.sql$")
 
 
 class MigrationError(Exception):
-    """A migration file is misnamed, was edited after being applied, or failed to apply."""
+    """A migration file is missing, misnamed, was edited after being applied, or failed to apply."""
 
 
 @dataclass(frozen=True)
 class Migration:
     version: str
     name: str
-    path: Path
+    path: Traversable
 
     @property
     def sql(self) -> str:
@@ -54,9 +69,45 @@ class MigrationStatus:
     standins_needed: bool
 
 
-def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+def _sql_files(folder: Traversable) -> list[Traversable]:
+    if not folder.is_dir():
+        return []
+    return sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
+
+
+def shipped_names() -> set[str]:
+    """Migration files the installed wheel was built with, from its RECORD; empty when the
+    package runs from a source tree (an editable install's RECORD lists no data files, and
+    a source tree's egg-info has no RECORD)."""
+    try:
+        record = importlib.metadata.distribution(DISTRIBUTION).read_text("RECORD") or ""
+    except importlib.metadata.PackageNotFoundError:
+        return set()
+    names = set()
+    for line in record.splitlines():
+        folder, _, name = line.partition(",")[0].rpartition("/")
+        if folder == _PACKAGED_MIGRATIONS and name.endswith(".sql"):
+            names.add(name)
+    return names
+
+
+def discover(directory: Traversable = MIGRATIONS_DIR) -> list[Migration]:
+    """The migrations this package carries, oldest first. Raises MigrationError when there are
+    none, or fewer than the installed wheel was built with: an incomplete installation must
+    never make a database look up to date."""
+    files = _sql_files(directory)
+    missing = sorted(shipped_names() - {f.name for f in files})
+    if missing:
+        raise MigrationError(
+            f"this installation lacks {len(missing)} of the migrations it was built with "
+            f"({', '.join(missing)}); {REINSTALL}"
+        )
+    if not files:
+        raise MigrationError(
+            f"no migrations found in the package ({_PACKAGED_MIGRATIONS}); {REINSTALL}"
+        )
     migrations = []
-    for path in sorted(directory.glob("*.sql")):
+    for path in files:
         match = _NAME.match(path.name)
         if not match:
             raise MigrationError(
@@ -64,6 +115,16 @@ def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
             )
         migrations.append(Migration(match.group(1), match.group(2), path))
     return migrations
+
+
+def standins() -> list[Traversable]:
+    """The local stand-ins for what Supabase provides (roles, the `auth` schema)."""
+    files = _sql_files(STANDINS_DIR)
+    if not files:
+        raise MigrationError(
+            f"no stand-ins found in the package (service/database/sql/standins); {REINSTALL}"
+        )
+    return files
 
 
 def _connect(url: str) -> psycopg.Connection[tuple[object, ...]]:
@@ -123,7 +184,7 @@ def migrate(url: str) -> list[str]:
         try:
             if _standins_needed(conn):
                 with conn.transaction():
-                    for path in sorted(STANDINS_DIR.glob("*.sql")):
+                    for path in standins():
                         conn.execute(path.read_text(encoding="utf-8"))
                 done.append("sql/ stand-ins")
             _ensure_meta(conn)

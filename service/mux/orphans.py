@@ -1,6 +1,6 @@
 """The orphan sweep: assets at Mux that no lesson (current or superseded upload) references.
 
-`python -m service reconcile --orphans` pages through Mux's asset list (at most
+`mux-lessons reconcile --orphans` pages through Mux's asset list (at most
 RECONCILE_MAX_MUX_CALLS pages), skips assets younger than ORPHAN_GRACE_SECONDS (their
 webhooks may still be on the way) and reports the rest; with `--delete` it schedules their
 deletion in the cleanup outbox (re-checked in that transaction) and carries out as many as

@@ -1,13 +1,17 @@
-"""`python -m service doctor`: check a deployment's configuration end to end, before Mux is
+"""`mux-lessons doctor`: check a deployment's configuration end to end, before Mux is
 pointed at it. One line per check with a verdict (`ok`, `FAIL`, `warn`, `skip`), exit 1 on
 any `FAIL`. Values of secrets are never printed.
+
+A check never raises: whatever goes wrong inside one (a missing table on an empty database,
+a connection lost halfway) becomes that check's FAIL line, and the other checks still run.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -16,11 +20,16 @@ import jwt
 import psycopg
 from psycopg.rows import dict_row
 
-from service.database.migrations import applied_versions, pending_migrations
+from service.database.migrations import (
+    MigrationError,
+    applied_versions,
+    discover,
+    pending_migrations,
+)
 from service.database.pool import Connection
 from service.mux.client import MuxClient, MuxError, MuxRejected
 from service.request.auth import JWKS_PATH
-from service.settings import Settings, SettingsError
+from service.settings import DATABASE_URL_MISSING, Settings, SettingsError
 
 OK, FAIL, WARN, SKIP = "ok", "FAIL", "warn", "skip"
 API_ROLES = ("anon", "authenticated", "service_role")
@@ -70,12 +79,40 @@ def load_settings(environ: Mapping[str, str] | None = None) -> tuple[Settings | 
 
 async def run_checks(settings: Settings) -> list[Check]:
     checks = await _database_checks(settings)
-    checks.append(await _session_connection(settings))
-    checks.append(await _mux_credentials(settings))
-    checks.append(_webhook_secret(settings))
-    checks.append(await _token_verification(settings))
-    checks.append(_cors(settings))
+    reachable = checks[0].verdict == OK
+    checks.append(
+        await _guarded("session connection", lambda: _session_connection(settings, reachable))
+    )
+    checks.append(await _guarded("Mux credentials", lambda: _mux_credentials(settings)))
+    checks.append(await _guarded("webhook secret", lambda: _now(_webhook_secret(settings))))
+    checks.append(await _guarded("access tokens", lambda: _token_verification(settings)))
+    checks.append(await _guarded("CORS origins", lambda: _now(_cors(settings))))
     return checks
+
+
+async def _now(check: Check) -> Check:
+    return check
+
+
+MIGRATE_HINT = "run `mux-lessons migrate`"
+
+
+async def _guarded(name: str, check: Callable[[], Awaitable[Check]]) -> Check:
+    """Run one check; anything it raises is its FAIL line (one line, no traceback)."""
+    try:
+        return await check()
+    except psycopg.errors.UndefinedTable as exc:
+        return Check(name, FAIL, f"{_one_line(exc)}: the schema is missing; {MIGRATE_HINT}")
+    except psycopg.Error as exc:
+        return Check(name, FAIL, f"the database failed the check: {_one_line(exc)}")
+    except MigrationError as exc:
+        return Check(name, FAIL, str(exc))
+    except Exception as exc:
+        return Check(name, FAIL, f"the check itself failed: {type(exc).__name__}: {_one_line(exc)}")
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200]
 
 
 def render(checks: list[Check]) -> str:
@@ -96,7 +133,7 @@ DATABASE_CHECKS = ("migrations", "row level security", "API roles and grants", "
 
 async def _database_checks(settings: Settings) -> list[Check]:
     if not settings.database_url:
-        return [Check("database", FAIL, "DATABASE_URL is not set"), *_skipped("no database")]
+        return [Check("database", FAIL, DATABASE_URL_MISSING), *_skipped("no database")]
     where = _describe(settings.database_url)
     try:
         conn: Connection = await psycopg.AsyncConnection.connect(
@@ -107,21 +144,32 @@ async def _database_checks(settings: Settings) -> list[Check]:
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
         )
     except psycopg.Error as exc:
-        reason = " ".join(str(exc).split())[:200]
         return [
-            Check("database", FAIL, f"cannot connect to {where}: {reason}"),
+            Check("database", FAIL, f"cannot connect to {where}: {_one_line(exc)}"),
             *_skipped("database unreachable"),
         ]
-    async with conn:
-        row = await (await conn.execute("select current_setting('server_version') as v")).fetchone()
-        version = row["v"] if row else "?"
-        return [
-            Check("database", OK, f"PostgreSQL {version} at {where}"),
-            await _migrations(conn),
-            await _row_level_security(conn),
-            await _roles_and_grants(conn),
-            await _realtime(conn),
-        ]
+    checks: list[Check] = []
+    try:
+        async with conn:
+            row = await (
+                await conn.execute("select current_setting('server_version') as v")
+            ).fetchone()
+            checks.append(
+                Check("database", OK, f"PostgreSQL {row['v'] if row else '?'} at {where}")
+            )
+            for name, check in zip(
+                DATABASE_CHECKS,
+                (_migrations, _row_level_security, _roles_and_grants, _realtime),
+                strict=True,
+            ):
+                checks.append(await _guarded(name, functools.partial(check, conn)))
+    except psycopg.Error as exc:  # the connection was lost between checks
+        if not checks:
+            return [
+                Check("database", FAIL, f"{where} failed: {_one_line(exc)}"),
+                *_skipped("database failed"),
+            ]
+    return checks
 
 
 def _skipped(reason: str) -> list[Check]:
@@ -135,14 +183,23 @@ def _describe(url: str) -> str:
 
 
 async def _migrations(conn: Connection) -> Check:
+    shipped = discover()
     pending = pending_migrations(await applied_versions(conn))
+    if pending and len(pending) == len(shipped):
+        return Check(
+            "migrations",
+            FAIL,
+            f"none of the {len(shipped)} migrations is applied (an empty database): {MIGRATE_HINT}",
+        )
     if pending:
         return Check(
             "migrations",
             FAIL,
-            f"{len(pending)} not applied ({', '.join(pending)}): run `python -m service migrate`",
+            f"{len(pending)} not applied ({', '.join(pending)}): {MIGRATE_HINT}",
         )
-    return Check("migrations", OK, "every migration in supabase/migrations/ is applied")
+    return Check(
+        "migrations", OK, f"all {len(shipped)} migrations this package carries are applied"
+    )
 
 
 async def _row_level_security(conn: Connection) -> Check:
@@ -153,6 +210,13 @@ async def _row_level_security(conn: Connection) -> Check:
             "where n.nspname = 'public' and c.relkind in ('r', 'p') order by 1"
         )
     ).fetchall()
+    missing = sorted(set(API_TABLES) - {row["name"] for row in rows})
+    if missing:
+        return Check(
+            "row level security",
+            FAIL,
+            f"public.{', public.'.join(missing)} missing: the schema is not there; {MIGRATE_HINT}",
+        )
     off = [row["name"] for row in rows if not row["rls"]]
     if off:
         return Check("row level security", FAIL, f"disabled on public.{', public.'.join(off)}")
@@ -234,7 +298,12 @@ async def _realtime(conn: Connection) -> Check:
         )
     ).fetchone()
     if not (row and row["publication"]):
-        return Check("realtime", FAIL, "no supabase_realtime publication (Supabase creates it)")
+        return Check(
+            "realtime",
+            FAIL,
+            "no supabase_realtime publication (Supabase creates it; on plain PostgreSQL: "
+            "create publication supabase_realtime, then migrate)",
+        )
     if not row["lessons"]:
         return Check(
             "realtime",
@@ -245,7 +314,7 @@ async def _realtime(conn: Connection) -> Check:
     return Check("realtime", OK, "public.lessons is in the supabase_realtime publication")
 
 
-async def _session_connection(settings: Settings) -> Check:
+async def _session_connection(settings: Settings, database_reachable: bool) -> Check:
     """Live status LISTENs (and migrations lock) over a session-capable connection; behind a
     transaction pooler with no DATABASE_SESSION_URL, live status falls back to polling."""
     name = "session connection"
@@ -258,6 +327,8 @@ async def _session_connection(settings: Settings) -> Check:
             f"{settings.live_poll_seconds} s and migrations cannot run; set DATABASE_SESSION_URL",
         )
     if url == settings.database_url:
+        if not database_reachable:
+            return Check(name, SKIP, "DATABASE_URL, which does not answer")
         return Check(name, OK, "DATABASE_URL (live status LISTENs over it)")
     try:
         conn = await psycopg.AsyncConnection.connect(

@@ -5,7 +5,7 @@
   with no session-capable connection configured, polls (degraded: changes arrive up to a poll
   later).
 - `GET /readyz`: may this process take traffic? Ready means the database answers and every
-  migration shipped in this package is applied (by `python -m service migrate` or by
+  migration shipped in this package (never none) is applied (by `mux-lessons migrate` or by
   `supabase db push`), and the process is not shutting down. Otherwise 503 saying what is
   missing, so a deploy whose migrations did not run never gets traffic.
 - `GET /metrics`: Prometheus text (`telemetry.metrics`), with `Authorization: Bearer
@@ -23,7 +23,7 @@ from psycopg_pool import PoolTimeout
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from service.database.migrations import applied_versions, pending_migrations
+from service.database.migrations import MigrationError, applied_versions, pending_migrations
 from service.database.pool import Database
 from service.errors import ApiError
 from service.live.hub import LiveHub
@@ -60,11 +60,14 @@ async def readyz(request: Request) -> JSONResponse:
             applied = await applied_versions(conn)
     except (psycopg.Error, PoolTimeout):
         return _not_ready("database_unavailable", "the database does not answer", database="down")
-    pending = pending_migrations(applied)
+    try:
+        pending = pending_migrations(applied)
+    except MigrationError as exc:  # the installation itself lacks migrations: never ready
+        return _not_ready("migrations_missing", str(exc))
     if pending:
         return _not_ready(
             "migrations_pending",
-            f"{len(pending)} migration(s) not applied: run `python -m service migrate`",
+            f"{len(pending)} migration(s) not applied: run `mux-lessons migrate`",
             pending=pending,
         )
     return JSONResponse({"status": "ready", "database": "ok", "migrations": "current"})

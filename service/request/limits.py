@@ -4,7 +4,7 @@ h11 buffers at most `h11_max_incomplete_event_size` bytes of an unfinished head 
 default is h11's 16 KiB) and answers 400 beyond it. httptools has no limit at all: uvicorn
 accumulates the URL and each header for as long as the client sends (a 32 MB header was
 accepted). `HttpToolsProtocol` here counts the bytes received while a head is incomplete and
-answers 431 and closes the connection past MAX_HEAD_BYTES. `python -m service serve` uses it
+answers 431 and closes the connection past MAX_HEAD_BYTES. `mux-lessons serve` uses it
 (or h11 with the same limit); with plain uvicorn pass
 `--http service.request.limits:HttpToolsProtocol` (or `--http h11`).
 """

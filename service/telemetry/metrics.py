@@ -4,7 +4,7 @@ Two kinds, chosen so the figures are right however many processes run:
 
 - **What happens in a process** (webhook deliveries, ingest latency, Mux API calls, reconcile
   runs, open live streams) is counted where it happens. With several processes on a host
-  (`uvicorn --workers N`, `python -m service worker` next to it) set
+  (`uvicorn --workers N`, `mux-lessons worker` next to it) set
   `PROMETHEUS_MULTIPROC_DIR` to one empty directory for all of them: prometheus-client's
   multiprocess mode writes each process's values there and `/metrics`, whichever process
   answers, sums them. A worker on another host serves its own on `WORKER_METRICS_PORT`.

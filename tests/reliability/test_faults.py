@@ -18,8 +18,9 @@ import httpx
 import psycopg
 import pytest
 
-from bench.harness import free_port, seed_lessons
+from bench.harness import seed_lessons
 from bench.workload import lesson_events
+from devstack.ports import free_port
 from mux_emulator.app import create_app as create_emulator
 from mux_emulator.config import EmulatorConfig
 from mux_emulator.server import BackgroundServer

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.harness import free_port
+from devstack.ports import free_port
 from tests.tokens import ADMIN_TOKEN, JWT_SECRET, hs256
 
 BIG = 1024 * 1024
