@@ -1,0 +1,113 @@
+"""The plan of `service/` holds: the picture in docs/architecture.md is the code's imports, no
+route module imports another route module, and imports stay shallow."""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICE = ROOT / "service"
+ARCHITECTURE = ROOT / "docs" / "architecture.md"
+# Every package may use these two; the picture leaves them out.
+EVERYWHERE = {"settings", "errors"}
+MAX_IMPORT_LEVELS = 9  # 11 before the regrouping; `python -m service` is the deepest
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module_name(p): p for p in SERVICE.rglob("*.py")}
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    """Modules of the service imported when this module is imported: module level only (not
+    inside functions), and not under `if TYPE_CHECKING:`."""
+    found: set[str] = set()
+
+    def visit(statements: list[ast.stmt]) -> None:
+        for node in statements:
+            if isinstance(node, ast.If):
+                if not (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
+                    visit(node.body)
+                visit(node.orelse)
+            elif isinstance(node, ast.Try):
+                visit(node.body)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    candidate = f"{node.module}.{alias.name}"
+                    found.add(candidate if candidate in MODULES else node.module)
+            elif isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")).body)
+    return {name for name in found if name in MODULES}
+
+
+IMPORTS = {name: _top_level_imports(path) - {name} for name, path in MODULES.items()}
+
+
+def _part(module: str) -> str:
+    """`service.live.hub` -> `live`; `service.app` -> `app`; `service` -> `service`."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def test_the_picture_of_the_packages_is_the_code() -> None:
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    block = re.search(r"```mermaid\nflowchart TD\n(.*?)```", text, re.S)
+    assert block, "docs/architecture.md opens with a mermaid flowchart of the packages"
+    drawn = set(re.findall(r"^\s*(\w+) --> (\w+)\s*$", block.group(1), re.M))
+    actual = {
+        (_part(module), _part(imported))
+        for module, imported_modules in IMPORTS.items()
+        for imported in imported_modules
+        if _part(module) != _part(imported)
+        and _part(imported) not in EVERYWHERE
+        and _part(module) not in EVERYWHERE | {"__main__", "service"}
+    }
+    assert drawn == actual, (
+        f"drawn but not imported: {sorted(drawn - actual)}; "
+        f"imported but not drawn: {sorted(actual - drawn)}"
+    )
+
+
+def _route_modules() -> set[str]:
+    """Modules whose functions app.py puts in its route table."""
+    tree = ast.parse((SERVICE / "app.py").read_text(encoding="utf-8"))
+    endpoints = {
+        call.args[1].id
+        for call in ast.walk(tree)
+        if isinstance(call, ast.Call)
+        and getattr(call.func, "id", None) == "Route"
+        and len(call.args) > 1
+        and isinstance(call.args[1], ast.Name)
+    }
+    where = {
+        alias.asname or alias.name: node.module
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module
+        for alias in node.names
+    }
+    assert endpoints and endpoints <= set(where), endpoints - set(where)
+    return {str(where[name]) for name in endpoints}
+
+
+def test_no_route_module_imports_another() -> None:
+    routes = _route_modules()
+    assert len(routes) >= 6, routes
+    offenders = {module: sorted(IMPORTS[module] & routes) for module in routes}
+    assert {m: found for m, found in offenders.items() if found} == {}
+
+
+def test_imports_stay_shallow() -> None:
+    @functools.cache
+    def level(module: str) -> int:
+        return 1 + max((level(m) for m in IMPORTS[module]), default=0)
+
+    deepest = max(MODULES, key=level)
+    assert level(deepest) <= MAX_IMPORT_LEVELS, deepest
