@@ -268,6 +268,8 @@ def running_stack(
             "APP_ENV": "development",
             **database_env,
             "MUX_API_URL": emulator,
+            "MUX_IMAGE_BASE_URL": f"{emulator}/image",
+            "MUX_STREAM_BASE_URL": f"{emulator}/stream",
             "MUX_TOKEN_ID": "emulator-token-id",
             "MUX_TOKEN_SECRET": "emulator-token-secret",
             "MUX_WEBHOOK_SECRET": stack.webhook_secret,

@@ -1,6 +1,8 @@
 """A local stand-in for the part of Supabase Auth (GoTrue) that supabase-js uses to sign in.
 
-The web app talks to it exactly as to a hosted project: `signInWithPassword`
+The web app talks to it exactly as to a hosted project: `signUp` (`POST /auth/v1/signup`, as a
+project with email confirmation off: the new user is signed in at once and written to
+`auth.users`, as GoTrue writes it), `signInWithPassword`
 (`POST /auth/v1/token?grant_type=password`), refresh (`grant_type=refresh_token`),
 `getUser` (`GET /auth/v1/user`), `signOut` (`POST /auth/v1/logout`), and the session in a
 magic-link URL (`#access_token=...`, which supabase-js checks with `getUser`). Access tokens are
@@ -11,6 +13,7 @@ as it verifies real ones. Users live in memory: `make web` and the browser tests
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 import time
 import uuid
@@ -20,6 +23,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import jwt
+import psycopg
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -28,6 +32,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 ACCESS_TOKEN_SECONDS = 3600
+MIN_PASSWORD_LENGTH = 6  # GoTrue's default
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 @dataclass
@@ -57,9 +63,16 @@ class User:
 
 
 class AuthStandIn:
-    def __init__(self, jwt_secret: str, public_url: str = "http://127.0.0.1:54321") -> None:
+    def __init__(
+        self,
+        jwt_secret: str,
+        public_url: str = "http://127.0.0.1:54321",
+        database_url: str | None = None,
+    ) -> None:
+        """`database_url`: where sign-ups are written (`auth.users`), as GoTrue writes them."""
         self.jwt_secret = jwt_secret
         self.public_url = public_url
+        self.database_url = database_url
         self.users: dict[str, User] = {}
         self._refresh_tokens: dict[str, User] = {}
 
@@ -144,6 +157,37 @@ class AuthStandIn:
                 return JSONResponse(self.session(refreshed))
             return gotrue_error(400, "validation_failed", "Unsupported grant_type")
 
+        async def signup(request: Request) -> Response:
+            try:
+                body = await request.json()
+            except ValueError:
+                body = None
+            if not isinstance(body, dict):
+                return gotrue_error(400, "validation_failed", "Request body must be JSON")
+            email = str(body.get("email") or "").strip().lower()
+            password = str(body.get("password") or "")
+            if not _EMAIL.fullmatch(email):
+                return gotrue_error(
+                    400, "validation_failed", "Unable to validate email address: invalid format"
+                )
+            if len(password) < MIN_PASSWORD_LENGTH:
+                return gotrue_error(
+                    422,
+                    "weak_password",
+                    f"Password should be at least {MIN_PASSWORD_LENGTH} characters.",
+                )
+            if email in self.users:
+                return gotrue_error(422, "user_already_exists", "User already registered")
+            user_id = uuid.uuid4()
+            if self.database_url is not None:
+                async with await psycopg.AsyncConnection.connect(
+                    self.database_url, autocommit=True
+                ) as conn:
+                    await conn.execute(
+                        "insert into auth.users (id, email) values (%s, %s)", (user_id, email)
+                    )
+            return JSONResponse(self.session(self.add_user(user_id, email, password)))
+
         async def user(request: Request) -> Response:
             scheme, _, value = request.headers.get("authorization", "").partition(" ")
             found = self.user_for_token(value) if scheme.lower() == "bearer" else None
@@ -156,6 +200,7 @@ class AuthStandIn:
 
         return Starlette(
             routes=[
+                Route("/auth/v1/signup", signup, methods=["POST"]),
                 Route("/auth/v1/token", token, methods=["POST"]),
                 Route("/auth/v1/user", user, methods=["GET"]),
                 Route("/auth/v1/logout", logout, methods=["POST"]),

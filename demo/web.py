@@ -1,10 +1,11 @@
-"""`python -m demo.web` (`make web`): the Next.js lesson editor against the whole local stack.
+"""`python -m demo.web` (`make web`): the Next.js app against the whole local stack.
 
 Starts what `make demo` starts (PostgreSQL, the Mux emulator, the service with its worker), a
 local stand-in for Supabase Auth, and the built web app (`next start`), all on free ports;
-creates the demo author, course and lesson; prints the URL of the lesson editor signed in as
-that author (a magic-link URL, as Supabase sends), and the author's email and password for
-the sign-in page. Runs until Ctrl-C; `--once` exits 0 once the editor page answers.
+creates the demo author, course and lesson; prints the home URL signed in as that author (a
+magic-link URL, as Supabase sends), and the author's email and password for the sign-in page,
+where a newcomer can also sign up. Runs until Ctrl-C; `--once` exits 0 once the home page
+answers.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ async def run(args: argparse.Namespace) -> int:
     try:
         data_dir = Path(args.data_dir)
         database = database_url(data_dir)
+        auth.database_url = database[0]  # sign-ups become users of this database
         logs = logs_dir(data_dir)
         with running_stack(logs, front_end_origin=web, database=database) as stack:
             env = web_env(
@@ -86,21 +88,23 @@ async def run(args: argparse.Namespace) -> int:
             demo = await create_demo_lesson(stack.database_url)
             password = secrets.token_urlsafe(9)
             user = auth.add_user(demo.author, demo.email, password)
-            editor = f"{web}/lessons/{demo.lesson}"
+            home = f"{web}/"
             async with httpx.AsyncClient(timeout=10) as http:
-                page = await http.get(editor)
+                page = await http.get(home)
             if page.status_code != 200:
-                print(f"the lesson editor answered {page.status_code}; see {stack.logs}")
+                print(f"the home page answered {page.status_code}; see {stack.logs}")
                 return 1
             print("mux-lessons web app")
             print(f"  web app   {web}  (next start; logs in {stack.logs})")
             print(f"  service   {stack.service}")
             print(f"  emulator  {stack.emulator}")
             print(f"  auth      {auth.public_url}  (local stand-in for Supabase Auth)\n")
-            print("Open the lesson editor, signed in as the demo author:")
-            print(f"  {editor}{auth.magic_link_fragment(user)}\n")
+            print("Open the app, signed in as the demo author (who owns the demo course):")
+            print(f"  {home}{auth.magic_link_fragment(user)}\n")
             print(f"course page   {web}/courses/{demo.course}")
+            print(f"lesson        {web}/lessons/{demo.lesson}")
             print(f"sign in       {web}/sign-in   {demo.email} / {password}")
+            print(f"sign up       {web}/sign-in   (make an account of your own)")
             print(f"status page   {stack.service}/admin?token={stack.admin_token}")
             if args.once:
                 return 0
@@ -113,7 +117,7 @@ async def run(args: argparse.Namespace) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m demo.web", description=__doc__)
-    parser.add_argument("--once", action="store_true", help="exit 0 once the editor answers")
+    parser.add_argument("--once", action="store_true", help="exit 0 once the home page answers")
     add_data_dir_argument(parser)
     sys.exit(asyncio.run(run(parser.parse_args())))
 

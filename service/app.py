@@ -19,7 +19,16 @@ from service.database.pool import Database
 from service.errors import EXCEPTION_HANDLERS
 from service.ingest.inbox import IngestBatcher
 from service.ingest.webhook import receive_mux_webhook
-from service.lessons.catalog import get_course, get_lesson
+from service.lessons.catalog import get_catalog, get_course, get_lesson
+from service.lessons.courses import (
+    add_lesson,
+    create_course,
+    delete_course,
+    list_courses,
+    reorder_lessons,
+    update_course,
+)
+from service.lessons.edits import delete_lesson, update_lesson
 from service.lessons.video import (
     cancel_upload,
     create_upload,
@@ -27,6 +36,7 @@ from service.lessons.video import (
     remove_video,
     update_upload_id,
 )
+from service.live.author import author_events
 from service.live.course import course_events
 from service.live.hub import LiveHub
 from service.live.lesson import lesson_events
@@ -120,12 +130,22 @@ def create_app(
             Route("/api/webhooks/mux", receive_mux_webhook, methods=["POST"]),
             Route("/api/mux/upload", create_upload, methods=["POST"]),
             Route("/api/lessons/update-upload-id", update_upload_id, methods=["POST"]),
+            Route("/api/catalog", get_catalog, methods=["GET"]),
+            Route("/api/courses", list_courses, methods=["GET"]),
+            Route("/api/courses", create_course, methods=["POST"]),
+            Route("/api/me/events", author_events, methods=["GET"]),
             Route("/api/lessons/{lesson_id}", get_lesson, methods=["GET"]),
+            Route("/api/lessons/{lesson_id}", update_lesson, methods=["PATCH"]),
+            Route("/api/lessons/{lesson_id}", delete_lesson, methods=["DELETE"]),
             Route("/api/lessons/{lesson_id}/video", get_video, methods=["GET"]),
             Route("/api/lessons/{lesson_id}/video", remove_video, methods=["DELETE"]),
             Route("/api/lessons/{lesson_id}/upload", cancel_upload, methods=["DELETE"]),
             Route("/api/lessons/{lesson_id}/events", lesson_events, methods=["GET"]),
             Route("/api/courses/{course_id}", get_course, methods=["GET"]),
+            Route("/api/courses/{course_id}", update_course, methods=["PATCH"]),
+            Route("/api/courses/{course_id}", delete_course, methods=["DELETE"]),
+            Route("/api/courses/{course_id}/lessons", add_lesson, methods=["POST"]),
+            Route("/api/courses/{course_id}/lesson-order", reorder_lessons, methods=["PUT"]),
             Route("/api/courses/{course_id}/events", course_events, methods=["GET"]),
             Route("/admin", admin_page, methods=["GET"]),
             Route("/admin/stream", admin_stream, methods=["GET"]),
@@ -136,8 +156,9 @@ def create_app(
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_allowed_origins),
-                allow_methods=["GET", "POST", "DELETE"],
-                allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
+                allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                allow_headers=["Authorization", "Content-Type", "Last-Event-ID", "If-Match"],
+                expose_headers=["ETag", "Location", "Retry-After"],
                 max_age=600,
             )
         ],

@@ -53,6 +53,8 @@ class Settings:
     db_lock_timeout_seconds: float = 0.5
     db_statement_timeout_seconds: float = 10.0
     mux_api_url: str = "https://api.mux.com"
+    mux_image_base_url: str = "https://image.mux.com"
+    mux_stream_base_url: str = "https://stream.mux.com"
     mux_token_id: str | None = None
     mux_token_secret: str | None = field(default=None, repr=False)
     mux_webhook_secrets: tuple[str, ...] = field(default=(), repr=False)
@@ -161,6 +163,8 @@ class Settings:
             db_statement_timeout_seconds=_float(get, "DB_STATEMENT_TIMEOUT_SECONDS", 10.0),
             db_prepared_statements=_bool(get, "DB_PREPARED_STATEMENTS", True),
             mux_api_url=_url(get, "MUX_API_URL", "https://api.mux.com"),
+            mux_image_base_url=_url(get, "MUX_IMAGE_BASE_URL", "https://image.mux.com"),
+            mux_stream_base_url=_url(get, "MUX_STREAM_BASE_URL", "https://stream.mux.com"),
             mux_token_id=required("MUX_TOKEN_ID"),
             mux_token_secret=required("MUX_TOKEN_SECRET"),
             mux_webhook_secrets=_csv(required("MUX_WEBHOOK_SECRET")),

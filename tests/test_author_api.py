@@ -302,9 +302,9 @@ async def test_anonymous_uploads_can_be_allowed_by_a_setting(
 @pytest.mark.parametrize(
     ("body", "status", "code", "field"),
     [
-        ({}, 400, "invalid_request", "lessonId"),
-        ({"lessonId": 42}, 400, "invalid_request", "lessonId"),
-        ({"lessonId": "lesson-1"}, 400, "invalid_request", "lessonId"),
+        ({}, 422, "invalid_request", "lessonId"),
+        ({"lessonId": 42}, 422, "invalid_request", "lessonId"),
+        ({"lessonId": "lesson-1"}, 422, "invalid_request", "lessonId"),
         ([1], 400, "invalid_json", None),
         ("{not json", 400, "invalid_json", None),
         ({"lessonId": "x" * 20_000}, 413, "payload_too_large", None),

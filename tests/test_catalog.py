@@ -66,8 +66,12 @@ async def test_a_course_lists_only_the_lessons_the_caller_may_see_in_order(
     course = await create_course(db, author, title="Course B")
     second = await create_lesson(db, author, course, title="Second")
     first = await create_lesson(db, author, course, title="First")
-    async with db.service_session() as conn:
-        await conn.execute("update lessons set position = 1 where id = %s", (second,))
+    moved = await author_client.put(
+        f"/api/courses/{course}/lesson-order",
+        json={"lessonIds": [str(first), str(second)]},
+        headers=_auth(author),
+    )
+    assert moved.status_code == 200, moved.text
     await _publish(author_client, db, second)
 
     owner = (await author_client.get(f"/api/courses/{course}", headers=_auth(author))).json()

@@ -280,3 +280,34 @@ async def test_course_owner_sees_drafts_and_resumes_per_lesson(
             await deliver(http, one.upload_asset_created())
             [live] = await reader.read(1)
     assert (live["data"]["lessonId"], live["data"]["status"]) == (str(one.lesson_id), "processing")
+
+
+async def test_course_stream_relists_when_a_lesson_is_renamed_or_moved(
+    db: Database, live_service: BackgroundServer
+) -> None:
+    """Another tab renames or reorders: the course page's list follows, without a reload."""
+    author = await create_user(db)
+    course = await create_course(db, author)
+    one = await create_lesson(db, author, course, title="One")
+    two = await create_lesson(db, author, course, title="Two")
+    headers = {"Authorization": f"Bearer {hs256(author)}"}
+    path = f"/api/courses/{course}/events?access_token={hs256(author)}"
+    async with (
+        httpx.AsyncClient(base_url=live_service.url, timeout=10) as http,
+        http.stream("GET", path) as stream,
+    ):
+        reader = SseReader(stream)
+        await reader.read(3)
+        renamed = await http.patch(f"/api/lessons/{one}", json={"title": "Uno"}, headers=headers)
+        assert renamed.status_code == 200
+        [listing] = await reader.read(1)
+        assert [x["title"] for x in listing["data"]["lessons"]] == ["Uno", "Two"]
+        moved = await http.put(
+            f"/api/courses/{course}/lesson-order",
+            json={"lessonIds": [str(two), str(one)]},
+            headers=headers,
+        )
+        assert moved.status_code == 200
+        for _ in range(2):  # one listing per lesson moved; the last is the whole new order
+            [listing] = await reader.read(1)
+    assert [x["title"] for x in listing["data"]["lessons"]] == ["Two", "Uno"]

@@ -23,9 +23,11 @@ async def test_author_creates_course_and_lessons_and_edits_titles(db: Database) 
     alice = await create_user(db)
     course = await create_course(db, alice, "Intro")
     lesson = await create_lesson(db, alice, course, "One")
+    second = await create_lesson(db, alice, course, "Two")
     async with db.user_session(claims_for(alice)) as conn:
+        await conn.execute("update lessons set title = 'Uno' where id = %s", (lesson,))
         await conn.execute(
-            "update lessons set title = 'Uno', position = 2 where id = %s", (lesson,)
+            "select public.reorder_lessons(%s, %s::uuid[])", (course, [second, lesson])
         )
         await conn.execute("update courses set title = 'Intro 2' where id = %s", (course,))
     row = await lesson_row(db, lesson)

@@ -75,7 +75,9 @@ def web_stack(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
     logs = tmp_path_factory.mktemp("web-stack-logs")
     web_port, auth_port = free_port(), free_port()
     web = f"http://127.0.0.1:{web_port}"
-    auth = AuthStandIn(JWT_SECRET, public_url=f"http://127.0.0.1:{auth_port}")
+    auth = AuthStandIn(
+        JWT_SECRET, public_url=f"http://127.0.0.1:{auth_port}", database_url=database_url
+    )
     auth_server = BackgroundServer(auth.app(), port=auth_port).start()
     try:
         with running_stack(

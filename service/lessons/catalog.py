@@ -1,37 +1,41 @@
 """What the front end reads about courses and lessons: a lesson with its video, a course with
-its lessons. Every read runs as the caller, so RLS decides what exists: a course or lesson the
-caller may not see is a 404, whether it exists or not. `editable` says whether the caller owns
-the course (and so may upload), as the database's own `is_course_owner` decides.
+its lessons, and the catalog of published courses. Every read runs as the caller, so RLS
+decides what exists: a course or lesson the caller may not see is a 404, whether it exists or
+not. `editable` says whether the caller owns the course (and so may change it), as the
+database's own `is_course_owner` decides.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from service.database.pool import Database
-from service.lessons.view import video_json
+from service.lessons.row import COURSE_COLUMNS, LESSON_COLUMNS
+from service.lessons.view import course_json, lesson_json, thumbnail_url
 from service.request.caller import caller_claims
 from service.request.paths import course_not_found, lesson_not_found, path_uuid
+from service.request.revisions import etag
 from service.settings import Settings
 
-_LESSON_COLUMNS = """
-l.id, l.course_id, l.title, l.position, l.video_version, l.status::text as status,
-l.mux_playback_id, l.playback_policy, l.duration_seconds, l.aspect_ratio, l.video_error,
-l.status_changed_at
+CATALOG_LIMIT = 200
+
+_CATALOG = f"""
+select {COURSE_COLUMNS},
+       (select count(*) from public.lessons l
+         where l.course_id = courses.id and l.status = 'published') as published_lessons,
+       first.id as first_lesson_id, first.title as first_lesson_title,
+       first.mux_playback_id as first_playback_id, first.playback_policy as first_policy
+from public.courses
+cross join lateral (
+  select l.id, l.title, l.mux_playback_id, l.playback_policy from public.lessons l
+  where l.course_id = courses.id and l.status = 'published'
+  order by l.position
+  limit 1
+) first
+order by courses.created_at desc, courses.id
+limit {CATALOG_LIMIT}
 """
-
-
-def lesson_json(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    return {
-        "lessonId": str(row["id"]),
-        "courseId": str(row["course_id"]),
-        "title": row["title"],
-        "position": row["position"],
-        "video": video_json(row, settings),
-    }
 
 
 async def get_lesson(request: Request) -> JSONResponse:
@@ -42,42 +46,73 @@ async def get_lesson(request: Request) -> JSONResponse:
     lesson_id = path_uuid(request, "lesson_id", lesson_not_found())
     async with db.user_session(claims) as conn:
         cur = await conn.execute(
-            f"select {_LESSON_COLUMNS}, public.is_course_owner(l.course_id) as editable "
-            "from public.lessons l where l.id = %s",
+            f"select {LESSON_COLUMNS}, public.is_course_owner(lessons.course_id) as editable "
+            "from public.lessons where lessons.id = %s",
             (lesson_id,),
         )
         row = await cur.fetchone()
     if row is None:
         raise lesson_not_found()
-    return JSONResponse({**lesson_json(row, settings), "editable": bool(row["editable"])})
+    return JSONResponse(
+        {**lesson_json(row, settings), "editable": bool(row["editable"])},
+        headers={"ETag": etag(row["revision"])},
+    )
 
 
 async def get_course(request: Request) -> JSONResponse:
-    """`GET /api/courses/{id}`: the course and the lessons the caller may see, in order."""
+    """`GET /api/courses/{id}`: the course and the lessons the caller may see, in order (its
+    owner every lesson; anyone else the published ones)."""
     settings: Settings = request.app.state.settings
     db: Database = request.app.state.database
     claims = await caller_claims(request, required=False)
     course_id = path_uuid(request, "course_id", course_not_found())
     async with db.user_session(claims) as conn:
         cur = await conn.execute(
-            "select id, title, public.is_course_owner(id) as editable "
-            "from public.courses where id = %s",
+            f"select {COURSE_COLUMNS}, public.is_course_owner(courses.id) as editable "
+            "from public.courses where courses.id = %s",
             (course_id,),
         )
         course = await cur.fetchone()
         if course is None:
             raise course_not_found()
         cur = await conn.execute(
-            f"select {_LESSON_COLUMNS} from public.lessons l where l.course_id = %s "
-            "order by l.position, l.created_at, l.id",
+            f"select {LESSON_COLUMNS} from public.lessons where lessons.course_id = %s "
+            "order by lessons.position, lessons.created_at, lessons.id",
             (course_id,),
         )
         lessons = await cur.fetchall()
     return JSONResponse(
         {
-            "courseId": str(course["id"]),
-            "title": course["title"],
+            **course_json(course),
             "editable": bool(course["editable"]),
             "lessons": [lesson_json(row, settings) for row in lessons],
-        }
+        },
+        headers={"ETag": etag(course["revision"])},
     )
+
+
+async def get_catalog(request: Request) -> JSONResponse:
+    """`GET /api/catalog`: courses anyone may open (with at least one published lesson), newest
+    first, each with its count of published lessons and its first one's thumbnail."""
+    settings: Settings = request.app.state.settings
+    db: Database = request.app.state.database
+    claims = await caller_claims(request, required=False)
+    async with db.user_session(claims) as conn:
+        rows = await (await conn.execute(_CATALOG)).fetchall()
+    courses = [
+        {
+            **course_json(row),
+            "publishedLessons": row["published_lessons"],
+            "firstLesson": {
+                "lessonId": str(row["first_lesson_id"]),
+                "title": row["first_lesson_title"],
+                "thumbnailUrl": thumbnail_url(
+                    row["first_playback_id"], row["first_policy"], settings
+                )
+                if row["first_playback_id"]
+                else None,
+            },
+        }
+        for row in rows
+    ]
+    return JSONResponse({"courses": courses})

@@ -1,5 +1,6 @@
-"""A lesson's video row, as every reader selects it: the GET routes, the live streams and the
-polled lesson changes read the same columns, so `view.video_json` renders any of them."""
+"""A lesson's row, as every reader selects it: the GET routes, the live streams and the polled
+lesson changes read the same video columns, so `view.video_json` renders any of them; the
+author's routes read the lesson's own fields with them (`LESSON_COLUMNS`)."""
 
 from __future__ import annotations
 
@@ -23,4 +24,21 @@ _VIDEO_QUERY = f"select {VIDEO_COLUMNS} from public.lessons where id = %s"
 async def visible_video(conn: Connection, lesson_id: uuid.UUID) -> dict[str, Any] | None:
     """The lesson's video row if the session's role may see it (RLS decides), else None."""
     cur = await conn.execute(_VIDEO_QUERY, (lesson_id,))
+    return await cur.fetchone()
+
+
+LESSON_COLUMNS = f"{VIDEO_COLUMNS}, lessons.description, lessons.revision"
+"""A whole lesson as the author and catalog routes show it (`view.lesson_json`)."""
+_LESSON_QUERY = f"select {LESSON_COLUMNS} from public.lessons where id = %s"
+
+COURSE_COLUMNS = (
+    "courses.id, courses.title, courses.description, courses.revision, courses.created_at, "
+    "courses.updated_at"
+)
+"""A course's own fields (`view.course_json`)."""
+
+
+async def visible_lesson(conn: Connection, lesson_id: uuid.UUID) -> dict[str, Any] | None:
+    """The whole lesson if the session's role may see it (RLS decides), else None."""
+    cur = await conn.execute(_LESSON_QUERY, (lesson_id,))
     return await cur.fetchone()

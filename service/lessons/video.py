@@ -15,15 +15,14 @@ import uuid
 from typing import Any
 
 import psycopg
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from service.database.pool import Connection, Database, act_as_service, act_as_user
 from service.errors import ApiError
+from service.lessons.cleanups import clean_up_now
 from service.lessons.row import visible_video
 from service.lessons.view import video_json
-from service.mux import cleanup
 from service.mux.budget import look_up_upload, take_mux_call
 from service.mux.client import MuxClient, MuxError, MuxRejected
 from service.request.body import id_field, json_object, uuid_field
@@ -190,22 +189,6 @@ async def _change_video(
             raise ApiError(409, *known) from exc
 
 
-def _clean_up_now(request: Request, lesson_id: uuid.UUID) -> BackgroundTask:
-    """After answering, carry out what the change scheduled at Mux (the worker retries
-    whatever this cannot do, e.g. while Mux is unavailable)."""
-    db: Database = request.app.state.database
-    mux: MuxClient = request.app.state.mux
-    settings: Settings = request.app.state.settings
-
-    async def run() -> None:
-        try:
-            await cleanup.run(db, mux, settings, lesson_id=lesson_id, max_calls=4)
-        except Exception:
-            log.exception("immediate Mux cleanup failed; the worker will retry")
-
-    return BackgroundTask(run)
-
-
 async def _video_response(
     request: Request, claims: dict[str, Any], lesson_id: uuid.UUID, status_code: int
 ) -> JSONResponse:
@@ -218,7 +201,7 @@ async def _video_response(
     return JSONResponse(
         video_json(row, settings),
         status_code=status_code,
-        background=_clean_up_now(request, lesson_id),
+        background=clean_up_now(request, [lesson_id]),
     )
 
 

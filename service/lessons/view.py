@@ -1,4 +1,5 @@
-"""A lesson's video state as the front end reads it (the GET route and the live stream)."""
+"""Lessons and courses as the front end reads them: a lesson's video state (the GET routes and
+the live streams), a whole lesson, a course."""
 
 from __future__ import annotations
 
@@ -12,32 +13,39 @@ from service.lessons.playback import (
 )
 from service.settings import Settings
 
-STREAM_HOST = "https://stream.mux.com"
-IMAGE_HOST = "https://image.mux.com"
+
+def _signed(policy: str | None, playback_id: str | None, settings: Settings) -> bool:
+    return policy == "signed" and bool(
+        playback_id and settings.mux_signing_key_id and settings.mux_signing_private_key
+    )
+
+
+def _token(playback_id: str, audience: str, settings: Settings) -> str:
+    assert settings.mux_signing_key_id and settings.mux_signing_private_key
+    return playback_token(
+        playback_id,
+        key_id=settings.mux_signing_key_id,
+        private_key=settings.mux_signing_private_key,
+        ttl_seconds=settings.playback_token_ttl_seconds,
+        audience=audience,
+    )
+
+
+def thumbnail_url(playback_id: str, policy: str | None, settings: Settings) -> str:
+    """The video's thumbnail, with its own token when playback is signed."""
+    base = f"{settings.mux_image_base_url}/{playback_id}/thumbnail.jpg"
+    if _signed(policy, playback_id, settings):
+        return f"{base}?token={_token(playback_id, THUMBNAIL_AUDIENCE, settings)}"
+    return base
 
 
 def video_json(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """The video JSON; `row` is a lesson row or a change notification (same fields)."""
     playback_id = row["mux_playback_id"]
-    signed = row["playback_policy"] == "signed" and bool(
-        playback_id and settings.mux_signing_key_id and settings.mux_signing_private_key
-    )
-
-    def token(audience: str) -> str | None:
-        if not signed:
-            return None
-        assert settings.mux_signing_key_id and settings.mux_signing_private_key
-        return playback_token(
-            playback_id,
-            key_id=settings.mux_signing_key_id,
-            private_key=settings.mux_signing_private_key,
-            ttl_seconds=settings.playback_token_ttl_seconds,
-            audience=audience,
-        )
+    signed = _signed(row["playback_policy"], playback_id, settings)
 
     def url(base: str, audience: str) -> str:
-        query = token(audience)
-        return f"{base}?token={query}" if query else base
+        return f"{base}?token={_token(playback_id, audience, settings)}" if signed else base
 
     # Captions and downloads belong to the current asset, which is the one playing only once
     # the lesson is published (during a replace the old video plays while the new processes).
@@ -57,22 +65,50 @@ def video_json(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
         "downloads": [],
     }
     if playback_id:
-        video["thumbnailUrl"] = url(f"{IMAGE_HOST}/{playback_id}/thumbnail.jpg", THUMBNAIL_AUDIENCE)
+        video["thumbnailUrl"] = thumbnail_url(playback_id, row["playback_policy"], settings)
         video["storyboardUrl"] = url(
-            f"{IMAGE_HOST}/{playback_id}/storyboard.vtt", STORYBOARD_AUDIENCE
+            f"{settings.mux_image_base_url}/{playback_id}/storyboard.vtt", STORYBOARD_AUDIENCE
         )
         video["downloads"] = [
             {
                 **download,
-                "url": url(f"{STREAM_HOST}/{playback_id}/{download['name']}", VIDEO_AUDIENCE)
+                "url": url(
+                    f"{settings.mux_stream_base_url}/{playback_id}/{download['name']}",
+                    VIDEO_AUDIENCE,
+                )
                 if download["status"] == "ready"
                 else None,
             }
             for download in media.get("downloads", [])
         ]
     if signed:
-        video["playbackToken"] = token(VIDEO_AUDIENCE)
+        video["playbackToken"] = _token(playback_id, VIDEO_AUDIENCE, settings)
     return video
+
+
+def lesson_json(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """A whole lesson (`row.LESSON_COLUMNS`); `revision` is what a change names (If-Match)."""
+    return {
+        "lessonId": str(row["id"]),
+        "courseId": str(row["course_id"]),
+        "title": row["title"],
+        "description": row.get("description"),
+        "position": row["position"],
+        "revision": row.get("revision"),
+        "video": video_json(row, settings),
+    }
+
+
+def course_json(row: dict[str, Any]) -> dict[str, Any]:
+    """A course's own fields (`row.COURSE_COLUMNS`)."""
+    return {
+        "courseId": str(row["id"]),
+        "title": row["title"],
+        "description": row["description"],
+        "revision": row["revision"],
+        "createdAt": _iso(row["created_at"]),
+        "updatedAt": _iso(row["updated_at"]),
+    }
 
 
 def _iso(value: Any) -> str:

@@ -3,8 +3,8 @@ see, on one Server-Sent Events connection (a course page with live badges).
 
 Events:
 - `lessons` `{courseId, title, lessons: [{lessonId, title, position}]}`: the lessons the caller
-  may see, in order; first, and again whenever that set changes (a lesson published to a
-  student, one re-uploaded and so hidden again, one added or deleted).
+  may see, in order; first, and again whenever that list changes (a lesson published to a
+  student, one re-uploaded and so hidden again, one added, deleted, renamed or moved).
 - `video`: one lesson's video JSON (as `GET /api/lessons/{id}/video`), first for each lesson
   and then on each change.
 - `end` `{reason}`: `not_visible` (the course is no longer visible to the caller),
@@ -18,7 +18,6 @@ version of every lesson the client has been sent, and a reconnecting `EventSourc
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -36,39 +35,12 @@ from service.live.sse import (
     retry_hint,
     sse,
 )
+from service.live.versions import known_versions, prefix, versions_id
 from service.live.visibility import Claims, Row, expires_at
 from service.live.watchers import Ended, Heartbeat, Hidden, StreamQueue, stream_items
 from service.request.caller import stream_claims
 from service.request.paths import course_not_found, path_uuid
 from service.settings import Settings
-
-_PREFIX = 12  # hex digits of a lesson id in an event id: unique within any real course
-_VERSION_ENTRY = re.compile(r"([0-9a-f]{12})\.([0-9]{1,18})")
-MAX_EVENT_ID = 16 * 1024
-
-
-def versions_id(versions: dict[uuid.UUID, int]) -> str:
-    """The event id: every lesson the client has, with the version it has."""
-    return ",".join(f"{lesson.hex[:_PREFIX]}.{version}" for lesson, version in versions.items())
-
-
-def known_versions(request: Request) -> dict[str, int]:
-    """What a reconnecting client has (Last-Event-ID); anything unreadable counts as nothing,
-    and a prefix named twice is dropped (its lessons are sent again: never skipped wrongly)."""
-    raw = request.headers.get("last-event-id", "")
-    if len(raw) > MAX_EVENT_ID:
-        return {}
-    known: dict[str, int] = {}
-    twice: set[str] = set()
-    for entry in raw.split(","):
-        match = _VERSION_ENTRY.fullmatch(entry.strip())
-        if match is None:
-            continue
-        prefix, version = match.group(1), int(match.group(2))
-        if prefix in known:
-            twice.add(prefix)
-        known[prefix] = version
-    return {prefix: v for prefix, v in known.items() if prefix not in twice}
 
 
 async def course_snapshot(
@@ -121,7 +93,7 @@ class CourseView:
         chunks: list[str] = []
         pending = []
         for row in rows:
-            had = self.known.get(row["id"].hex[:_PREFIX], self.versions.get(row["id"], -1))
+            had = self.known.get(prefix(row["id"]), self.versions.get(row["id"], -1))
             if row["video_version"] > had:
                 pending.append(row)
             else:
@@ -144,9 +116,13 @@ class CourseView:
         lesson = row["id"]
         if row["course_id"] != self.course["id"]:  # moved to another course
             return self.hidden(lesson)
-        listed = lesson in self.lessons
+        before = self.lessons.get(lesson)
         self.lessons[lesson] = row
-        chunks = [] if listed else [self.listing()]
+        relist = before is None or (before["title"], before["position"]) != (
+            row["title"],
+            row["position"],
+        )
+        chunks = [self.listing()] if relist else []
         if row["video_version"] > self.versions.get(lesson, -1):
             chunks.append(self.video(row))
         return chunks

@@ -38,7 +38,9 @@ RESYNC: dict[str, Any] = {"resync": True}
 RECENT_SECONDS = 10
 """Polling for every lesson looks this far back (commits are not in timestamp order)."""
 _POLL_QUERY = f"""
-select {VIDEO_COLUMNS} from public.lessons
+select {VIDEO_COLUMNS},
+       (select c.owner_id from public.courses c where c.id = lessons.course_id) as owner_id
+from public.lessons
 where id = any(%(ids)s::uuid[])
    or (%(all)s and updated_at > now() - make_interval(secs => %(recent)s))
 """
@@ -175,8 +177,9 @@ def parse_change(payload: str) -> dict[str, Any]:
     """The notification as a row shaped like `lesson_video.visible_video` returns."""
     change: dict[str, Any] = json.loads(payload)
     change["id"] = uuid.UUID(change["id"])
-    if change.get("course_id") is not None:
-        change["course_id"] = uuid.UUID(change["course_id"])
+    for key in ("course_id", "owner_id"):
+        if change.get(key) is not None:
+            change[key] = uuid.UUID(change[key])
     if not change.get("deleted"):  # a deleted lesson's notice has only its ids
         change["status_changed_at"] = datetime.fromisoformat(change["status_changed_at"])
     return change

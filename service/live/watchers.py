@@ -1,7 +1,9 @@
-"""Live status at scale: which streams of this process watch which lesson or course, and what
-each of their viewers may see.
+"""Live status at scale: which streams of this process watch which lesson, course or author's
+lessons, and what each of their viewers may see.
 
-Streams are grouped per lesson (and per course), their viewers by claims (`viewer_key`). The
+Streams are grouped per lesson, per course and per owner (an author's stream of every lesson
+they own: changes are routed to it by the course owner the change notification names), their
+viewers by claims (`viewer_key`). The
 process's one `LiveHub` subscription brings each change; for a watched lesson it costs ONE
 statement deciding, for every distinct viewer at once, what each may see now (RLS as each
 viewer), and then reaches every stream without further work. Decisions are kept per lesson and
@@ -121,6 +123,7 @@ class Watchers:
         self.max_streams_per_user = max_streams_per_user
         self._lessons: dict[uuid.UUID, _Group] = {}
         self._courses: dict[uuid.UUID, _Group] = {}
+        self._owners: dict[uuid.UUID, _Group] = {}
         self._per_user: dict[str, int] = {}
         self.open_streams = 0
         self.closing = False
@@ -157,7 +160,7 @@ class Watchers:
         self.closing = True
         ended = Ended(reason)
         told = 0
-        for groups in (self._lessons, self._courses):
+        for groups in (self._lessons, self._courses, self._owners):
             for group in groups.values():
                 for viewer in group.viewers.values():
                     for queue in viewer.queues:
@@ -219,6 +222,10 @@ class Watchers:
     def watch_course(self, course_id: uuid.UUID, claims: Claims | None) -> Watch:
         return Watch(self, self._courses, course_id, claims)
 
+    def watch_owner(self, owner_id: uuid.UUID, claims: Claims) -> Watch:
+        """Every lesson of the courses `owner_id` owns (the stream's viewer is that user)."""
+        return Watch(self, self._owners, owner_id, claims)
+
     async def lesson_view(self, lesson_id: uuid.UUID, claims: Claims | None) -> Row | None:
         """The lesson as this viewer may see it now: kept while the lesson is watched and
         unchanged, else decided (with whatever else is being decided)."""
@@ -242,9 +249,16 @@ class Watchers:
                 if change is RESYNC:
                     self._resync()
                     continue
-                self._changed(change["id"], change.get("course_id"), bool(change.get("deleted")))
+                self._changed(
+                    change["id"],
+                    change.get("course_id"),
+                    bool(change.get("deleted")),
+                    change.get("owner_id"),
+                )
 
-    def _changed(self, lesson_id: uuid.UUID, course_id: Any, deleted: bool) -> None:
+    def _changed(
+        self, lesson_id: uuid.UUID, course_id: Any, deleted: bool, owner_id: Any = None
+    ) -> None:
         group = self._lessons.get(lesson_id)
         if group is not None:
             group.version += 1
@@ -260,6 +274,22 @@ class Watchers:
                 self._deliver(course, dict.fromkeys(course.viewers), lambda _: Hidden(lesson_id))
             else:
                 self._decide(course, lesson_id, lambda row: row if row else Hidden(lesson_id))
+        self._owner_changed(lesson_id, _uuid(owner_id) if owner_id else None, deleted)
+
+    def _owner_changed(self, lesson_id: uuid.UUID, owner: uuid.UUID | None, deleted: bool) -> None:
+        """An owner's stream hears of each change to their lessons (the notification names the
+        owner at commit, so a lesson given to someone else stops reaching its old owner). A
+        deletion whose owner is unknown (its course went with it) is told to every owner's
+        stream: one that never had the lesson ignores it."""
+        if deleted:
+            told = list(self._owners.values()) if owner is None else [self._owners.get(owner)]
+            for group in told:
+                if group is not None:
+                    self._deliver(group, dict.fromkeys(group.viewers), lambda _: Hidden(lesson_id))
+            return
+        owned = self._owners.get(owner) if owner is not None else None
+        if owned is not None:
+            self._decide(owned, lesson_id, lambda row: row if row else Hidden(lesson_id))
 
     def _decide(
         self, group: _Group, lesson_id: uuid.UUID, item: Callable[[Row | None], Item]
@@ -310,7 +340,7 @@ class Watchers:
             group.version += 1
             group.views.clear()
             self._decide(group, lesson_id, lambda row: row if row else Ended("not_visible"))
-        for group in self._courses.values():
+        for group in [*self._courses.values(), *self._owners.values()]:
             for viewer in group.viewers.values():
                 for queue in viewer.queues:
                     put_latest(queue, Resync())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from starlette.requests import Request
@@ -69,7 +70,48 @@ async def json_object(request: Request, limit: int) -> dict[str, Any]:
 
 
 def invalid_field(field: str, message: str) -> ApiError:
-    return ApiError(400, "invalid_request", message, field=field)
+    """422: the body is JSON, but a field is missing, of the wrong type or out of range."""
+    return ApiError(422, "invalid_request", message, field=field)
+
+
+def only_fields(body: dict[str, Any], allowed: Collection[str]) -> None:
+    """A field the route does not know is refused by name, never silently ignored."""
+    for field in body:
+        if field not in allowed:
+            raise invalid_field(field, f"{field} is not a field of this request.")
+
+
+def text_field(body: dict[str, Any], field: str, *, max_length: int, required: bool) -> str | None:
+    """A text field, trimmed. Required: a non-empty string. Optional: absent, null or a
+    string (empty means none). Longer than `max_length` characters is refused."""
+    if field not in body or body[field] is None:
+        if required:
+            raise invalid_field(field, f"{field} is required.")
+        return None
+    value = body[field]
+    if not isinstance(value, str):
+        raise invalid_field(field, f"{field} must be a string.")
+    value = value.strip()
+    if not value and required:
+        raise invalid_field(field, f"{field} must not be empty.")
+    if len(value) > max_length:
+        raise invalid_field(field, f"{field} must be at most {max_length} characters.")
+    return value or None
+
+
+def uuid_list_field(body: dict[str, Any], field: str, *, max_items: int) -> list[uuid.UUID]:
+    value = body.get(field)
+    if not isinstance(value, list):
+        raise invalid_field(field, f"{field} must be a list of ids.")
+    if len(value) > max_items:
+        raise invalid_field(field, f"{field} may name at most {max_items} ids.")
+    ids = []
+    for item in value:
+        try:
+            ids.append(uuid.UUID(item if isinstance(item, str) else ""))
+        except ValueError:
+            raise invalid_field(field, f"{field} must hold ids (UUIDs).") from None
+    return ids
 
 
 def uuid_field(body: dict[str, Any], field: str) -> uuid.UUID:

@@ -186,6 +186,15 @@ AUTHOR_ROUTES = [
     ("GET", "/api/courses/{lesson}"),  # any id: the token is refused before it is looked up
     ("GET", "/api/lessons/{lesson}/video"),
     ("GET", "/api/lessons/{lesson}/events"),
+    ("GET", "/api/courses"),
+    ("POST", "/api/courses"),
+    ("PATCH", "/api/courses/{lesson}"),
+    ("DELETE", "/api/courses/{lesson}"),
+    ("POST", "/api/courses/{lesson}/lessons"),
+    ("PUT", "/api/courses/{lesson}/lesson-order"),
+    ("PATCH", "/api/lessons/{lesson}"),
+    ("DELETE", "/api/lessons/{lesson}"),
+    ("GET", "/api/me/events"),
 ]
 
 
@@ -195,7 +204,7 @@ async def _every_author_route(
     responses = []
     for method, path in AUTHOR_ROUTES:
         url = path.format(lesson=lesson)
-        content = body if method == "POST" else None
+        content = body if method in ("POST", "PUT", "PATCH") else None
         responses.append(await http.request(method, url, content=content, headers=headers))
     return responses
 
@@ -484,8 +493,54 @@ async def test_fuzzed_author_bodies_never_produce_a_500_or_a_write(
     headers = {"Authorization": f"Bearer {hs256(owner)}", "Content-Type": "application/json"}
     for path in ("/api/mux/upload", "/api/lessons/update-upload-id"):
         response = await author_client.post(path, content=body, headers=headers)
-        assert response.status_code in (400, 404, 413), (response.status_code, response.text)
+        assert response.status_code in (400, 404, 413, 422), (response.status_code, response.text)
     await _nothing_written(db, lesson, before)
+
+
+workspace_bodies = st.one_of(
+    st.binary(max_size=200),
+    json_values.map(lambda value: json.dumps(value).encode()),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "title": json_values | st.text(max_size=250),
+            "description": json_values,
+            "revision": json_values | st.integers(),
+            "lessonIds": json_values | st.lists(st.uuids().map(str), max_size=3),
+        },
+    ).map(lambda value: json.dumps(value).encode()),
+    st.integers(min_value=1, max_value=3000).map(_deep),
+)
+
+
+@FUZZ
+@given(body=workspace_bodies)
+async def test_fuzzed_workspace_bodies_never_produce_a_500_or_break_positions(
+    author_client: httpx.AsyncClient, db: Database, body: bytes
+) -> None:
+    owner, lesson = await _fuzz_pair(db)
+    course = (await lesson_row(db, lesson))["course_id"]
+    headers = {"Authorization": f"Bearer {hs256(owner)}", "Content-Type": "application/json"}
+    for method, path in (
+        ("POST", "/api/courses"),
+        ("PATCH", f"/api/courses/{course}"),
+        ("POST", f"/api/courses/{course}/lessons"),
+        ("PUT", f"/api/courses/{course}/lesson-order"),
+        ("PATCH", f"/api/lessons/{lesson}"),
+    ):
+        response = await author_client.request(method, path, content=body, headers=headers)
+        assert response.status_code in (200, 201, 400, 409, 413, 422), (
+            method,
+            path,
+            response.status_code,
+            response.text,
+        )
+        if response.status_code >= 400:
+            assert response.json()["error"]["code"]
+    rows = await db.call_all(
+        "select position from lessons where course_id = %s order by position", (course,)
+    )
+    assert [row["position"] for row in rows] == list(range(1, len(rows) + 1))
 
 
 @FUZZ

@@ -1,0 +1,225 @@
+"""The author's courses: list, create, rename and describe, delete; add a lesson at the end of
+a course, and reorder its lessons.
+
+Every statement runs as the caller, so RLS decides: a course the caller does not own is a 404
+whether it exists or not (never a 403 that would tell it exists). Positions are the
+database's: a new lesson goes at the end and the order changes only through
+`reorder_lessons`, each taking the course's row lock, so concurrent requests leave positions
+1..n whatever order they arrive in. Deleting a course deletes its lessons, and the cleanup
+outbox (written by the same transaction) deletes their videos at Mux.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import psycopg
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from service.database.pool import Connection, Database, act_as_service
+from service.errors import ApiError
+from service.lessons.cleanups import clean_up_now
+from service.lessons.fields import BODY_LIMIT, assignments, written_fields
+from service.lessons.row import COURSE_COLUMNS, visible_lesson
+from service.lessons.view import course_json, lesson_json
+from service.request.body import json_object, only_fields, uuid_list_field
+from service.request.caller import required_claims
+from service.request.paths import course_not_found, path_uuid
+from service.request.revisions import edit_conflict, etag, expected_revision
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_LESSONS_IN_ORDER = 1000
+STATUSES = ("draft", "uploading", "processing", "published", "errored", "cancelled")
+
+_OWNED_COURSES = f"""
+select {COURSE_COLUMNS},
+       coalesce((select jsonb_object_agg(s.status, s.n) from (
+                   select l.status::text as status, count(*) as n from public.lessons l
+                   where l.course_id = courses.id group by 1) s), '{{}}') as statuses
+from public.courses
+where courses.owner_id = (select auth.uid())
+order by courses.created_at desc, courses.id
+"""
+
+
+def owned_course_json(row: dict[str, Any]) -> dict[str, Any]:
+    """A course as its owner's list shows it: its lessons counted, by video status too."""
+    counts = {status: int(row["statuses"].get(status, 0)) for status in STATUSES}
+    return {**course_json(row), "lessonCount": sum(counts.values()), "lessonsByStatus": counts}
+
+
+async def list_courses(request: Request) -> JSONResponse:
+    """`GET /api/courses`: the caller's own courses, newest first."""
+    claims = await required_claims(request)
+    db: Database = request.app.state.database
+    async with db.user_session(claims) as conn:
+        rows = await (await conn.execute(_OWNED_COURSES)).fetchall()
+    return JSONResponse({"courses": [owned_course_json(row) for row in rows]})
+
+
+async def create_course(request: Request) -> JSONResponse:
+    """`POST /api/courses` `{title, description?}`: 201 with the course."""
+    claims = await required_claims(request)
+    fields = written_fields(await json_object(request, BODY_LIMIT), creating=True)
+    db: Database = request.app.state.database
+    async with db.user_session(claims) as conn:
+        cur = await conn.execute(
+            "insert into public.courses (title, description) values (%(title)s, %(description)s) "
+            f"returning {COURSE_COLUMNS}, '{{}}'::jsonb as statuses",
+            fields,
+        )
+        row = await cur.fetchone()
+    assert row is not None
+    log.info("course created", extra={"course_id": str(row["id"])})
+    return JSONResponse(
+        owned_course_json(row),
+        status_code=201,
+        headers={"ETag": etag(row["revision"]), "Location": f"/api/courses/{row['id']}"},
+    )
+
+
+async def _owned(conn: Connection, course_id: uuid.UUID) -> dict[str, Any] | None:
+    cur = await conn.execute(
+        f"select {COURSE_COLUMNS} from public.courses "
+        "where courses.id = %s and public.is_course_owner(courses.id)",
+        (course_id,),
+    )
+    return await cur.fetchone()
+
+
+async def update_course(request: Request) -> JSONResponse:
+    """`PATCH /api/courses/{id}` `{title?, description?}`: against the revision named by
+    `If-Match` (or `revision`); a stale one is 409 `edit_conflict` with the current course."""
+    claims = await required_claims(request)
+    course_id = path_uuid(request, "course_id", course_not_found())
+    body = await json_object(request, BODY_LIMIT)
+    fields = written_fields(body, creating=False)
+    revision = expected_revision(request, body)
+    db: Database = request.app.state.database
+    async with db.user_session(claims) as conn:
+        cur = await conn.execute(
+            f"update public.courses set {assignments(fields)} where id = %(id)s "
+            "and (%(revision)s::integer is null or revision = %(revision)s) "
+            f"returning {COURSE_COLUMNS}",
+            {**fields, "id": course_id, "revision": revision},
+        )
+        row = await cur.fetchone()
+        if row is None:
+            current = await _owned(conn, course_id)
+            if current is None:
+                raise course_not_found()
+            raise edit_conflict("course", course_json(current))
+    return JSONResponse(course_json(row), headers={"ETag": etag(row["revision"])})
+
+
+async def delete_course(request: Request) -> JSONResponse:
+    """`DELETE /api/courses/{id}`: the course and its lessons; their videos are deleted at Mux
+    (now, or by the worker's retries)."""
+    claims = await required_claims(request)
+    course_id = path_uuid(request, "course_id", course_not_found())
+    db: Database = request.app.state.database
+    async with db.user_session(claims) as conn:
+        cur = await conn.execute(
+            "select id from public.lessons where course_id = %s and public.is_course_owner(%s)",
+            (course_id, course_id),
+        )
+        lessons = [row["id"] for row in await cur.fetchall()]
+        cur = await conn.execute(
+            "delete from public.courses where id = %s returning id", (course_id,)
+        )
+        if await cur.fetchone() is None:
+            raise course_not_found()
+        await act_as_service(conn)  # the outbox is the service's: count what was scheduled
+        cur = await conn.execute(
+            "select count(*) as n from public.mux_cleanups "
+            "where lesson_id = any(%s) and state = 'pending'",
+            (lessons,),
+        )
+        scheduled = (await cur.fetchone() or {"n": 0})["n"]
+    log.info(
+        "course deleted",
+        extra={"course_id": str(course_id), "lessons": len(lessons), "mux_cleanups": scheduled},
+    )
+    return JSONResponse(
+        {
+            "courseId": str(course_id),
+            "deleted": True,
+            "lessonsDeleted": len(lessons),
+            "muxCleanupsScheduled": scheduled,
+        },
+        background=clean_up_now(request, lessons),
+    )
+
+
+async def add_lesson(request: Request) -> JSONResponse:
+    """`POST /api/courses/{id}/lessons` `{title, description?}`: a draft lesson at the end."""
+    claims = await required_claims(request)
+    course_id = path_uuid(request, "course_id", course_not_found())
+    fields = written_fields(await json_object(request, BODY_LIMIT), creating=True)
+    settings: Settings = request.app.state.settings
+    db: Database = request.app.state.database
+    try:
+        async with db.user_session(claims) as conn:
+            cur = await conn.execute(
+                "insert into public.lessons (course_id, title, description) "
+                "values (%(course)s, %(title)s, %(description)s) returning id",
+                {**fields, "course": course_id},
+            )
+            created = await cur.fetchone()
+            assert created is not None
+            row = await visible_lesson(conn, created["id"])
+    except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ForeignKeyViolation) as exc:
+        raise course_not_found() from exc  # not the caller's course (RLS), or no such course
+    assert row is not None
+    log.info("lesson added", extra={"course_id": str(course_id), "lesson_id": str(row["id"])})
+    return JSONResponse(
+        lesson_json(row, settings),
+        status_code=201,
+        headers={"ETag": etag(row["revision"]), "Location": f"/api/lessons/{row['id']}"},
+    )
+
+
+# What reorder_lessons raises (supabase/migrations/20261202120000_author_workspace.sql).
+_NOT_OWNED, _NOT_THE_LESSONS = "ML010", "ML011"
+
+
+async def reorder_lessons(request: Request) -> JSONResponse:
+    """`PUT /api/courses/{id}/lesson-order` `{lessonIds}`: all or nothing. A list that is not
+    exactly the course's lessons is 409 `order_mismatch` with the current order."""
+    claims = await required_claims(request)
+    course_id = path_uuid(request, "course_id", course_not_found())
+    body = await json_object(request, BODY_LIMIT)
+    only_fields(body, ("lessonIds",))
+    lesson_ids = uuid_list_field(body, "lessonIds", max_items=MAX_LESSONS_IN_ORDER)
+    db: Database = request.app.state.database
+    try:
+        async with db.user_session(claims) as conn:
+            cur = await conn.execute(
+                "select lesson_id from public.reorder_lessons(%s, %s::uuid[]) as lesson_id",
+                (course_id, lesson_ids),
+            )
+            order = [row["lesson_id"] for row in await cur.fetchall()]
+    except psycopg.Error as exc:
+        if exc.sqlstate == _NOT_OWNED:
+            raise course_not_found() from exc
+        if exc.sqlstate != _NOT_THE_LESSONS:
+            raise
+        async with db.user_session(claims) as conn:
+            cur = await conn.execute(
+                "select id from public.lessons where course_id = %s order by position",
+                (course_id,),
+            )
+            current = [str(row["id"]) for row in await cur.fetchall()]
+        raise ApiError(
+            409,
+            "order_mismatch",
+            "The order must name every lesson of the course exactly once; the course has "
+            "changed since you loaded it.",
+            current=current,
+        ) from exc
+    return JSONResponse({"courseId": str(course_id), "lessonIds": [str(i) for i in order]})

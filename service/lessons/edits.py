@@ -1,0 +1,79 @@
+"""Changes to one lesson's own fields: `PATCH /api/lessons/{id}` (title, description) and
+`DELETE /api/lessons/{id}`.
+
+As the caller, under RLS: a lesson whose course the caller does not own is a 404. A change
+names the revision it was made against (`If-Match`, or `revision`); a stale one is 409
+`edit_conflict` with the current lesson. Deleting a lesson moves the ones after it up and
+deletes its video at Mux (the cleanup outbox, carried out right after answering).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from service.database.pool import Database
+from service.lessons.cleanups import clean_up_now
+from service.lessons.fields import BODY_LIMIT, assignments, written_fields
+from service.lessons.row import LESSON_COLUMNS
+from service.lessons.view import lesson_json
+from service.request.body import json_object
+from service.request.caller import required_claims
+from service.request.paths import lesson_not_found, path_uuid
+from service.request.revisions import edit_conflict, etag, expected_revision
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_OWNED_LESSON = (
+    f"select {LESSON_COLUMNS} from public.lessons "
+    "where lessons.id = %s and public.is_course_owner(lessons.course_id)"
+)
+
+
+async def update_lesson(request: Request) -> JSONResponse:
+    """`PATCH /api/lessons/{id}` `{title?, description?}`: the lesson, or 409 `edit_conflict`
+    when it was changed since the revision the caller names."""
+    claims = await required_claims(request)
+    lesson_id = path_uuid(request, "lesson_id", lesson_not_found())
+    body = await json_object(request, BODY_LIMIT)
+    fields = written_fields(body, creating=False)
+    revision = expected_revision(request, body)
+    settings: Settings = request.app.state.settings
+    db: Database = request.app.state.database
+    async with db.user_session(claims) as conn:
+        cur = await conn.execute(
+            f"update public.lessons set {assignments(fields)} where id = %(id)s "
+            "and (%(revision)s::integer is null or revision = %(revision)s) returning id",
+            {**fields, "id": lesson_id, "revision": revision},
+        )
+        changed = await cur.fetchone() is not None
+        row = await (await conn.execute(_OWNED_LESSON, (lesson_id,))).fetchone()
+    if row is None:
+        raise lesson_not_found()
+    if not changed:
+        raise edit_conflict("lesson", lesson_json(row, settings))
+    return JSONResponse(lesson_json(row, settings), headers={"ETag": etag(row["revision"])})
+
+
+async def delete_lesson(request: Request) -> JSONResponse:
+    """`DELETE /api/lessons/{id}`: the lesson, its place in the course, and its video at Mux."""
+    claims = await required_claims(request)
+    lesson_id = path_uuid(request, "lesson_id", lesson_not_found())
+    db: Database = request.app.state.database
+    async with db.user_session(claims) as conn:
+        cur = await conn.execute(
+            "delete from public.lessons where id = %s returning course_id", (lesson_id,)
+        )
+        row = await cur.fetchone()
+    if row is None:
+        raise lesson_not_found()
+    log.info(
+        "lesson deleted", extra={"lesson_id": str(lesson_id), "course_id": str(row["course_id"])}
+    )
+    return JSONResponse(
+        {"lessonId": str(lesson_id), "courseId": str(row["course_id"]), "deleted": True},
+        background=clean_up_now(request, [lesson_id]),
+    )

@@ -1,0 +1,39 @@
+"""What an author writes about a course or a lesson: a title (required, at most 200 characters,
+trimmed) and a description (optional, at most 2,000). The database holds the same limits
+(check constraints); these answer first, with 422 naming the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from service.errors import ApiError
+from service.request.body import only_fields, text_field
+
+BODY_LIMIT = 64 * 1024
+TITLE_MAX = 200
+DESCRIPTION_MAX = 2000
+
+
+def written_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """The fields to store: on creation a title (and maybe a description); on a change the
+    ones sent (and maybe the `revision` it was made against, read by `revisions`)."""
+    only_fields(
+        body, ("title", "description") if creating else ("title", "description", "revision")
+    )
+    fields: dict[str, Any] = {}
+    if creating or "title" in body:
+        fields["title"] = text_field(body, "title", max_length=TITLE_MAX, required=True)
+    if creating or "description" in body:
+        fields["description"] = text_field(
+            body, "description", max_length=DESCRIPTION_MAX, required=False
+        )
+    if not fields:
+        raise ApiError(
+            422, "invalid_request", "Send a title or a description to change.", field="title"
+        )
+    return fields
+
+
+def assignments(fields: dict[str, Any]) -> str:
+    """`title = %(title)s, ...` for the fields `written_fields` returned (known names only)."""
+    return ", ".join(f"{name} = %({name})s" for name in fields if name in ("title", "description"))
