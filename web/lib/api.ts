@@ -1,6 +1,8 @@
 /**
- * A typed client for the mux-lessons service: create an upload, read a lesson or course, and
- * follow a lesson's video status live. Small on purpose: copy this file into any app.
+ * A typed client for the mux-lessons service: the author's courses and lessons (list, create,
+ * rename, reorder, delete), uploads, the learners' catalog, and live status (a lesson, a
+ * course, or every lesson of the signed-in author). Small on purpose: copy this file into any
+ * app.
  *
  * Every failure is an `ApiError` with the service's stable `code` and a message fit to show a
  * user (`{"error": {"code", "message"}}` on the wire), including "cannot reach the service".
@@ -54,7 +56,10 @@ export interface Lesson {
   lessonId: string;
   courseId: string;
   title: string;
+  description: string | null;
   position: number;
+  /** Counts edits of the title and description: what `If-Match` names (the `ETag`). */
+  revision: number;
   video: LessonVideo;
 }
 
@@ -63,13 +68,44 @@ export interface LessonDetail extends Lesson {
   editable: boolean;
 }
 
-/** `GET /api/courses/{id}`: the lessons the caller may see, in order. */
-export interface Course {
+/** A course's own fields, as every course route returns them. */
+export interface CourseFields {
   courseId: string;
   title: string;
+  description: string | null;
+  revision: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `GET /api/courses/{id}`: the lessons the caller may see, in order (its owner: all). */
+export interface Course extends CourseFields {
   editable: boolean;
   lessons: Lesson[];
 }
+
+/** `GET /api/courses`: one of the caller's own courses, its lessons counted by status. */
+export interface CourseSummary extends CourseFields {
+  lessonCount: number;
+  lessonsByStatus: Record<VideoStatus, number>;
+}
+
+/** `GET /api/catalog`: a course anyone may open (it has a published lesson). */
+export interface CatalogCourse extends CourseFields {
+  publishedLessons: number;
+  firstLesson: { lessonId: string; title: string; thumbnailUrl: string | null };
+}
+
+/** What an author writes about a course or a lesson (the service trims and checks both). */
+export interface WrittenFields {
+  title?: string;
+  /** Empty or null means none. */
+  description?: string | null;
+}
+
+/** Limits the service enforces (422 `invalid_request` naming the field). */
+export const TITLE_MAX = 200;
+export const DESCRIPTION_MAX = 2000;
 
 /** `POST /api/mux/upload`: the lesson already carries the upload; PUT the file to `url`. */
 export interface UploadTicket {
@@ -89,9 +125,13 @@ export interface ServiceClient {
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
+  /** The request field a 422 `invalid_request` is about (`title`, `description`...). */
   readonly field: string | null;
   /** Seconds to wait before trying again (`Retry-After`, on 429 and some 503s). */
   readonly retryAfterSeconds: number | null;
+  /** What is current, on a 409: the lesson or course (`edit_conflict`), the lesson ids in
+   * order (`order_mismatch`). */
+  readonly current: unknown;
 
   constructor(
     status: number,
@@ -99,6 +139,7 @@ export class ApiError extends Error {
     message: string,
     field: string | null = null,
     retryAfterSeconds: number | null = null,
+    current: unknown = null,
   ) {
     super(message);
     this.name = "ApiError";
@@ -106,6 +147,7 @@ export class ApiError extends Error {
     this.code = code;
     this.field = field;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.current = current;
   }
 }
 
@@ -127,17 +169,20 @@ async function errorFrom(response: Response): Promise<ApiError> {
   let code = `http_${response.status}`;
   let message = FALLBACK_MESSAGES[response.status] ?? `The service answered ${response.status}.`;
   let field: string | null = null;
+  let current: unknown = null;
   try {
     const body: unknown = await response.json();
-    const error = (body as { error?: { code?: unknown; message?: unknown; field?: unknown } })
-      .error;
+    const error = (
+      body as { error?: { code?: unknown; message?: unknown; field?: unknown; current?: unknown } }
+    ).error;
     if (error && typeof error.code === "string") code = error.code;
     if (error && typeof error.message === "string" && error.message) message = error.message;
     if (error && typeof error.field === "string") field = error.field;
+    if (error && error.current !== undefined) current = error.current;
   } catch {
     // Not JSON (a proxy's error page): keep the fallback message.
   }
-  return new ApiError(response.status, code, message, field, retryAfterSeconds);
+  return new ApiError(response.status, code, message, field, retryAfterSeconds, current);
 }
 
 async function request<T>(client: ServiceClient, path: string, init: RequestInit = {}): Promise<T> {
@@ -192,6 +237,95 @@ export function readCourse(client: ServiceClient, courseId: string): Promise<Cou
   return request(client, `/api/courses/${segment(courseId)}`);
 }
 
+/** `If-Match` for a change made against `revision`: a stale one is 409 `edit_conflict`, whose
+ * `current` is the row as it is now (show it, then save again against its revision). */
+function ifMatch(revision: number | null): HeadersInit | undefined {
+  return revision === null ? undefined : { "If-Match": `"${revision}"` };
+}
+
+/** The signed-in author's own courses, newest first. */
+export async function listCourses(client: ServiceClient): Promise<CourseSummary[]> {
+  return (await request<{ courses: CourseSummary[] }>(client, "/api/courses")).courses;
+}
+
+export function createCourse(client: ServiceClient, fields: WrittenFields): Promise<CourseSummary> {
+  return request(client, "/api/courses", { method: "POST", body: JSON.stringify(fields) });
+}
+
+export function updateCourse(
+  client: ServiceClient,
+  courseId: string,
+  fields: WrittenFields,
+  revision: number | null,
+): Promise<CourseFields> {
+  return request(client, `/api/courses/${segment(courseId)}`, {
+    method: "PATCH",
+    body: JSON.stringify(fields),
+    headers: ifMatch(revision),
+  });
+}
+
+/** Deletes the course and its lessons; their videos are deleted at Mux by the service. */
+export function deleteCourse(
+  client: ServiceClient,
+  courseId: string,
+): Promise<{ courseId: string; deleted: true; lessonsDeleted: number; muxCleanupsScheduled: number }> {
+  return request(client, `/api/courses/${segment(courseId)}`, { method: "DELETE" });
+}
+
+/** A `draft` lesson at the end of the course (upload its video with `createUpload`). */
+export function addLesson(
+  client: ServiceClient,
+  courseId: string,
+  fields: WrittenFields,
+): Promise<Lesson> {
+  return request(client, `/api/courses/${segment(courseId)}/lessons`, {
+    method: "POST",
+    body: JSON.stringify(fields),
+  });
+}
+
+export function updateLesson(
+  client: ServiceClient,
+  lessonId: string,
+  fields: WrittenFields,
+  revision: number | null,
+): Promise<Lesson> {
+  return request(client, `/api/lessons/${segment(lessonId)}`, {
+    method: "PATCH",
+    body: JSON.stringify(fields),
+    headers: ifMatch(revision),
+  });
+}
+
+/** Deletes the lesson (the ones after it move up); its video is deleted at Mux. */
+export function deleteLesson(
+  client: ServiceClient,
+  lessonId: string,
+): Promise<{ lessonId: string; courseId: string; deleted: true }> {
+  return request(client, `/api/lessons/${segment(lessonId)}`, { method: "DELETE" });
+}
+
+/** The course's lessons in this order, all or nothing: a list that is not exactly the
+ * course's lessons is 409 `order_mismatch`, whose `current` is the order as it is. */
+export async function reorderLessons(
+  client: ServiceClient,
+  courseId: string,
+  lessonIds: string[],
+): Promise<string[]> {
+  const answer = await request<{ lessonIds: string[] }>(
+    client,
+    `/api/courses/${segment(courseId)}/lesson-order`,
+    { method: "PUT", body: JSON.stringify({ lessonIds }) },
+  );
+  return answer.lessonIds;
+}
+
+/** Courses anyone may open (at least one published lesson), newest first. */
+export async function readCatalog(client: ServiceClient): Promise<CatalogCourse[]> {
+  return (await request<{ courses: CatalogCourse[] }>(client, "/api/catalog")).courses;
+}
+
 export type Connection = "connecting" | "live" | "reconnecting";
 
 interface StreamHandlers {
@@ -221,6 +355,32 @@ export interface CourseListing {
 export interface CourseSubscription extends StreamHandlers {
   onLessons: (listing: CourseListing) => void;
   onVideo: (video: LessonVideo) => void;
+}
+
+/** A lesson of the signed-in author, as `GET /api/me/events` lists them. */
+export interface MyLessonEntry {
+  lessonId: string;
+  courseId: string;
+  title: string;
+  status: VideoStatus;
+  videoVersion: number;
+}
+
+/** A `video` event of `GET /api/me/events`: the video JSON with its lesson's course, title
+ * and `videoVersion` (which grows with every change of the video). */
+export interface MyLessonVideo extends LessonVideo {
+  courseId: string;
+  title: string;
+  videoVersion: number;
+}
+
+export interface MeSubscription extends StreamHandlers {
+  /** Every lesson the author owns: first, and again after a reconnect. */
+  onLessons: (lessons: MyLessonEntry[]) => void;
+  /** A lesson created, or its video changed. */
+  onVideo: (video: MyLessonVideo) => void;
+  /** A lesson deleted, or no longer the author's. */
+  onRemoved: (lessonId: string) => void;
 }
 
 const FINAL_CODES = new Set([401, 403, 404]);
@@ -347,6 +507,28 @@ export function subscribeToCourse(
         })),
       });
       course.lessons.forEach((lesson) => handlers.onVideo(lesson.video));
+    },
+    handlers,
+  );
+}
+
+/**
+ * Follows every lesson the signed-in author owns, in every course, on one connection: the
+ * whole set first (`onLessons`), then `onVideo` whenever a lesson is created or its video
+ * changes, and `onRemoved`. Notifications on any page come from this (see `follow` for
+ * reconnection; a refusal asks `GET /api/courses` why, so a lapsed session is final).
+ */
+export function subscribeToMe(client: ServiceClient, handlers: MeSubscription): () => void {
+  return follow(
+    client,
+    "/api/me/events",
+    {
+      lessons: (data) => handlers.onLessons((data as { lessons: MyLessonEntry[] }).lessons),
+      video: (data) => handlers.onVideo(data as MyLessonVideo),
+      removed: (data) => handlers.onRemoved((data as { lessonId: string }).lessonId),
+    },
+    async () => {
+      await listCourses(client);
     },
     handlers,
   );

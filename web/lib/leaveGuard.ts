@@ -1,0 +1,71 @@
+"use client";
+
+import { useEffect, useId } from "react";
+
+/**
+ * "Leave this page?" while something would be lost (an upload in progress). Components call
+ * `useLeaveGuard(active, message)`; `LeaveGuard` (mounted once in the layout) asks before the
+ * tab is closed or reloaded (`beforeunload`) and before an in-app link is followed; code that
+ * navigates by itself (sign-out) calls `confirmLeave()` first.
+ */
+const guards = new Map<string, string>();
+
+/** The message of the first active guard, or null when leaving loses nothing. */
+export function leaveWarning(): string | null {
+  for (const message of guards.values()) return message;
+  return null;
+}
+
+/** True when nothing is at stake or the user agreed to leave. */
+export function confirmLeave(): boolean {
+  const message = leaveWarning();
+  return message === null || window.confirm(message);
+}
+
+export function useLeaveGuard(active: boolean, message: string): void {
+  const id = useId();
+  useEffect(() => {
+    if (!active) return;
+    guards.set(id, message);
+    return () => {
+      guards.delete(id);
+    };
+  }, [active, id, message]);
+}
+
+function sameDocumentLink(event: MouseEvent): HTMLAnchorElement | null {
+  if (event.defaultPrevented || event.button !== 0) return null;
+  if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return null; // new tab
+  const target = event.target instanceof Element ? event.target.closest("a[href]") : null;
+  if (!(target instanceof HTMLAnchorElement)) return null;
+  if (target.target && target.target !== "_self") return null;
+  if (target.hasAttribute("download")) return null;
+  const url = new URL(target.href, window.location.href);
+  if (url.origin !== window.location.origin) return target; // leaves the app: still this tab
+  if (url.pathname === window.location.pathname && url.search === window.location.search) {
+    return null; // a #fragment on this page
+  }
+  return target;
+}
+
+/** Listens for the ways out of a page; mounted once, in the root layout. */
+export function installLeaveGuard(): () => void {
+  const onClick = (event: MouseEvent) => {
+    if (leaveWarning() === null || sameDocumentLink(event) === null) return;
+    if (!confirmLeave()) {
+      event.preventDefault(); // Next's <Link> does not navigate a prevented click
+      event.stopPropagation();
+    }
+  };
+  const onBeforeUnload = (event: BeforeUnloadEvent) => {
+    if (leaveWarning() === null) return;
+    event.preventDefault();
+    event.returnValue = ""; // older browsers need it set to show their own prompt
+  };
+  window.addEventListener("click", onClick, true);
+  window.addEventListener("beforeunload", onBeforeUnload);
+  return () => {
+    window.removeEventListener("click", onClick, true);
+    window.removeEventListener("beforeunload", onBeforeUnload);
+  };
+}

@@ -1,0 +1,120 @@
+"use client";
+
+import { useEffect, useRef, useState, type FormEvent } from "react";
+
+import { describeError } from "@/components/VideoUploader";
+import { ApiError } from "@/lib/api";
+import { fieldErrorOf, validate, written, type Draft, type FieldErrors } from "@/lib/fields";
+
+interface Versioned {
+  title: string;
+  description: string | null;
+  revision: number;
+}
+
+/**
+ * A title-and-description form's state and its save: checked here first (the service's rules),
+ * then saved against the revision it was loaded at (`If-Match`). A 422 puts the service's
+ * message next to the field it names; a 409 `edit_conflict` keeps the author's text and shows
+ * the current version (`conflict`): `reapply` saves it over that version, `takeCurrent` takes it.
+ */
+export function useDetailsForm<T extends Versioned>({
+  initial,
+  revision: initialRevision,
+  save,
+  onSaved,
+  onCurrent,
+}: {
+  initial: Draft;
+  revision: number | null;
+  save: (fields: { title: string; description: string | null }, revision: number | null) => Promise<T>;
+  /** Saved: `submitted` is what the form held when it was sent (the author may type on). */
+  onSaved: (saved: T, submitted: Draft) => void;
+  /** The author took the version saved elsewhere. */
+  onCurrent?: (current: T) => void;
+}) {
+  const [draft, setDraft] = useState<Draft>(initial);
+  const [revision, setRevision] = useState<number | null>(initialRevision);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [problem, setProblem] = useState<string | null>(null);
+  const [conflict, setConflict] = useState<T | null>(null);
+  const [busy, setBusy] = useState(false);
+  const titleRef = useRef<HTMLInputElement>(null);
+  const descriptionRef = useRef<HTMLTextAreaElement>(null);
+  const conflictRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (conflict !== null) conflictRef.current?.focus();
+  }, [conflict]);
+
+  const focusFirst = (found: FieldErrors) => {
+    if (found.title) titleRef.current?.focus();
+    else if (found.description) descriptionRef.current?.focus();
+  };
+
+  async function persist(against: number | null): Promise<void> {
+    const found = validate(draft);
+    setErrors(found);
+    setProblem(null);
+    if (Object.keys(found).length > 0) {
+      focusFirst(found);
+      return;
+    }
+    setBusy(true);
+    try {
+      const saved = await save(written(draft), against);
+      setConflict(null);
+      setRevision(saved.revision);
+      onSaved(saved, draft);
+    } catch (error) {
+      const refused = fieldErrorOf(error);
+      if (refused) {
+        setErrors(refused);
+        focusFirst(refused);
+      } else if (error instanceof ApiError && error.code === "edit_conflict" && error.current) {
+        setConflict(error.current as T);
+      } else {
+        setProblem(describeError(error));
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return {
+    draft,
+    setDraft,
+    errors,
+    problem,
+    conflict,
+    busy,
+    titleRef,
+    descriptionRef,
+    conflictRef,
+    submit: (event: FormEvent<HTMLFormElement>) => {
+      event.preventDefault();
+      void persist(revision);
+    },
+    reapply: () => {
+      if (conflict !== null) void persist(conflict.revision);
+    },
+    takeCurrent: () => {
+      if (conflict === null) return;
+      setDraft({ title: conflict.title, description: conflict.description ?? "" });
+      setRevision(conflict.revision);
+      setConflict(null);
+      setErrors({});
+      onCurrent?.(conflict);
+      titleRef.current?.focus();
+    },
+    /** Empty the form for the next one, unless the author has typed on since `submitted`. */
+    clear: (submitted: Draft) => {
+      setDraft((now) =>
+        now.title === submitted.title && now.description === submitted.description
+          ? { title: "", description: "" }
+          : now,
+      );
+      setErrors({});
+    },
+  };
+}
