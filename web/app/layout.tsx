@@ -1,7 +1,11 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
 
+import { AnnouncerProvider, PageStatus } from "@/components/Announcer";
 import { Header } from "@/components/Header";
+import { LeaveGuard } from "@/components/LeaveGuard";
+import { NotificationsProvider } from "@/components/Notifications";
+import { PageTitle } from "@/components/PageTitle";
 import { RuntimeConfigProvider } from "@/components/RuntimeConfig";
 import { readRuntimeConfig } from "@/lib/config";
 
@@ -10,8 +14,8 @@ import "./globals.css";
 // Configuration is read from the environment on every request, never at build time.
 export const dynamic = "force-dynamic";
 
+// No title here: every page renders its own <PageTitle> (course and lesson titles included).
 export const metadata: Metadata = {
-  title: "Lessons",
   description: "Course lessons with Mux video",
 };
 
@@ -22,11 +26,20 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       <body>
         {result.ok ? (
           <RuntimeConfigProvider config={result.config}>
-            <Header />
-            <main>{children}</main>
+            <AnnouncerProvider>
+              <NotificationsProvider>
+                <LeaveGuard />
+                <Header />
+                <main id="main" tabIndex={-1}>
+                  <PageStatus />
+                  {children}
+                </main>
+              </NotificationsProvider>
+            </AnnouncerProvider>
           </RuntimeConfigProvider>
         ) : (
-          <main>
+          <main id="main">
+            <PageTitle title="Not configured" />
             <section className="panel" data-testid="config-error">
               <h1>This app is not configured</h1>
               <ul>

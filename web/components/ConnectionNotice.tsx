@@ -1,19 +1,30 @@
 import type { Connection } from "@/lib/api";
 
-/** Says when live status is not live, so a page never looks current while it is not. */
-export function ConnectionNotice({ connection }: { connection: Connection }) {
-  if (connection === "live") {
-    return (
-      <p className="connection connection-live" data-testid="connection" data-state="live">
-        Live
-      </p>
-    );
-  }
+/**
+ * Says when live status is not live, so a page never looks current while it is not. The
+ * region is always in the page (so the warning is read when it appears). Authors see a small
+ * "Live" mark while updates flow; learners (`quiet`) see nothing then.
+ */
+export function ConnectionNotice({
+  connection,
+  quiet = false,
+}: {
+  connection: Connection;
+  quiet?: boolean;
+}) {
   return (
-    <p className="notice notice-warning" role="status" data-testid="connection" data-state={connection}>
-      {connection === "connecting"
-        ? "Connecting to live status…"
-        : "The lesson service cannot be reached. Reconnecting; this page will catch up when it is back."}
-    </p>
+    <div className="connection" role="status" data-testid="connection" data-state={connection}>
+      {connection === "live" && !quiet && (
+        <span className="connection-live" title="This page updates by itself">
+          Live
+        </span>
+      )}
+      {connection === "reconnecting" && (
+        <p className="notice notice-warning">
+          The lesson service cannot be reached. Reconnecting; this page will catch up when it is
+          back.
+        </p>
+      )}
+    </div>
   );
 }

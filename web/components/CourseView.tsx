@@ -1,52 +1,243 @@
 "use client";
 
 import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useCallback, useEffect, useRef, useState } from "react";
 
+import { useAnnounce } from "@/components/Announcer";
 import { ConnectionNotice } from "@/components/ConnectionNotice";
-import { LoadFailure } from "@/components/LoadFailure";
+import { CourseForm } from "@/components/CourseForm";
+import { LessonForm } from "@/components/LessonForm";
+import { LessonList } from "@/components/LessonList";
+import { LiveRegion } from "@/components/LiveRegion";
+import { LoadState } from "@/components/LoadFailure";
 import { NotFound } from "@/components/NotFound";
-import { StatusBadge } from "@/components/StatusBadge";
+import { NotificationToggle } from "@/components/NotificationToggle";
+import { PageTitle } from "@/components/PageTitle";
+import { Thumbnail } from "@/components/Thumbnail";
+import { describeError } from "@/components/VideoUploader";
+import {
+  deleteCourse,
+  readCourse,
+  type Course,
+  type CourseFields,
+  type ServiceClient,
+} from "@/lib/api";
+import { formatDuration, plural, spokenDuration } from "@/lib/format";
 import { useLiveCourse } from "@/lib/useLiveCourse";
+import { useLoaded } from "@/lib/useLoaded";
 import { useServiceClient } from "@/lib/useServiceClient";
 
-/** A course's lessons, each with a live status badge: one course stream for all of them. */
+/** A course page: its owner's workspace, or the learner's list of published lessons. */
 export function CourseView({ courseId }: { courseId: string }) {
   const { client, session } = useServiceClient();
-  const { listing, videos, connection, failure } = useLiveCourse(client, courseId);
+  const load = useCallback((c: ServiceClient) => readCourse(c, courseId), [courseId]);
+  const course = useLoaded(client, load);
 
-  if (failure?.status === 404) {
+  if (course.state === "failed" && course.error.status === 404) {
     return (
       <NotFound what="Course" signedIn={session.status === "signed-in"} next={`/courses/${courseId}`} />
     );
   }
-  if (failure) return <LoadFailure error={failure} retrying={false} />;
-  if (client === null || listing === null) {
-    return (
-      <>
-        <p className="muted">Loading course…</p>
-        {connection === "reconnecting" && <ConnectionNotice connection={connection} />}
-      </>
-    );
-  }
+  const ready = client !== null && course.state === "ready";
   return (
-    <section>
-      <h1>{listing.title}</h1>
-      <ConnectionNotice connection={connection} />
-      {listing.lessons.length === 0 ? (
-        <p className="muted">No lessons yet.</p>
+    <>
+      {!ready && <PageTitle title="Course" />}
+      <LoadState
+        what="the course"
+        loading={!ready}
+        error={course.state === "failed" ? course.error : null}
+        retrying={course.state === "failed" && course.retrying}
+      />
+      {ready &&
+        (course.value.editable ? (
+          <CourseWorkspace key={courseId} client={client} course={course.value} />
+        ) : (
+          <CourseLessons course={course.value} />
+        ))}
+    </>
+  );
+}
+
+/** What a learner sees: the published lessons, in order, each opening its player page. */
+function CourseLessons({ course }: { course: Course }) {
+  const lessons = course.lessons.filter((lesson) => lesson.video.status === "published");
+  return (
+    <section className="course" data-testid="learner-course">
+      <PageTitle title={course.title} />
+      <p className="crumbs">
+        <Link href="/">← All courses</Link>
+      </p>
+      <h1>{course.title}</h1>
+      {course.description && <p className="lead">{course.description}</p>}
+      {lessons.length === 0 ? (
+        <p className="muted">No lessons are published yet.</p>
       ) : (
-        <ol className="lessons">
-          {listing.lessons.map((lesson) => {
-            const video = videos[lesson.lessonId];
+        <ol className="learner-lessons" data-testid="lesson-list">
+          {lessons.map((lesson, index) => {
+            const duration = formatDuration(lesson.video.durationSeconds);
             return (
-              <li key={lesson.lessonId} className="lesson-row" data-lesson={lesson.lessonId}>
-                <Link href={`/lessons/${lesson.lessonId}`}>{lesson.title}</Link>
-                {video ? <StatusBadge status={video.status} /> : <span className="muted">…</span>}
+              <li key={lesson.lessonId} data-lesson={lesson.lessonId}>
+                <Link href={`/lessons/${lesson.lessonId}`} className="learner-lesson">
+                  <Thumbnail url={lesson.video.thumbnailUrl} />
+                  <span className="learner-lesson-text">
+                    <span className="learner-number" aria-hidden="true">
+                      Lesson {index + 1}
+                    </span>
+                    <span className="lesson-title">{lesson.title}</span>
+                    {duration && (
+                      <span className="lesson-duration">
+                        <span aria-hidden="true">{duration}</span>
+                        <span className="visually-hidden">
+                          , {spokenDuration(lesson.video.durationSeconds)}
+                        </span>
+                      </span>
+                    )}
+                  </span>
+                </Link>
               </li>
             );
           })}
         </ol>
       )}
+    </section>
+  );
+}
+
+/** The owner's course page: the lessons with live status, reordering, adding, deleting. */
+function CourseWorkspace({ client, course }: { client: ServiceClient; course: Course }) {
+  const live = useLiveCourse(client, course.courseId);
+  const router = useRouter();
+  const announce = useAnnounce();
+  const [fields, setFields] = useState<CourseFields>(course);
+  const [editing, setEditing] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const deleteButton = useRef<HTMLButtonElement>(null);
+  const question = useRef<HTMLParagraphElement>(null);
+  const refocus = useRef<"edit" | "delete" | null>(null);
+
+  useEffect(() => {
+    if (deleting) question.current?.focus();
+  }, [deleting]);
+  useEffect(() => {
+    if (editing || deleting || refocus.current === null) return;
+    (refocus.current === "edit" ? editButton : deleteButton).current?.focus();
+    refocus.current = null;
+  }, [editing, deleting]);
+
+  if (live.failure?.status === 404) {
+    return <NotFound what="Course" signedIn next={`/courses/${course.courseId}`} />;
+  }
+
+  const lessons =
+    live.listing?.lessons ??
+    course.lessons.map(({ lessonId, title, position }) => ({ lessonId, title, position }));
+  const videos = { ...Object.fromEntries(course.lessons.map((l) => [l.lessonId, l.video])), ...live.videos };
+
+  async function remove() {
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = await deleteCourse(client, fields.courseId);
+      announce(
+        `Deleted «${fields.title}» and ${plural(answer.lessonsDeleted, "lesson")}; their videos are being deleted at Mux.`,
+        { path: "/" },
+      );
+      router.push("/");
+    } catch (failure) {
+      setError(describeError(failure));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="course" data-testid="course-workspace">
+      <PageTitle title={fields.title} />
+      <p className="crumbs">
+        <Link href="/">← Your courses</Link>
+      </p>
+      <header className="page-header">
+        <div className="page-header-text">
+          <h1>{fields.title}</h1>
+          {fields.description && <p className="lead">{fields.description}</p>}
+        </div>
+        {!editing && !deleting && (
+          <div className="page-actions">
+            <button
+              type="button"
+              className="button button-secondary"
+              ref={editButton}
+              onClick={() => setEditing(true)}
+            >
+              Edit course
+            </button>
+            <button
+              type="button"
+              className="button button-secondary"
+              ref={deleteButton}
+              onClick={() => setDeleting(true)}
+            >
+              Delete course
+            </button>
+          </div>
+        )}
+      </header>
+      {editing && (
+        <div className="panel">
+          <h2>Edit the course</h2>
+          <CourseForm
+            client={client}
+            course={fields}
+            onSaved={(saved) => {
+              setFields(saved);
+              setEditing(false);
+              refocus.current = "edit";
+              announce(`Saved «${saved.title}».`);
+            }}
+            onCancel={() => {
+              setEditing(false);
+              refocus.current = "edit";
+            }}
+          />
+        </div>
+      )}
+      {deleting && (
+        <div className="confirm panel" data-testid="confirm-delete-course">
+          <p tabIndex={-1} ref={question}>
+            Delete «{fields.title}» and its {plural(lessons.length, "lesson")}? Their videos are
+            deleted at Mux too. This cannot be undone.
+          </p>
+          <div className="form-actions">
+            <button type="button" className="button button-danger" disabled={busy} onClick={remove}>
+              Delete the course
+            </button>
+            <button
+              type="button"
+              className="button button-secondary"
+              onClick={() => {
+                setDeleting(false);
+                refocus.current = "delete";
+              }}
+            >
+              Keep it
+            </button>
+          </div>
+        </div>
+      )}
+      <LiveRegion urgent>{error && <p className="notice notice-error">{error}</p>}</LiveRegion>
+      <ConnectionNotice connection={live.connection} />
+      <section aria-labelledby="lessons-heading" className="lessons-section">
+        <h2 id="lessons-heading">Lessons</h2>
+        <LessonList client={client} courseId={fields.courseId} lessons={lessons} videos={videos} />
+      </section>
+      <section aria-labelledby="add-lesson-heading" className="panel">
+        <h2 id="add-lesson-heading">Add a lesson</h2>
+        <LessonForm mode="new" client={client} courseId={fields.courseId} />
+      </section>
+      <NotificationToggle />
     </section>
   );
 }

@@ -1,38 +1,60 @@
 "use client";
 
 import Link from "next/link";
-import { useRouter } from "next/navigation";
+import { usePathname, useRouter } from "next/navigation";
 
+import { useAnnounce } from "@/components/Announcer";
 import { useRuntimeConfig } from "@/components/RuntimeConfig";
+import { confirmLeave } from "@/lib/leaveGuard";
 import { supabaseClient, useSession } from "@/lib/supabase";
 
 export function Header() {
   const { supabaseUrl, supabaseAnonKey } = useRuntimeConfig();
   const session = useSession();
   const router = useRouter();
+  const announce = useAnnounce();
+  const pathname = usePathname();
+  const signInHref =
+    pathname === "/" || pathname === "/sign-in"
+      ? "/sign-in"
+      : `/sign-in?next=${encodeURIComponent(pathname)}`;
   return (
     <header className="site-header">
+      <a href="#main" className="skip-link">
+        Skip to the content
+      </a>
       <Link href="/" className="brand">
         Lessons
       </Link>
-      <span className="account" data-testid="account">
+      <nav className="account" aria-label="Account" data-testid="account">
         {session.status === "signed-in" && (
           <>
-            <span className="muted">{session.session.user.email ?? "signed in"}</span>{" "}
+            <span className="account-email" title={session.session.user.email ?? undefined}>
+              {session.session.user.email ?? "Signed in"}
+            </span>
             <button
               type="button"
-              className="link"
+              className="button button-secondary button-small"
               onClick={async () => {
+                if (!confirmLeave()) return;
                 await supabaseClient(supabaseUrl, supabaseAnonKey).auth.signOut();
-                router.push("/sign-in");
+                announce("You are signed out.", { path: "/" });
+                router.push("/");
               }}
             >
               Sign out
             </button>
           </>
         )}
-        {session.status === "signed-out" && <Link href="/sign-in">Sign in</Link>}
-      </span>
+        {session.status === "signed-out" && (
+          <>
+            <Link href={signInHref}>Sign in</Link>
+            <Link href="/sign-in?mode=sign-up" className="button button-small">
+              Create an account
+            </Link>
+          </>
+        )}
+      </nav>
     </header>
   );
 }

@@ -1,49 +1,61 @@
 "use client";
 
 import Link from "next/link";
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 
 import { ConnectionNotice } from "@/components/ConnectionNotice";
+import { LessonForm } from "@/components/LessonForm";
 import { LessonPlayer } from "@/components/LessonPlayer";
-import { LoadFailure } from "@/components/LoadFailure";
+import { LiveRegion } from "@/components/LiveRegion";
+import { LoadState } from "@/components/LoadFailure";
 import { NotFound } from "@/components/NotFound";
+import { PageTitle } from "@/components/PageTitle";
 import { StatusBadge } from "@/components/StatusBadge";
-import { describeError, VideoUploader } from "@/components/VideoUploader";
+import { describeError, VideoUploader, type UploaderHandle } from "@/components/VideoUploader";
 import {
   cancelUpload,
   readLesson,
   removeVideo,
+  type Lesson,
   type LessonDetail,
   type LessonVideo,
   type ServiceClient,
 } from "@/lib/api";
+import { formatDuration, spokenDuration } from "@/lib/format";
 import { useLiveVideo, type LiveVideo } from "@/lib/useLiveVideo";
 import { useLoaded } from "@/lib/useLoaded";
 import { useServiceClient } from "@/lib/useServiceClient";
 
-/** The lesson editor: its video's live status, the uploader, and the player once published. */
+/** The lesson page: for its author the editor (details, video, live status); for everyone
+ * else the published lesson, read-only. */
 export function LessonEditor({ lessonId }: { lessonId: string }) {
   const { client, session } = useServiceClient();
   const load = useCallback((c: ServiceClient) => readLesson(c, lessonId), [lessonId]);
   const lesson = useLoaded(client, load);
   const here = `/lessons/${lessonId}`;
 
-  if (client === null || lesson.state === "loading") {
-    return <p className="muted">Loading lesson…</p>;
+  if (lesson.state === "failed" && lesson.error.status === 404) {
+    return <NotFound what="Lesson" signedIn={session.status === "signed-in"} next={here} />;
   }
-  if (lesson.state === "failed") {
-    if (lesson.error.status === 404) {
-      return <NotFound what="Lesson" signedIn={session.status === "signed-in"} next={here} />;
-    }
-    return <LoadFailure error={lesson.error} retrying={lesson.retrying} />;
-  }
+  const ready = client !== null && lesson.state === "ready";
   return (
-    <LessonBody
-      key={lesson.value.lessonId}
-      client={client}
-      lesson={lesson.value}
-      signedIn={session.status === "signed-in"}
-    />
+    <>
+      {!ready && <PageTitle title="Lesson" />}
+      <LoadState
+        what="the lesson"
+        loading={!ready}
+        error={lesson.state === "failed" ? lesson.error : null}
+        retrying={lesson.state === "failed" && lesson.retrying}
+      />
+      {ready && (
+        <LessonBody
+          key={lesson.value.lessonId}
+          client={client}
+          lesson={lesson.value}
+          signedIn={session.status === "signed-in"}
+        />
+      )}
+    </>
   );
 }
 
@@ -58,119 +70,222 @@ function LessonBody({
 }) {
   const live = useLiveVideo(client, lesson.lessonId, lesson.video);
   const video = live.video ?? lesson.video;
+  const [details, setDetails] = useState<Lesson>(lesson);
   // "Replace video" stays open until a new playback id arrives (the new video is published).
   const [replacingFrom, setReplacingFrom] = useState<string | null>(null);
   const replacing = replacingFrom !== null && replacingFrom === video.playbackId;
+  const [uploadingHere, setUploadingHere] = useState(false);
+  const [said, setSaid] = useState<{ text: string; tone: "success" | "error" } | null>(null);
+  const saidRef = useRef<HTMLParagraphElement>(null);
+  const uploader = useRef<UploaderHandle>(null);
+  const replaceButton = useRef<HTMLButtonElement>(null);
+  const focusSaid = useRef(false);
+
+  useEffect(() => {
+    if (said !== null && focusSaid.current) {
+      focusSaid.current = false;
+      saidRef.current?.focus();
+    }
+  }, [said]);
 
   if (live.failure?.status === 404) {
     return <NotFound what="Lesson" signedIn={signedIn} next={`/lessons/${lesson.lessonId}`} />;
   }
-  const showUploader = lesson.editable && (!video.playbackId || replacing);
+  const editable = lesson.editable;
+  const showUploader = editable && (!video.playbackId || replacing);
+  const duration = formatDuration(video.durationSeconds);
+
+  /** Says what an action did, next to the video, and takes focus there (the control that
+   * was used is gone). */
+  const tell = (text: string, tone: "success" | "error" = "success") => {
+    focusSaid.current = true;
+    setSaid({ text, tone });
+  };
 
   return (
     <article className="lesson" data-lesson={lesson.lessonId}>
+      <PageTitle title={details.title} />
       <p className="crumbs">
-        <Link href={`/courses/${lesson.courseId}`}>← Course</Link>
+        <Link href={`/courses/${lesson.courseId}`}>← Back to the course</Link>
       </p>
       <header className="lesson-header">
-        <h1>{lesson.title}</h1>
-        <StatusBadge status={video.status} />
+        <h1>{details.title}</h1>
+        {editable && <StatusBadge status={video.status} />}
       </header>
-      <ConnectionNotice connection={live.connection} />
-      {live.failure && (
-        <p className="notice notice-error" role="alert">
-          {live.failure.message}
+      {duration && video.playbackId && (
+        <p className="lesson-meta">
+          <span className="visually-hidden">Duration: {spokenDuration(video.durationSeconds)}</span>
+          <span aria-hidden="true">{duration}</span>
         </p>
       )}
-      <VideoNotices video={video} live={live} />
-      <LessonPlayer video={video} title={lesson.title} />
-      {lesson.editable && video.playbackId && !replacing && (
-        <button
-          type="button"
-          className="button"
-          data-testid="replace-video"
-          onClick={() => setReplacingFrom(video.playbackId)}
-        >
-          Replace video
-        </button>
-      )}
-      {replacing && (
-        <p className="muted">
-          The current video keeps playing until the new one is published.{" "}
-          <button type="button" className="link" onClick={() => setReplacingFrom(null)}>
-            Keep the current video
-          </button>
-        </p>
-      )}
-      {showUploader && <VideoUploader client={client} lessonId={lesson.lessonId} />}
-      {lesson.editable && (
-        <VideoActions
-          client={client}
-          video={video}
-          onDone={(next) => live.replace(next)}
-          replacing={replacing}
-        />
+      {!editable && details.description && <p className="lead">{details.description}</p>}
+      <ConnectionNotice connection={live.connection} quiet={!editable} />
+      <LiveRegion urgent>
+        {live.failure && <p className="notice notice-error">{live.failure.message}</p>}
+      </LiveRegion>
+      {editable && <VideoNotices video={video} live={live} />}
+      <LessonPlayer video={video} title={details.title} />
+      {editable && (
+        <section className="video-controls" aria-label="Video">
+          {video.playbackId && !replacing && (
+            <button
+              type="button"
+              className="button"
+              data-testid="replace-video"
+              ref={replaceButton}
+              onClick={() => {
+                setSaid(null);
+                setReplacingFrom(video.playbackId);
+              }}
+            >
+              Replace video
+            </button>
+          )}
+          {replacing && (
+            <p className="muted">
+              The current video keeps playing until the new one is published.{" "}
+              <button
+                type="button"
+                className="link"
+                onClick={() => {
+                  uploader.current?.stop();
+                  setReplacingFrom(null);
+                  requestAnimationFrame(() => replaceButton.current?.focus());
+                }}
+              >
+                Keep the current video
+              </button>
+            </p>
+          )}
+          {showUploader && (
+            <VideoUploader
+              client={client}
+              lessonId={lesson.lessonId}
+              ref={uploader}
+              autoFocus={replacing}
+              onPhase={(phase) => setUploadingHere(phase.name === "uploading")}
+            />
+          )}
+          <VideoActions
+            video={video}
+            replacing={replacing}
+            uploadingHere={uploadingHere}
+            onCancel={async () => {
+              // Stop what this browser is sending first: otherwise its next chunk meets a
+              // cancelled upload ("Server responded with 400").
+              uploader.current?.stop();
+              const next = await cancelUpload(client, video.lessonId);
+              live.replace(next);
+              setReplacingFrom(null);
+              tell("Upload cancelled. The lesson keeps the video it had before.");
+            }}
+            onRemove={async () => {
+              live.replace(await removeVideo(client, video.lessonId));
+              tell("Video removed. Mux deletes its file; choose another file to upload.");
+            }}
+          />
+          <div className="live" role="status" aria-live="polite">
+            {said && (
+              <p
+                className={`notice notice-${said.tone}`}
+                data-testid="action-message"
+                tabIndex={-1}
+                ref={saidRef}
+              >
+                {said.text}
+              </p>
+            )}
+          </div>
+        </section>
       )}
       <MediaLinks video={video} />
-      {!lesson.editable && (
-        <p className="muted">You are viewing this lesson; only its author can change its video.</p>
+      {editable && (
+        <section className="panel details" aria-labelledby="details-heading">
+          <h2 id="details-heading">Details</h2>
+          <LessonForm
+            mode="edit"
+            client={client}
+            lesson={details}
+            onSaved={(saved) => setDetails((now) => ({ ...now, ...saved }))}
+          />
+        </section>
       )}
     </article>
   );
 }
 
 function VideoNotices({ video, live }: { video: LessonVideo; live: LiveVideo }) {
+  let notice: { tone: string; text: string } | null = null;
   switch (video.status) {
     case "processing":
-      return (
-        <p className="notice notice-info" role="status" data-testid="notice">
-          Your video is processing. You will be told here when it is ready.
-        </p>
-      );
+      notice = {
+        tone: "info",
+        text: "Your video is processing. You will be told here when it is ready.",
+      };
+      break;
     case "published":
-      return live.changedTo === "published" ? (
-        <p className="notice notice-success" role="status" data-testid="notice">
-          Your video is ready and published.
-        </p>
-      ) : null;
+      if (live.changedTo === "published") {
+        notice = { tone: "success", text: "Your video is ready and published." };
+      }
+      break;
     case "errored":
-      return (
-        <p className="notice notice-error" role="alert" data-testid="notice">
-          Mux could not process this video: {video.error ?? "no reason given"}. Upload another file.
-        </p>
-      );
+      notice = {
+        tone: "error",
+        text: `Mux could not process this video: ${video.error ?? "no reason given"}. Upload another file.`,
+      };
+      break;
     case "cancelled":
-      return (
-        <p className="notice notice-warning" role="status" data-testid="notice">
-          The upload was cancelled or timed out before it finished. Upload the video again.
-        </p>
-      );
-    default:
-      return null;
+      notice = {
+        tone: "warning",
+        text: "The upload was cancelled or timed out before it finished. Upload the video again.",
+      };
+      break;
   }
+  return (
+    <LiveRegion urgent={video.status === "errored"}>
+      {notice && (
+        <p className={`notice notice-${notice.tone}`} data-testid="notice">
+          {notice.text}
+        </p>
+      )}
+    </LiveRegion>
+  );
 }
 
-/** Cancel the upload in flight; remove the video (after a second click to confirm). */
+/** Cancel the upload in flight; remove the video (after confirming). */
 function VideoActions({
-  client,
   video,
-  onDone,
   replacing,
+  uploadingHere,
+  onCancel,
+  onRemove,
 }: {
-  client: ServiceClient;
   video: LessonVideo;
-  onDone: (video: LessonVideo) => void;
   replacing: boolean;
+  uploadingHere: boolean;
+  onCancel: () => Promise<void>;
+  onRemove: () => Promise<void>;
 }) {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const question = useRef<HTMLParagraphElement>(null);
+  const removeButton = useRef<HTMLButtonElement>(null);
+  const kept = useRef(false);
 
-  async function run(action: (c: ServiceClient, id: string) => Promise<LessonVideo>) {
+  useEffect(() => {
+    if (confirming) question.current?.focus();
+    else if (kept.current) {
+      kept.current = false;
+      removeButton.current?.focus();
+    }
+  }, [confirming]);
+
+  async function run(action: () => Promise<void>) {
     setBusy(true);
     setError(null);
     try {
-      onDone(await action(client, video.lessonId));
+      await action();
       setConfirming(false);
     } catch (failure) {
       setError(describeError(failure));
@@ -179,9 +294,8 @@ function VideoActions({
     }
   }
 
-  const canCancel = video.status === "uploading";
+  const canCancel = video.status === "uploading" || uploadingHere;
   const canRemove = Boolean(video.playbackId) && !replacing && !canCancel;
-  if (!canCancel && !canRemove && !error) return null;
   return (
     <div className="actions">
       {canCancel && (
@@ -190,7 +304,7 @@ function VideoActions({
           className="button button-secondary"
           data-testid="cancel-upload"
           disabled={busy}
-          onClick={() => run(cancelUpload)}
+          onClick={() => run(onCancel)}
         >
           Cancel upload
         </button>
@@ -200,6 +314,7 @@ function VideoActions({
           type="button"
           className="button button-secondary"
           data-testid="remove-video"
+          ref={removeButton}
           disabled={busy}
           onClick={() => setConfirming(true)}
         >
@@ -207,27 +322,41 @@ function VideoActions({
         </button>
       )}
       {canRemove && confirming && (
-        <span className="confirm">
-          Remove this video from the lesson? Viewers will no longer see it.{" "}
-          <button
-            type="button"
-            className="button button-danger"
-            data-testid="confirm-remove"
-            disabled={busy}
-            onClick={() => run(removeVideo)}
-          >
-            Yes, remove it
-          </button>{" "}
-          <button type="button" className="link" onClick={() => setConfirming(false)}>
-            Keep it
-          </button>
-        </span>
+        <div className="confirm">
+          <p tabIndex={-1} ref={question}>
+            Remove this video from the lesson? Viewers will no longer see it, and its file is
+            deleted at Mux.
+          </p>
+          <div className="form-actions">
+            <button
+              type="button"
+              className="button button-danger"
+              data-testid="confirm-remove"
+              disabled={busy}
+              onClick={() => run(onRemove)}
+            >
+              Yes, remove it
+            </button>
+            <button
+              type="button"
+              className="button button-secondary"
+              onClick={() => {
+                kept.current = true;
+                setConfirming(false);
+              }}
+            >
+              Keep it
+            </button>
+          </div>
+        </div>
       )}
-      {error && (
-        <p className="notice notice-error" role="alert" data-testid="action-error">
-          {error}
-        </p>
-      )}
+      <LiveRegion urgent>
+        {error && (
+          <p className="notice notice-error" data-testid="action-error">
+            {error}
+          </p>
+        )}
+      </LiveRegion>
     </div>
   );
 }

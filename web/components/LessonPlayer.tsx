@@ -10,10 +10,21 @@ const MuxPlayer = dynamic(() => import("@mux/mux-player-react"), {
   loading: () => <div className="player-placeholder">Loading player…</div>,
 });
 
+/** A CSS class per common aspect ratio (no inline styles: the app runs under a strict CSP). */
+const RATIOS: Record<string, string> = {
+  "16:9": "ratio-16-9",
+  "4:3": "ratio-4-3",
+  "1:1": "ratio-1-1",
+  "9:16": "ratio-9-16",
+  "3:4": "ratio-3-4",
+  "21:9": "ratio-21-9",
+};
+
 /**
- * MuxPlayer for a published video. In production it is given the playback id (and the signed
- * playback token). With `MUX_PLAYBACK_BASE_URL` set (the offline emulator, which serves MP4 and
- * has no Mux Data), it is given that URL as `src` and Mux Data tracking is off.
+ * MuxPlayer for a published video, with its thumbnail as the poster. In production it is given
+ * the playback id (and the signed playback token). With `MUX_PLAYBACK_BASE_URL` set (the
+ * offline emulator, which serves MP4 and has no Mux Data), it is given that URL as `src` and
+ * Mux Data tracking is off.
  */
 export function LessonPlayer({ video, title }: { video: LessonVideo; title: string }) {
   const { playbackBaseUrl } = useRuntimeConfig();
@@ -28,15 +39,17 @@ export function LessonPlayer({ video, title }: { video: LessonVideo; title: stri
         disableTracking: true,
       }
     : { playbackId, tokens: token ? { playback: token } : undefined };
+  const ratio = RATIOS[video.aspectRatio ?? ""] ?? "ratio-16-9";
   return (
     <div className="player" data-testid="player" data-playback-id={playbackId}>
       <MuxPlayer
         key={playbackId}
         {...source}
+        className={`player-video ${ratio}`}
+        poster={video.thumbnailUrl ?? undefined}
         streamType="on-demand"
-        accentColor="#4f46e5"
+        accentColor="#4338ca"
         metadata={{ video_title: title }}
-        style={{ aspectRatio: video.aspectRatio?.replace(":", "/") ?? "16/9", width: "100%" }}
       />
     </div>
   );

@@ -1,5 +1,7 @@
 import Link from "next/link";
 
+import { PageTitle } from "@/components/PageTitle";
+
 export function NotFound({
   what,
   signedIn,
@@ -11,6 +13,7 @@ export function NotFound({
 }) {
   return (
     <section className="panel" data-testid="not-found">
+      <PageTitle title={`${what} not found`} />
       <h1>{what} not found</h1>
       <p>
         It does not exist, or it is not one you may see.{" "}
@@ -21,6 +24,9 @@ export function NotFound({
             If it is yours, <Link href={`/sign-in?next=${encodeURIComponent(next)}`}>sign in</Link>.
           </>
         )}
+      </p>
+      <p>
+        <Link href="/">Back to the courses</Link>
       </p>
     </section>
   );

@@ -1,19 +1,20 @@
 import type { VideoStatus } from "@/lib/api";
 
-const LABELS: Record<VideoStatus, string> = {
+/** What each status means to an author, in one human label. */
+export const STATUS_LABELS: Record<VideoStatus, string> = {
   draft: "No video yet",
   uploading: "Uploading",
   processing: "Processing",
   published: "Published",
   errored: "Failed",
-  cancelled: "Cancelled",
+  cancelled: "Upload cancelled",
 };
 
+/** An author's status pill: the label for people, the status code in `data-status`. */
 export function StatusBadge({ status }: { status: VideoStatus }) {
   return (
     <span className={`badge badge-${status}`} data-testid="status" data-status={status}>
-      <span className="badge-code">{status}</span>
-      <span className="badge-label"> · {LABELS[status]}</span>
+      {STATUS_LABELS[status]}
     </span>
   );
 }

@@ -1,10 +1,11 @@
 import { Suspense } from "react";
 
+import { PageTitle } from "@/components/PageTitle";
 import { SignInForm } from "@/components/SignInForm";
 
 export default function SignInPage() {
   return (
-    <Suspense>
+    <Suspense fallback={<PageTitle title="Sign in" />}>
       <SignInForm />
     </Suspense>
   );

@@ -1,0 +1,83 @@
+"use client";
+
+import { useId } from "react";
+
+import { DetailsFields, EditConflict } from "@/components/DetailsFields";
+import { LiveRegion } from "@/components/LiveRegion";
+import {
+  createCourse,
+  updateCourse,
+  type CourseFields,
+  type ServiceClient,
+} from "@/lib/api";
+import { useDetailsForm } from "@/lib/useDetailsForm";
+
+/**
+ * A course's title and description. New: `POST /api/courses`. Edit: `PATCH` against the
+ * course's revision, with the same conflict handling as `LessonForm`.
+ */
+export function CourseForm({
+  client,
+  course,
+  onSaved,
+  onCancel,
+}: {
+  client: ServiceClient;
+  /** The course to edit; none for a new one. */
+  course?: CourseFields;
+  onSaved: (course: CourseFields) => void;
+  onCancel?: () => void;
+}) {
+  const idBase = useId();
+  const form = useDetailsForm<CourseFields>({
+    initial: { title: course?.title ?? "", description: course?.description ?? "" },
+    revision: course?.revision ?? null,
+    save: (fields, revision) =>
+      course
+        ? updateCourse(client, course.courseId, fields, revision)
+        : createCourse(client, fields),
+    onSaved,
+    onCurrent: onSaved,
+  });
+  const label = course ? (form.busy ? "Saving…" : "Save changes") : form.busy ? "Creating…" : "Create course";
+  return (
+    <form className="details-form" onSubmit={form.submit} noValidate data-testid="course-form">
+      <DetailsFields
+        idBase={idBase}
+        what="course"
+        draft={form.draft}
+        onChange={form.setDraft}
+        errors={form.errors}
+        titleRef={form.titleRef}
+        descriptionRef={form.descriptionRef}
+      />
+      <LiveRegion urgent>
+        {form.problem && (
+          <p className="notice notice-error" data-testid="form-error">
+            {form.problem}
+          </p>
+        )}
+      </LiveRegion>
+      {form.conflict && (
+        <EditConflict
+          what="course"
+          current={form.conflict}
+          busy={form.busy}
+          onReapply={form.reapply}
+          onUseCurrent={form.takeCurrent}
+          panelRef={form.conflictRef}
+        />
+      )}
+      <div className="form-actions">
+        <button type="submit" className="button" disabled={form.busy}>
+          {label}
+        </button>
+        {onCancel && (
+          <button type="button" className="button button-secondary" onClick={onCancel}>
+            Cancel
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,122 @@
+"use client";
+
+import type { Ref } from "react";
+
+import { DESCRIPTION_MAX, TITLE_MAX } from "@/lib/api";
+import type { Draft, FieldErrors } from "@/lib/fields";
+
+/**
+ * A title (required, at most 200 characters) and a description (at most 2,000), each with its
+ * error next to it: `aria-invalid`, and the message in the field's description so it is read
+ * when the field takes focus (forms move focus to the first field in error).
+ */
+export function DetailsFields({
+  idBase,
+  draft,
+  onChange,
+  errors,
+  titleRef,
+  descriptionRef,
+  what,
+}: {
+  idBase: string;
+  draft: Draft;
+  onChange: (draft: Draft) => void;
+  errors: FieldErrors;
+  titleRef?: Ref<HTMLInputElement>;
+  descriptionRef?: Ref<HTMLTextAreaElement>;
+  /** "lesson" or "course": in the hints. */
+  what: string;
+}) {
+  const titleId = `${idBase}-title`;
+  const descriptionId = `${idBase}-description`;
+  return (
+    <>
+      <div className="field">
+        <label htmlFor={titleId}>
+          Title <span className="required">(required)</span>
+        </label>
+        <input
+          id={titleId}
+          ref={titleRef}
+          name="title"
+          type="text"
+          autoComplete="off"
+          value={draft.title}
+          onChange={(event) => onChange({ ...draft, title: event.target.value })}
+          aria-invalid={errors.title ? true : undefined}
+          aria-describedby={`${titleId}-hint${errors.title ? ` ${titleId}-error` : ""}`}
+        />
+        <p id={`${titleId}-hint`} className="hint">
+          The {what}&apos;s name, up to {TITLE_MAX} characters.
+        </p>
+        {errors.title && (
+          <p id={`${titleId}-error`} className="field-error" data-testid="title-error">
+            {errors.title}
+          </p>
+        )}
+      </div>
+      <div className="field">
+        <label htmlFor={descriptionId}>Description</label>
+        <textarea
+          id={descriptionId}
+          ref={descriptionRef}
+          name="description"
+          rows={3}
+          value={draft.description}
+          onChange={(event) => onChange({ ...draft, description: event.target.value })}
+          aria-invalid={errors.description ? true : undefined}
+          aria-describedby={`${descriptionId}-hint${errors.description ? ` ${descriptionId}-error` : ""}`}
+        />
+        <p id={`${descriptionId}-hint`} className="hint">
+          Optional, up to {DESCRIPTION_MAX.toLocaleString("en")} characters.
+        </p>
+        {errors.description && (
+          <p id={`${descriptionId}-error`} className="field-error" data-testid="description-error">
+            {errors.description}
+          </p>
+        )}
+      </div>
+    </>
+  );
+}
+
+/** What a stale save is told: the version saved elsewhere, and the two ways on. */
+export function EditConflict({
+  what,
+  current,
+  onReapply,
+  onUseCurrent,
+  busy,
+  panelRef,
+}: {
+  what: "lesson" | "course";
+  current: { title: string; description: string | null };
+  onReapply: () => void;
+  onUseCurrent: () => void;
+  busy: boolean;
+  panelRef?: Ref<HTMLDivElement>;
+}) {
+  return (
+    <div className="conflict" data-testid="edit-conflict" tabIndex={-1} ref={panelRef}>
+      <p>
+        <strong>This {what} was changed elsewhere since you opened it.</strong> Your changes were
+        not saved; they are still in the form. Its current version:
+      </p>
+      <dl className="conflict-current">
+        <dt>Title</dt>
+        <dd data-testid="current-title">{current.title}</dd>
+        <dt>Description</dt>
+        <dd>{current.description || <span className="muted">none</span>}</dd>
+      </dl>
+      <div className="form-actions">
+        <button type="button" className="button" disabled={busy} onClick={onReapply}>
+          Save my changes over it
+        </button>
+        <button type="button" className="button button-secondary" onClick={onUseCurrent}>
+          Use the current version
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,294 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useCallback, useEffect, useRef, useState } from "react";
+
+import { useAnnounce } from "@/components/Announcer";
+import { CourseForm } from "@/components/CourseForm";
+import { LiveRegion } from "@/components/LiveRegion";
+import { LoadState } from "@/components/LoadFailure";
+import { NotificationToggle } from "@/components/NotificationToggle";
+import { PageTitle } from "@/components/PageTitle";
+import { STATUS_LABELS } from "@/components/StatusBadge";
+import { Thumbnail } from "@/components/Thumbnail";
+import { describeError } from "@/components/VideoUploader";
+import {
+  deleteCourse,
+  listCourses,
+  readCatalog,
+  type CatalogCourse,
+  type CourseSummary,
+  type ServiceClient,
+  type VideoStatus,
+} from "@/lib/api";
+import { plural } from "@/lib/format";
+import { useLoaded } from "@/lib/useLoaded";
+import { useServiceClient } from "@/lib/useServiceClient";
+
+/** The home page: an author's courses (and the catalog); signed out, the catalog. */
+export function Home() {
+  const { client, session } = useServiceClient();
+  if (client === null || session.status === "loading") {
+    return (
+      <>
+        <PageTitle title={null} />
+        <LoadState what="courses" loading error={null} />
+      </>
+    );
+  }
+  if (session.status === "signed-in") {
+    return (
+      <>
+        <PageTitle title="Your courses" />
+        <YourCourses client={client} />
+        <Catalog client={client} />
+      </>
+    );
+  }
+  return (
+    <>
+      <PageTitle title="Courses" />
+      <section className="intro">
+        <h1>Courses</h1>
+        <p className="lead">
+          Watch the published courses below. Teaching? <Link href="/sign-in">Sign in</Link> or{" "}
+          <Link href="/sign-in?mode=sign-up">create an account</Link> to publish your own video
+          lessons.
+        </p>
+      </section>
+      <Catalog client={client} />
+    </>
+  );
+}
+
+const SHOWN_STATUSES: VideoStatus[] = [
+  "published",
+  "processing",
+  "uploading",
+  "errored",
+  "cancelled",
+  "draft",
+];
+
+function statusSummary(course: CourseSummary): string {
+  if (course.lessonCount === 0) return "No lessons yet";
+  const parts = SHOWN_STATUSES.filter((status) => course.lessonsByStatus[status] > 0).map(
+    (status) => `${course.lessonsByStatus[status]} ${STATUS_LABELS[status].toLowerCase()}`,
+  );
+  return `${plural(course.lessonCount, "lesson")}: ${parts.join(", ")}`;
+}
+
+/** The author's own courses: create, open, rename, delete. */
+function YourCourses({ client }: { client: ServiceClient }) {
+  const router = useRouter();
+  const announce = useAnnounce();
+  const [version, setVersion] = useState(0);
+  const load = useCallback(
+    (c: ServiceClient) => {
+      void version; // a new version loads the list again
+      return listCourses(c);
+    },
+    [version],
+  );
+  const loaded = useLoaded(client, load);
+  const reload = () => setVersion((n) => n + 1);
+
+  return (
+    <section aria-labelledby="your-courses" className="your-courses">
+      <h1 id="your-courses" tabIndex={-1}>
+        Your courses
+      </h1>
+      <LoadState
+        what="your courses"
+        loading={loaded.state === "loading"}
+        error={loaded.state === "failed" ? loaded.error : null}
+        retrying={loaded.state === "failed" && loaded.retrying}
+      />
+      {loaded.state === "ready" &&
+        (loaded.value.length === 0 ? (
+          <p className="muted" data-testid="no-courses">
+            You have no courses yet. Create your first one below.
+          </p>
+        ) : (
+          <ul className="course-list" data-testid="course-list">
+            {loaded.value.map((course) => (
+              <CourseRow key={course.courseId} client={client} course={course} onChanged={reload} />
+            ))}
+          </ul>
+        ))}
+      <section aria-labelledby="new-course" className="panel">
+        <h2 id="new-course">New course</h2>
+        <CourseForm
+          client={client}
+          onSaved={(course) => {
+            announce(`Course «${course.title}» created. Add its first lesson.`, {
+              path: `/courses/${course.courseId}`,
+            });
+            router.push(`/courses/${course.courseId}`);
+          }}
+        />
+      </section>
+      <NotificationToggle />
+    </section>
+  );
+}
+
+function CourseRow({
+  client,
+  course,
+  onChanged,
+}: {
+  client: ServiceClient;
+  course: CourseSummary;
+  onChanged: () => void;
+}) {
+  const announce = useAnnounce();
+  const [mode, setMode] = useState<"view" | "rename" | "delete">("view");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const question = useRef<HTMLParagraphElement>(null);
+  const renameButton = useRef<HTMLButtonElement>(null);
+  const deleteButton = useRef<HTMLButtonElement>(null);
+  const back = useRef<"rename" | "delete" | null>(null);
+
+  useEffect(() => {
+    if (mode === "delete") question.current?.focus();
+    if (mode === "view" && back.current) {
+      (back.current === "rename" ? renameButton : deleteButton).current?.focus();
+      back.current = null;
+    }
+  }, [mode]);
+
+  const close = (from: "rename" | "delete") => {
+    back.current = from;
+    setMode("view");
+  };
+
+  async function remove() {
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = await deleteCourse(client, course.courseId);
+      announce(
+        `Deleted «${course.title}» and ${plural(answer.lessonsDeleted, "lesson")}; their videos are being deleted at Mux.`,
+      );
+      document.getElementById("your-courses")?.focus();
+      onChanged();
+    } catch (failure) {
+      setError(describeError(failure));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <li className="course-row panel" data-course={course.courseId}>
+      <div className="course-row-main">
+        <div className="course-row-text">
+          <h2 className="course-row-title">
+            <Link href={`/courses/${course.courseId}`}>{course.title}</Link>
+          </h2>
+          {course.description && <p className="course-row-description">{course.description}</p>}
+          <p className="muted" data-testid="course-counts">
+            {statusSummary(course)}
+          </p>
+        </div>
+        {mode === "view" && (
+          <div className="row-actions">
+            <Link href={`/courses/${course.courseId}`} className="button button-small">
+              Open<span className="visually-hidden"> «{course.title}»</span>
+            </Link>
+            <button
+              type="button"
+              className="button button-secondary button-small"
+              ref={renameButton}
+              aria-label={`Rename «${course.title}»`}
+              onClick={() => setMode("rename")}
+            >
+              Rename
+            </button>
+            <button
+              type="button"
+              className="button button-secondary button-small"
+              ref={deleteButton}
+              aria-label={`Delete «${course.title}»`}
+              onClick={() => setMode("delete")}
+            >
+              Delete
+            </button>
+          </div>
+        )}
+      </div>
+      {mode === "rename" && (
+        <div className="row-panel">
+          <CourseForm
+            client={client}
+            course={course}
+            onSaved={(saved) => {
+              announce(`Saved «${saved.title}».`);
+              close("rename");
+              onChanged();
+            }}
+            onCancel={() => close("rename")}
+          />
+        </div>
+      )}
+      {mode === "delete" && (
+        <div className="confirm row-panel" data-testid="confirm-delete-course">
+          <p tabIndex={-1} ref={question}>
+            Delete «{course.title}»
+            {course.lessonCount > 0 ? ` and its ${plural(course.lessonCount, "lesson")}` : ""}?
+            {course.lessonCount > 0 ? " Their videos are deleted at Mux too." : ""} This cannot be
+            undone.
+          </p>
+          <div className="form-actions">
+            <button type="button" className="button button-danger" disabled={busy} onClick={remove}>
+              Delete the course
+            </button>
+            <button
+              type="button"
+              className="button button-secondary"
+              onClick={() => close("delete")}
+            >
+              Keep it
+            </button>
+          </div>
+        </div>
+      )}
+      <LiveRegion urgent>{error && <p className="notice notice-error">{error}</p>}</LiveRegion>
+    </li>
+  );
+}
+
+/** Courses anyone may watch, each with its first published lesson's thumbnail. */
+function Catalog({ client }: { client: ServiceClient }) {
+  const loaded = useLoaded(client, readCatalog);
+  return (
+    <section aria-labelledby="catalog-heading" className="catalog">
+      <h2 id="catalog-heading">Published courses</h2>
+      <LoadState
+        what="the courses"
+        loading={loaded.state === "loading"}
+        error={loaded.state === "failed" ? loaded.error : null}
+        retrying={loaded.state === "failed" && loaded.retrying}
+      />
+      {loaded.state === "ready" && loaded.value.length === 0 && (
+        <p className="muted">No course is published yet.</p>
+      )}
+      {loaded.state === "ready" && loaded.value.length > 0 && (
+        <ul className="catalog-grid" data-testid="catalog">
+          {loaded.value.map((course: CatalogCourse) => (
+            <li key={course.courseId} className="catalog-card" data-course={course.courseId}>
+              <Link href={`/courses/${course.courseId}`} className="catalog-link">
+                <Thumbnail url={course.firstLesson.thumbnailUrl} className="catalog-thumb" />
+                <span className="catalog-title">{course.title}</span>
+              </Link>
+              {course.description && <p className="catalog-description">{course.description}</p>}
+              <p className="muted">{plural(course.publishedLessons, "lesson")}</p>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,247 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type ReactNode,
+} from "react";
+
+import { subscribeToMe, type VideoStatus } from "@/lib/api";
+import { useServiceClient } from "@/lib/useServiceClient";
+
+/** A change worth telling the author about: a video became ready, or failed. */
+export interface Toast {
+  key: string;
+  lessonId: string;
+  title: string;
+  kind: "ready" | "failed";
+  /** What Mux said, for a failure. */
+  error: string | null;
+}
+
+const MAX_TOASTS = 4;
+
+function textOf(toast: Toast): string {
+  return toast.kind === "ready"
+    ? `«${toast.title}» is ready to watch.`
+    : `«${toast.title}» failed: ${toast.error ?? "Mux gave no reason"}.`;
+}
+
+function browserNotifications(): typeof Notification | null {
+  return typeof window !== "undefined" && "Notification" in window ? window.Notification : null;
+}
+
+type Permission = NotificationPermission | "unsupported";
+
+// The browser's notification permission as an external store: read when asked, and again
+// when the author answers the prompt or changes it in the browser's settings.
+const permissionListeners = new Set<() => void>();
+
+function permissionChanged() {
+  permissionListeners.forEach((listener) => listener());
+}
+
+function subscribePermission(listener: () => void): () => void {
+  permissionListeners.add(listener);
+  let status: PermissionStatus | null = null;
+  navigator.permissions
+    ?.query({ name: "notifications" })
+    .then((answer) => {
+      status = answer;
+      answer.addEventListener("change", permissionChanged);
+    })
+    .catch(() => undefined);
+  return () => {
+    permissionListeners.delete(listener);
+    status?.removeEventListener("change", permissionChanged);
+  };
+}
+
+function currentPermission(): Permission {
+  return browserNotifications()?.permission ?? "unsupported";
+}
+
+interface Known {
+  status: VideoStatus;
+  version: number;
+}
+
+const PermissionContext = createContext<{
+  permission: Permission;
+  request: () => Promise<Permission>;
+}>({ permission: "unsupported", request: async () => "unsupported" });
+
+/**
+ * Notifications on every page, from the author's own stream (`GET /api/me/events`): a toast
+ * when one of their videos becomes ready or fails while the app is open (never for what the
+ * first listing already says), once per lesson and video version; and, when the tab is hidden
+ * and the author allowed it, a browser notification too. Mounted once, in the root layout, so
+ * the stream and the toasts live across in-app navigation.
+ */
+export function NotificationsProvider({ children }: { children: ReactNode }) {
+  const { client, session } = useServiceClient();
+  const router = useRouter();
+  const userId = session.status === "signed-in" ? session.session.user.id : null;
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const [toastsOf, setToastsOf] = useState(userId);
+  const permission = useSyncExternalStore(
+    subscribePermission,
+    currentPermission,
+    () => "unsupported" as const,
+  );
+  const known = useRef(new Map<string, Known>());
+  const told = useRef(new Set<string>());
+  const listed = useRef(false);
+  const following = useRef<string | null>(null);
+  const region = useRef<HTMLDivElement>(null);
+
+  // Another person signed in: none of the last one's toasts stay on screen.
+  if (toastsOf !== userId) {
+    setToastsOf(userId);
+    setToasts([]);
+  }
+
+  const request = useCallback(async (): Promise<Permission> => {
+    const api = browserNotifications();
+    if (api === null) return "unsupported";
+    const answer = await api.requestPermission();
+    permissionChanged();
+    return answer;
+  }, []);
+
+  const tell = useCallback(
+    (toast: Toast) => {
+      if (told.current.has(toast.key)) return;
+      told.current.add(toast.key);
+      setToasts((all) => [...all, toast].slice(-MAX_TOASTS));
+      const api = browserNotifications();
+      if (api !== null && api.permission === "granted" && document.visibilityState === "hidden") {
+        const shown = new api(textOf(toast), { tag: toast.key });
+        shown.onclick = () => {
+          window.focus();
+          router.push(`/lessons/${toast.lessonId}`);
+          shown.close();
+        };
+      }
+    },
+    [router],
+  );
+
+  useEffect(() => {
+    if (client === null || client.accessToken === null) return;
+    if (following.current !== userId) {
+      // Another person signed in: nothing of the last one's is known or said.
+      following.current = userId;
+      known.current = new Map();
+      told.current = new Set();
+      listed.current = false;
+    }
+    const toastFor = (
+      lessonId: string,
+      title: string,
+      status: VideoStatus,
+      version: number,
+      error: string | null,
+    ) => {
+      if (status !== "published" && status !== "errored") return;
+      tell({
+        key: `${lessonId}:${version}`,
+        lessonId,
+        title,
+        kind: status === "published" ? "ready" : "failed",
+        error,
+      });
+    };
+    return subscribeToMe(client, {
+      onLessons: (lessons) => {
+        // The first listing is how things were when the app opened: nothing to announce. A
+        // later one (after a reconnect) may carry what changed while the stream was down.
+        const first = !listed.current;
+        listed.current = true;
+        for (const lesson of lessons) {
+          const before = known.current.get(lesson.lessonId);
+          if (before && before.version >= lesson.videoVersion) continue;
+          known.current.set(lesson.lessonId, {
+            status: lesson.status,
+            version: lesson.videoVersion,
+          });
+          if (!first && before && before.status !== lesson.status) {
+            toastFor(lesson.lessonId, lesson.title, lesson.status, lesson.videoVersion, null);
+          }
+        }
+      },
+      onVideo: (video) => {
+        const before = known.current.get(video.lessonId);
+        if (before && before.version >= video.videoVersion) return;
+        known.current.set(video.lessonId, { status: video.status, version: video.videoVersion });
+        if (before?.status !== video.status) {
+          toastFor(video.lessonId, video.title, video.status, video.videoVersion, video.error);
+        }
+      },
+      onRemoved: (lessonId) => {
+        known.current.delete(lessonId);
+        // A deleted lesson's toast would lead nowhere.
+        setToasts((all) => all.filter((toast) => toast.lessonId !== lessonId));
+      },
+    });
+  }, [client, tell, userId]);
+
+  const dismiss = (key: string) => {
+    const buttons = Array.from(
+      region.current?.querySelectorAll<HTMLButtonElement>("button[data-dismiss]") ?? [],
+    );
+    const index = buttons.findIndex((button) => button.dataset.dismiss === key);
+    const next = buttons[index + 1] ?? buttons[index - 1] ?? null;
+    setToasts((all) => all.filter((toast) => toast.key !== key));
+    // Focus stays in the notifications, or returns to the page, never to the document body.
+    if (next) next.focus();
+    else document.getElementById("main")?.focus();
+  };
+
+  return (
+    <PermissionContext.Provider value={{ permission, request }}>
+      {children}
+      <section className="toasts" aria-label="Notifications">
+        <div ref={region} aria-live="polite" aria-relevant="additions text" data-testid="toasts">
+          {toasts.map((toast) => (
+            <div
+              key={toast.key}
+              className={`toast toast-${toast.kind}`}
+              data-testid="toast"
+              data-toast-lesson={toast.lessonId}
+              data-kind={toast.kind}
+            >
+              <p>
+                «<Link href={`/lessons/${toast.lessonId}`}>{toast.title}</Link>»{" "}
+                {toast.kind === "ready"
+                  ? "is ready to watch."
+                  : `failed: ${toast.error ?? "Mux gave no reason"}.`}
+              </p>
+              <button
+                type="button"
+                className="toast-dismiss"
+                data-dismiss={toast.key}
+                aria-label={`Dismiss the notification about «${toast.title}»`}
+                onClick={() => dismiss(toast.key)}
+              >
+                ×
+              </button>
+            </div>
+          ))}
+        </div>
+      </section>
+    </PermissionContext.Provider>
+  );
+}
+
+/** Whether browser notifications are allowed, and a way to ask. */
+export function useNotificationPermission() {
+  return useContext(PermissionContext);
+}

@@ -1,0 +1,9 @@
+/** A video's thumbnail (the URL the service gave, signed when playback is), or a plain tile. */
+export function Thumbnail({ url, className = "thumb" }: { url: string | null; className?: string }) {
+  if (!url) return <span className={`${className} thumb-empty`} aria-hidden="true" />;
+  return (
+    // A plain <img>: next/image would proxy Mux's image host through the Next server.
+    // eslint-disable-next-line @next/next/no-img-element
+    <img src={url} alt="" className={className} loading="lazy" decoding="async" />
+  );
+}
