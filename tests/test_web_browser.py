@@ -9,6 +9,7 @@ is refused like any other and everything still works, which is what these tests 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import struct
 import uuid
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Error as PlaywrightError
 
 from demo.stack import ROOT, Stack, running_stack
 from demo.supabase_auth import AuthStandIn
@@ -393,6 +395,9 @@ async def test_an_author_cancels_an_upload_and_removes_a_video(
     await _expect_status(page, "uploading")
     await page.get_by_test_id("cancel-upload").click()
     await _expect_status(page, "draft")
+    said = page.get_by_test_id("action-message")
+    await expect(said).to_contain_text("Upload cancelled")
+    await expect(said).to_be_focused()  # not the page's body: the button is gone
     upload = f"/video/v1/uploads/{made.json()['uploadId']}"
     for _ in range(100):  # cancelled at Mux (the emulator)
         if (await _at_emulator(web_stack, upload)).json()["data"]["status"] == "cancelled":
@@ -407,8 +412,486 @@ async def test_an_author_cancels_an_upload_and_removes_a_video(
     await page.get_by_test_id("confirm-remove").click()
     await _expect_status(page, "draft")
     await expect(page.get_by_test_id("player")).to_have_count(0)
+    await expect(said).to_contain_text("Video removed")
+    await expect(said).to_be_focused()
     for _ in range(100):  # and the asset is deleted at Mux by the service's worker
         if (await _at_emulator(web_stack, f"/video/v1/assets/{asset}")).status_code == 404:
             break
         await asyncio.sleep(0.2)
     assert (await _at_emulator(web_stack, f"/video/v1/assets/{asset}")).status_code == 404
+
+
+# ---------------------------------------------------------------------------------------------
+# The author's workspace (issue 19): courses and lessons from sign-up to a learner watching.
+
+AXE = WEB / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = (390, 1280)
+
+
+async def _workspace_context(browser: Browser, web_stack: WebStack) -> BrowserContext:
+    """A fresh profile like `context`'s. `bypass_csp` lets axe-core be injected into pages
+    served under a strict Content-Security-Policy (nonces) as well."""
+    ctx = await browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+
+    async def refuse(route: Any) -> None:
+        web_stack.outside_requests.append(route.request.url)
+        await route.abort()
+
+    await ctx.route(lambda url: not _is_local(url), refuse)
+    return ctx
+
+
+async def _axe(page: Page, where: str) -> None:
+    """axe-core on the page as it is now: no critical or serious violation (printed if any)."""
+    if not await page.evaluate("() => typeof window.axe === 'object'"):
+        await page.add_script_tag(path=str(AXE))
+    found: list[dict[str, Any]] = await page.evaluate(
+        """async () => {
+          const result = await axe.run(document, {resultTypes: ['violations']});
+          return result.violations
+            .filter((v) => v.impact === 'critical' || v.impact === 'serious')
+            .map((v) => ({id: v.id, impact: v.impact, help: v.help,
+                          nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' '))}));
+        }"""
+    )
+    for violation in found:
+        print(f"axe on {where}: {violation}")
+    assert found == [], f"axe-core found critical or serious violations on {where}"
+
+
+async def _look(page: Page, name: str) -> None:
+    """Screenshots at 390 and 1280 px (into test-artifacts/); nothing overflows sideways."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width in WIDTHS:
+        await page.set_viewport_size({"width": width, "height": 900})
+        await page.evaluate("() => new Promise((r) => requestAnimationFrame(() => r(null)))")
+        overflow = await page.evaluate("document.documentElement.scrollWidth - innerWidth")
+        assert overflow <= 0, f"{name} at {width} px is {overflow} px too wide"
+        await page.screenshot(path=str(ARTIFACTS / f"web-{name}-{width}.png"), full_page=True)
+    await page.set_viewport_size({"width": 1280, "height": 900})
+
+
+async def _order(page: Page) -> list[str]:
+    """The lessons in the list, in the order shown (their ids)."""
+    return list(
+        await page.locator("[data-testid=lesson-list] > li").evaluate_all(
+            "rows => rows.map((row) => row.dataset.lesson)"
+        )
+    )
+
+
+async def _lesson_id(page: Page, title: str) -> str:
+    row = page.locator("[data-testid=lesson-list] > li").filter(
+        has=page.get_by_role("link", name=title, exact=True)
+    )
+    lesson = await row.get_attribute("data-lesson")
+    assert lesson
+    return lesson
+
+
+async def _wait_until_gone_at_emulator(web_stack: WebStack, asset: str) -> None:
+    for _ in range(100):  # the service's worker deletes it at Mux (the emulator)
+        if (await _at_emulator(web_stack, f"/video/v1/assets/{asset}")).status_code == 404:
+            return
+        await asyncio.sleep(0.2)
+    assert (await _at_emulator(web_stack, f"/video/v1/assets/{asset}")).status_code == 404
+
+
+class HeldUploads:
+    """Holds the browser's upload PUTs to Mux (the emulator) until released, so a test can see
+    several uploads in flight at once, or cancel one mid-way."""
+
+    def __init__(self, expected: int) -> None:
+        self.routes: list[Any] = []
+        self.expected = expected
+        self.all_held = asyncio.Event()
+        self.released = asyncio.Event()
+
+    async def handle(self, route: Any) -> None:
+        if route.request.method != "PUT":
+            await route.fallback()
+            return
+        self.routes.append(route)
+        if len(self.routes) >= self.expected:
+            self.all_held.set()
+        await self.released.wait()
+        with contextlib.suppress(PlaywrightError):  # the page may be gone meanwhile
+            await route.continue_()
+
+
+NOTIFICATION_STAND_IN = """
+  // The browser's Notification API, recorded: permission is asked for by the page's own
+  // control, and the tab counts as hidden once the test says so.
+  window.notified = [];
+  let permission = 'default';
+  window.Notification = class {
+    constructor(title) { window.notified.push(title); }
+    static get permission() { return permission; }
+    static async requestPermission() { permission = 'granted'; return permission; }
+  };
+  Object.defineProperty(document, 'visibilityState', {
+    configurable: true, get: () => (window.tabHidden ? 'hidden' : 'visible'),
+  });
+"""
+
+
+async def test_a_new_author_builds_a_course_and_learners_watch_it(
+    db: Database, web_stack: WebStack, browser: Browser, tmp_path: Path
+) -> None:
+    existing = await web_stack.author(db)
+    taken = f"{existing.hex[:8]}@example.test"
+    email = f"new-{uuid.uuid4().hex[:8]}@example.test"
+    author = await _workspace_context(browser, web_stack)
+    try:
+        page = await author.new_page()
+        # Sign up on the sign-in page: a weak password and a taken email are said plainly.
+        await page.goto(f"{web_stack.web}/sign-in")
+        await expect(page).to_have_title("Sign in — Lessons")
+        await page.get_by_role("link", name="Create an account").last.click()
+        await expect(page).to_have_title("Create an account — Lessons")
+        await page.get_by_label("Email").fill(taken)
+        await page.get_by_label("Password").fill("correct horse")
+        await page.get_by_role("button", name="Create account").click()
+        error = page.get_by_test_id("sign-in-error")
+        await expect(error).to_contain_text("already registered")
+        await page.get_by_label("Email").fill(email)
+        await page.get_by_label("Password").fill("abc")
+        await page.get_by_role("button", name="Create account").click()
+        await expect(error).to_contain_text("at least 6 characters")
+        await _axe(page, "sign-up")
+        await _look(page, "sign-up")
+        await page.get_by_label("Password").fill("correct horse")
+        await page.get_by_role("button", name="Create account").click()
+        await expect(page.get_by_test_id("account")).to_contain_text(email)
+        await expect(page).to_have_title("Your courses — Lessons")
+        await expect(page.get_by_test_id("no-courses")).to_be_visible()
+
+        # A course: the title is required (said next to it), then it opens.
+        course_form = page.get_by_test_id("course-form")
+        await course_form.get_by_role("button", name="Create course").click()
+        await expect(course_form.get_by_test_id("title-error")).to_have_text("Give it a title.")
+        await expect(course_form.get_by_label("Title")).to_be_focused()
+        await course_form.get_by_label("Title").fill("Baking")
+        await course_form.get_by_label("Description").fill("Bread, then cakes.")
+        await course_form.get_by_role("button", name="Create course").click()
+        await expect(page).to_have_title("Baking — Lessons")
+        await expect(page.get_by_test_id("page-status")).to_contain_text("Course «Baking» created")
+        course = page.url.rsplit("/", 1)[1]
+
+        # Another tab, on another page, told of each video "ready" while the tab is hidden.
+        other_tab = await author.new_page()
+        await other_tab.add_init_script(NOTIFICATION_STAND_IN)
+        await other_tab.goto(f"{web_stack.web}/")
+        await expect(other_tab.get_by_test_id("course-list")).to_contain_text("Baking")
+        await other_tab.get_by_role("button", name="Turn on desktop notifications").click()
+        await expect(other_tab.get_by_test_id("notification-toggle")).to_contain_text(
+            "Desktop notifications are on"
+        )
+        await other_tab.evaluate("window.tabHidden = true")
+
+        # Two lessons with videos, both uploading at once.
+        held = HeldUploads(expected=2)
+        await author.route(f"{web_stack.stack.emulator}/upload/**", held.handle)
+        lesson_form = page.get_by_test_id("lesson-form")
+        for title in ("Kneading", "Proofing"):
+            await lesson_form.get_by_label("Title").fill(title)
+            await lesson_form.get_by_label("Video").set_input_files(str(SAMPLE))
+            await lesson_form.get_by_role("button", name="Add lesson").click()
+            await expect(page.get_by_test_id("page-status")).to_contain_text(f"«{title}» added")
+        await asyncio.wait_for(held.all_held.wait(), 20)
+        kneading, proofing = await _lesson_id(page, "Kneading"), await _lesson_id(page, "Proofing")
+        for lesson in (kneading, proofing):
+            badge = page.locator(f"[data-lesson='{lesson}'] [data-testid=status]")
+            await expect(badge).to_have_attribute("data-status", "uploading")
+        await expect(page.get_by_test_id("started-upload")).to_have_count(2)
+        await _look(page, "course-uploading")
+        held.released.set()
+        for tab in (page, other_tab):
+            for lesson, title in ((kneading, "Kneading"), (proofing, "Proofing")):
+                toast = tab.locator(f"[data-testid=toast][data-toast-lesson='{lesson}']")
+                await expect(toast).to_contain_text(f"«{title}» is ready to watch.", timeout=20_000)
+        for lesson in (kneading, proofing):
+            badge = page.locator(f"[data-lesson='{lesson}'] [data-testid=status]")
+            await expect(badge).to_have_attribute("data-status", "published")
+            await expect(badge).to_have_text("Published")
+        await expect(page.locator(f"li[data-lesson='{kneading}'] img")).to_have_attribute(
+            "src", re.compile(r"/thumbnail\.jpg")
+        )
+        await expect(page.locator(f"li[data-lesson='{kneading}']")).to_contain_text("0:03")
+        notified = await other_tab.evaluate("window.notified")
+        assert sorted(notified) == [
+            "«Kneading» is ready to watch.",
+            "«Proofing» is ready to watch.",
+        ]
+        await _axe(other_tab, "home with notifications")
+        await other_tab.close()
+        await _axe(page, "course page (author)")
+        await _look(page, "course-author")
+        # A toast is dismissed (and focus stays among the notifications).
+        await page.get_by_role("button", name="Dismiss the notification about «Kneading»").click()
+        await expect(page.get_by_test_id("toast")).to_have_count(1)
+        await expect(
+            page.get_by_role("button", name="Dismiss the notification about «Proofing»")
+        ).to_be_focused()
+
+        # Reorder: by dragging once, by keyboard once.
+        assert await _order(page) == [kneading, proofing]
+        await page.locator(f"li[data-lesson='{proofing}']").drag_to(
+            page.locator(f"li[data-lesson='{kneading}']")
+        )
+        await expect(page.get_by_test_id("page-status")).to_contain_text(
+            "«Proofing» moved to position 1 of 2"
+        )
+        assert await _order(page) == [proofing, kneading]
+        await page.get_by_role("button", name="Move «Proofing» down").focus()
+        await page.keyboard.press("Enter")
+        await expect(page.get_by_test_id("page-status")).to_contain_text(
+            "«Proofing» moved to position 2 of 2"
+        )
+        await expect(page.get_by_role("button", name="Move «Proofing» up")).to_be_focused()
+        assert await _order(page) == [kneading, proofing]
+        rows = await db.call_all(
+            "select id from lessons where course_id = %s order by position", (course,)
+        )
+        assert [str(row["id"]) for row in rows] == [kneading, proofing]
+
+        # Rename one.
+        await page.get_by_role("button", name="Edit «Kneading»").click()
+        row = page.locator(f"li[data-lesson='{kneading}']")
+        await row.get_by_label("Title").fill("Kneading dough")
+        await row.get_by_role("button", name="Save changes").click()
+        await expect(page.get_by_role("link", name="Kneading dough", exact=True)).to_be_visible()
+        await expect(page.get_by_role("button", name="Edit «Kneading dough»")).to_be_focused()
+
+        # Delete the other: its video goes at Mux too.
+        asset = (await lesson_row(db, uuid.UUID(proofing)))["mux_asset_id"]
+        await page.get_by_role("button", name="Delete «Proofing»").click()
+        await expect(page.get_by_test_id("confirm-delete-lesson")).to_contain_text(
+            "Its video is deleted at Mux too"
+        )
+        await page.get_by_role("button", name="Delete the lesson").click()
+        await expect(page.locator(f"li[data-lesson='{proofing}']")).to_have_count(0)
+        await expect(page.get_by_test_id("page-status")).to_contain_text("Deleted «Proofing»")
+        await _wait_until_gone_at_emulator(web_stack, asset)
+
+        # A lesson without a video yet: learners must not see it.
+        await lesson_form.get_by_label("Title").fill("Shaping")
+        await lesson_form.get_by_role("button", name="Add lesson").click()
+        await expect(page.get_by_role("link", name="Shaping", exact=True)).to_be_visible()
+        await page.get_by_role("button", name="Sign out").click()
+        await expect(page.get_by_test_id("page-status")).to_contain_text("You are signed out")
+        await expect(page.get_by_test_id("account")).to_contain_text("Sign in")
+    finally:
+        await author.close()
+
+    # Learners, anonymous and signed in, see the published lesson only, and play it.
+    other = await web_stack.author(db)
+    for who in ("anonymous", "signed-in"):
+        learner = await _workspace_context(browser, web_stack)
+        try:
+            page = await learner.new_page()
+            if who == "anonymous":
+                await page.goto(f"{web_stack.web}/")
+                card = page.locator(f"[data-testid=catalog] [data-course='{course}']")
+                await expect(card).to_contain_text("Baking")
+                await expect(card).to_contain_text("1 lesson")
+                await expect(card.locator("img")).to_have_attribute(
+                    "src", re.compile(r"/thumbnail\.jpg")
+                )
+                await _axe(page, "home (signed out)")
+                await _look(page, "home-signed-out")
+                await card.get_by_role("link").click()
+            else:
+                await page.goto(web_stack.signed_in_url(other, f"/courses/{course}"))
+            await expect(page).to_have_title("Baking — Lessons")
+            listing = page.get_by_test_id("lesson-list")
+            await expect(listing.locator("li")).to_have_count(1)
+            await expect(listing).to_contain_text("Kneading dough")
+            await expect(listing).to_contain_text("0:03")
+            assert await page.get_by_test_id("status").count() == 0
+            assert await page.get_by_text("Live", exact=True).count() == 0
+            await _axe(page, f"course page ({who} learner)")
+            if who == "anonymous":
+                await _look(page, "course-learner")
+            await listing.get_by_role("link").click()
+            await expect(page).to_have_title("Kneading dough — Lessons")
+            assert (await _player_state(page))["readyState"] >= 2
+            assert await page.get_by_test_id("status").count() == 0
+            assert await page.get_by_text("Live", exact=True).count() == 0
+            assert await page.locator("mux-uploader").count() == 0
+            await _axe(page, f"lesson page ({who} learner)")
+            if who == "anonymous":
+                await _look(page, "lesson-learner")
+        finally:
+            await learner.close()
+
+
+async def _tab_to(page: Page, selector: str, key: str = "Tab", most: int = 60) -> None:
+    """Presses Tab (or Shift+Tab) until the element `selector` names has the focus; then its
+    focus must be visible (`:focus-visible`, an outline at least 2 px wide)."""
+    for _ in range(most):
+        await page.keyboard.press(key)
+        if await page.evaluate("(s) => document.activeElement?.matches(s) ?? false", selector):
+            break
+    else:
+        raise AssertionError(f"{selector} never took the focus by {key}")
+    ring = await page.evaluate(
+        """() => { const el = document.activeElement; const style = getComputedStyle(el);
+                   return {visible: el.matches(':focus-visible'), style: style.outlineStyle,
+                           width: parseFloat(style.outlineWidth)}; }"""
+    )
+    assert ring["visible"] and ring["style"] != "none" and ring["width"] >= 2, ring
+
+
+async def test_an_author_works_by_keyboard_two_tabs_collide_and_an_upload_is_cancelled(
+    db: Database, web_stack: WebStack, browser: Browser
+) -> None:
+    author = await web_stack.author(db)
+    course = await create_course(db, author, title="Keyboard course")
+    first = await create_lesson(db, author, course, title="First")
+    ctx = await _workspace_context(browser, web_stack)
+    try:
+        page = await ctx.new_page()
+        await page.goto(web_stack.signed_in_url(author, "/"))
+        await expect(page.get_by_test_id("course-list")).to_contain_text("Keyboard course")
+        await _axe(page, "home (author)")
+        await _look(page, "home-author")
+
+        # By keyboard alone: open the course, add a lesson, move it up, open it, rename it.
+        await _tab_to(page, f"a[href='/courses/{course}']")
+        await page.keyboard.press("Enter")
+        await expect(page).to_have_title("Keyboard course — Lessons")
+        await _tab_to(page, "[data-testid=lesson-form] input[name=title]")
+        await page.keyboard.type("Second")
+        await page.keyboard.press("Enter")
+        await expect(page.get_by_test_id("page-status")).to_contain_text("«Second» added")
+        await expect(page.locator("[data-testid=lesson-list] > li")).to_have_count(2)
+        second = await _lesson_id(page, "Second")
+        await _tab_to(page, "button[aria-label='Move «Second» up']", key="Shift+Tab")
+        await page.keyboard.press("Space")
+        await expect(page.get_by_test_id("page-status")).to_contain_text(
+            "«Second» moved to position 1 of 2"
+        )
+        assert await _order(page) == [second, str(first)]
+        focused = await page.evaluate("document.activeElement.getAttribute('aria-label')")
+        assert focused == "Move «Second» down"  # the focus stayed with the lesson it moved
+        await _tab_to(page, f"a[href='/lessons/{second}']", key="Shift+Tab")
+        await page.keyboard.press("Enter")
+        await expect(page).to_have_title("Second — Lessons")
+        await _tab_to(page, "[data-testid=lesson-form] input[name=title]")
+        await page.keyboard.press("ControlOrMeta+A")
+        await page.keyboard.type("Second, by keyboard")
+        await page.keyboard.press("Enter")
+        await expect(page.get_by_test_id("page-status")).to_contain_text(
+            "Saved «Second, by keyboard»"
+        )
+        await expect(page).to_have_title("Second, by keyboard — Lessons")
+
+        # The service's 422 is said next to the field it names.
+        async def refuse_description(route: Any) -> None:
+            if route.request.method != "PATCH":
+                await route.fallback()
+                return
+            await route.fulfill(
+                status=422,
+                json={
+                    "error": {
+                        "code": "invalid_request",
+                        "field": "description",
+                        "message": "description must be at most 2000 characters.",
+                    }
+                },
+            )
+
+        lesson_url = f"{web_stack.stack.service}/api/lessons/{second}"
+        await page.route(lesson_url, refuse_description)
+        await page.get_by_role("button", name="Save changes").click()
+        description = page.get_by_label("Description")
+        await expect(page.get_by_test_id("description-error")).to_have_text(
+            "description must be at most 2000 characters."
+        )
+        await expect(description).to_have_attribute("aria-invalid", "true")
+        await expect(description).to_be_focused()
+        await page.unroute(lesson_url)
+
+        # Two tabs edit the same lesson: the stale save is told so, sees the current version,
+        # and may save its own over it.
+        other = await ctx.new_page()
+        await other.goto(f"{web_stack.web}/lessons/{second}")
+        await expect(other.get_by_label("Title")).to_have_value("Second, by keyboard")
+        await page.get_by_label("Title").fill("Second, from tab one")
+        await page.get_by_role("button", name="Save changes").click()
+        await expect(page.get_by_test_id("page-status")).to_contain_text(
+            "Saved «Second, from tab one»"
+        )
+        await other.get_by_label("Title").fill("Second, from tab two")
+        await other.get_by_role("button", name="Save changes").click()
+        conflict = other.get_by_test_id("edit-conflict")
+        await expect(conflict).to_contain_text("changed elsewhere since you opened it")
+        await expect(other.get_by_test_id("current-title")).to_have_text("Second, from tab one")
+        await expect(conflict).to_be_focused()
+        await _axe(other, "lesson page with an edit conflict")
+        assert (await lesson_row(db, uuid.UUID(second)))["title"] == "Second, from tab one"
+        await other.get_by_role("button", name="Save my changes over it").click()
+        await expect(other.get_by_test_id("page-status")).to_contain_text(
+            "Saved «Second, from tab two»"
+        )
+        await expect(conflict).to_have_count(0)
+        assert (await lesson_row(db, uuid.UUID(second)))["title"] == "Second, from tab two"
+        await other.close()
+
+        # Publish a video, then replace it and cancel the replacement mid-upload: the browser
+        # stops sending, the service cancels, the old video stays, the panel closes.
+        await page.goto(f"{web_stack.web}/lessons/{first}")
+        await _choose_file(page, SAMPLE)
+        await _expect_status(page, "published")
+        old = (await lesson_row(db, first))["mux_playback_id"]
+        await _axe(page, "lesson page (author, published)")
+        await _look(page, "lesson-author")
+        held = HeldUploads(expected=1)
+        await ctx.route(f"{web_stack.stack.emulator}/upload/**", held.handle)
+        aborted: list[str] = []  # upload requests the browser gave up
+        page.on(
+            "requestfailed",
+            lambda r: aborted.append(r.failure or "") if r.method == "PUT" else None,
+        )
+        await page.get_by_test_id("replace-video").click()
+        chooser = page.get_by_role("button", name="Choose a video file")
+        await expect(chooser).to_be_focused()
+        await _choose_file(page, SAMPLE)
+        await expect(page.get_by_test_id("upload-progress")).to_be_focused()
+        await asyncio.wait_for(held.all_held.wait(), 20)
+        await _expect_status(page, "uploading")
+        upload_id = (await lesson_row(db, first))["mux_upload_id"]
+        # Leaving now asks first; staying keeps the upload.
+        asked: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+        async def stay(dialog: Any) -> None:
+            asked.set_result(dialog.message)
+            await dialog.dismiss()
+
+        page.once("dialog", stay)
+        await page.get_by_role("link", name="Back to the course").click()
+        assert "still uploading" in await asyncio.wait_for(asked, 10)
+        await expect(page).to_have_url(re.compile(f"/lessons/{first}$"))
+        await page.get_by_test_id("cancel-upload").click()
+        message = page.get_by_test_id("action-message")
+        await expect(message).to_have_text(
+            "Upload cancelled. The lesson keeps the video it had before."
+        )
+        await expect(message).to_be_focused()
+        assert aborted == ["net::ERR_ABORTED"]  # the browser stopped sending it first
+        await _expect_status(page, "published")
+        await expect(page.get_by_test_id("replace-video")).to_be_visible()
+        held.released.set()
+        upload = f"/video/v1/uploads/{upload_id}"
+        for _ in range(100):  # cancelled at Mux (the emulator)
+            if (await _at_emulator(web_stack, upload)).json()["data"]["status"] == "cancelled":
+                break
+            await asyncio.sleep(0.2)
+        assert (await _at_emulator(web_stack, upload)).json()["data"]["status"] == "cancelled"
+        await expect(page.get_by_test_id("upload-error")).to_have_count(0)
+        await expect(page.get_by_test_id("player")).to_have_attribute("data-playback-id", old)
+        assert (await lesson_row(db, first))["mux_playback_id"] == old
+    finally:
+        await ctx.close()
