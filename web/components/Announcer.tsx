@@ -55,20 +55,38 @@ export function useAnnounce(): Announce {
   return useContext(AnnounceContext);
 }
 
-/** The page's status line: always in the page, empty until something happens. */
+/** The page's status line: always in the page, empty until something happens. It stays in
+ * view while the page scrolls; the author can put it away. */
 export function PageStatus() {
   const message = useContext(MessageContext);
   const pathname = usePathname();
+  const [dismissed, setDismissed] = useState<number | null>(null);
   const shown = useMemo(
-    () => (message !== null && message.path === pathname ? message : null),
-    [message, pathname],
+    () =>
+      message !== null && message.path === pathname && message.id !== dismissed ? message : null,
+    [message, pathname, dismissed],
   );
   return (
-    <div className="page-status" role="status" aria-live="polite" data-testid="page-status">
+    <div className="page-status">
+      <div role="status" aria-live="polite" data-testid="page-status">
+        {shown && (
+          <p key={shown.id} className={`notice notice-${shown.tone}`}>
+            {shown.text}
+          </p>
+        )}
+      </div>
       {shown && (
-        <p key={shown.id} className={`notice notice-${shown.tone}`}>
-          {shown.text}
-        </p>
+        <button
+          type="button"
+          className="page-status-dismiss"
+          aria-label="Dismiss this message"
+          onClick={() => {
+            setDismissed(shown.id);
+            document.getElementById("main")?.focus();
+          }}
+        >
+          ×
+        </button>
       )}
     </div>
   );

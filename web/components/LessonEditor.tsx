@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 
 import { ConnectionNotice } from "@/components/ConnectionNotice";
 import { LessonForm } from "@/components/LessonForm";
@@ -88,6 +88,11 @@ function LessonBody({
     }
   }, [said]);
 
+  // The video failed at Mux, was cancelled or removed: the uploader offers a file again.
+  useEffect(() => {
+    if (["errored", "cancelled", "draft"].includes(video.status)) uploader.current?.ready();
+  }, [video.status]);
+
   if (live.failure?.status === 404) {
     return <NotFound what="Lesson" signedIn={signedIn} next={`/lessons/${lesson.lessonId}`} />;
   }
@@ -127,20 +132,6 @@ function LessonBody({
       <LessonPlayer video={video} title={details.title} />
       {editable && (
         <section className="video-controls" aria-label="Video">
-          {video.playbackId && !replacing && (
-            <button
-              type="button"
-              className="button"
-              data-testid="replace-video"
-              ref={replaceButton}
-              onClick={() => {
-                setSaid(null);
-                setReplacingFrom(video.playbackId);
-              }}
-            >
-              Replace video
-            </button>
-          )}
           {replacing && (
             <p className="muted">
               The current video keeps playing until the new one is published.{" "}
@@ -170,6 +161,22 @@ function LessonBody({
             video={video}
             replacing={replacing}
             uploadingHere={uploadingHere}
+            replace={
+              video.playbackId && !replacing ? (
+                <button
+                  type="button"
+                  className="button"
+                  data-testid="replace-video"
+                  ref={replaceButton}
+                  onClick={() => {
+                    setSaid(null);
+                    setReplacingFrom(video.playbackId);
+                  }}
+                >
+                  Replace video
+                </button>
+              ) : null
+            }
             onCancel={async () => {
               // Stop what this browser is sending first: otherwise its next chunk meets a
               // cancelled upload ("Server responded with 400").
@@ -252,17 +259,20 @@ function VideoNotices({ video, live }: { video: LessonVideo; live: LiveVideo }) 
   );
 }
 
-/** Cancel the upload in flight; remove the video (after confirming). */
+/** The video's actions in one row: replace it, cancel the upload in flight, remove the video
+ * (after confirming). */
 function VideoActions({
   video,
   replacing,
   uploadingHere,
+  replace,
   onCancel,
   onRemove,
 }: {
   video: LessonVideo;
   replacing: boolean;
   uploadingHere: boolean;
+  replace: ReactNode;
   onCancel: () => Promise<void>;
   onRemove: () => Promise<void>;
 }) {
@@ -297,30 +307,33 @@ function VideoActions({
   const canCancel = video.status === "uploading" || uploadingHere;
   const canRemove = Boolean(video.playbackId) && !replacing && !canCancel;
   return (
-    <div className="actions">
-      {canCancel && (
-        <button
-          type="button"
-          className="button button-secondary"
-          data-testid="cancel-upload"
-          disabled={busy}
-          onClick={() => run(onCancel)}
-        >
-          Cancel upload
-        </button>
-      )}
-      {canRemove && !confirming && (
-        <button
-          type="button"
-          className="button button-secondary"
-          data-testid="remove-video"
-          ref={removeButton}
-          disabled={busy}
-          onClick={() => setConfirming(true)}
-        >
-          Remove video
-        </button>
-      )}
+    <>
+      <div className="actions">
+        {replace}
+        {canCancel && (
+          <button
+            type="button"
+            className="button button-secondary"
+            data-testid="cancel-upload"
+            disabled={busy}
+            onClick={() => run(onCancel)}
+          >
+            Cancel upload
+          </button>
+        )}
+        {canRemove && !confirming && (
+          <button
+            type="button"
+            className="button button-secondary"
+            data-testid="remove-video"
+            ref={removeButton}
+            disabled={busy}
+            onClick={() => setConfirming(true)}
+          >
+            Remove video
+          </button>
+        )}
+      </div>
       {canRemove && confirming && (
         <div className="confirm">
           <p tabIndex={-1} ref={question}>
@@ -357,7 +370,7 @@ function VideoActions({
           </p>
         )}
       </LiveRegion>
-    </div>
+    </>
   );
 }
 

@@ -41,6 +41,9 @@ export interface UploaderHandle {
   /** Stops the upload this browser is sending (UpChunk's `abort()`), and shows the file
    * picker again. True when an upload was running. */
   stop: () => boolean;
+  /** After a finished upload (the video failed at Mux, or was removed): offer the file
+   * picker again. Does nothing while a file is going up. */
+  ready: () => void;
   /** Focus the "Choose a video file" button. */
   focus: () => void;
 }
@@ -112,7 +115,17 @@ export function VideoUploader({
     return running;
   }, [setPhase]);
 
-  useImperativeHandle(ref, () => ({ stop, focus: () => chooser.current?.focus() }), [stop]);
+  const ready = useCallback(() => {
+    if (current.current.name === "uploading" || current.current.name === "idle") return;
+    uploader.current?.dispatchEvent(new CustomEvent("reset"));
+    setPhase({ name: "idle" });
+  }, [setPhase]);
+
+  useImperativeHandle(
+    ref,
+    () => ({ stop, ready, focus: () => chooser.current?.focus() }),
+    [stop, ready],
+  );
 
   // Leaving the page while the file is going up (the author agreed): stop it and cancel it.
   // Only on unmount: a refreshed token (a new client) must not stop anything.
@@ -218,9 +231,7 @@ export function VideoUploader({
       <LiveRegion>
         {fileName !== null && (
           <p className="upload-message" data-testid="upload-message">
-            {phase.name === "uploading"
-              ? `Uploading ${fileName}…`
-              : "Upload complete. Mux is processing the video; you will be told when it is ready."}
+            {phase.name === "uploading" ? `Uploading ${fileName}…` : `${fileName} is uploaded.`}
           </p>
         )}
       </LiveRegion>
