@@ -442,7 +442,11 @@ async def _workspace_context(browser: Browser, web_stack: WebStack) -> BrowserCo
 
 
 async def _axe(page: Page, where: str) -> None:
-    """axe-core on the page as it is now: no critical or serious violation (printed if any)."""
+    """axe-core on the page once loaded: no critical or serious violation (printed if any).
+    A page with a player is audited once the player has loaded its video (while it starts,
+    Media Chrome's error dialog, hidden, can briefly count as shown)."""
+    if await page.locator("mux-player").count() > 0:
+        await _player_state(page)
     if not await page.evaluate("() => typeof window.axe === 'object'"):
         await page.add_script_tag(path=str(AXE))
     found: list[dict[str, Any]] = await page.evaluate(
@@ -547,6 +551,11 @@ async def test_a_new_author_builds_a_course_and_learners_watch_it(
         # Sign up on the sign-in page: a weak password and a taken email are said plainly.
         await page.goto(f"{web_stack.web}/sign-in")
         await expect(page).to_have_title("Sign in — Lessons")
+        # The live regions are in the page, empty, before anything is said in them.
+        await expect(page.get_by_test_id("page-status")).to_have_attribute("role", "status")
+        await expect(page.get_by_test_id("page-status")).to_be_empty()
+        await expect(page.get_by_test_id("toasts")).to_have_attribute("aria-live", "polite")
+        await expect(page.get_by_test_id("toasts")).to_be_empty()
         await page.get_by_role("link", name="Create an account").last.click()
         await expect(page).to_have_title("Create an account — Lessons")
         await page.get_by_label("Email").fill(taken)
@@ -754,13 +763,20 @@ async def test_an_author_works_by_keyboard_two_tabs_collide_and_an_upload_is_can
         page = await ctx.new_page()
         await page.goto(web_stack.signed_in_url(author, "/"))
         await expect(page.get_by_test_id("course-list")).to_contain_text("Keyboard course")
+        await page.get_by_role("button", name="Rename «Keyboard course»").click()
+        row = page.locator(f"[data-course='{course}']")
+        await row.get_by_label("Title").fill("Keys only")
+        await row.get_by_role("button", name="Save changes").click()
+        await expect(page.get_by_test_id("page-status")).to_contain_text("Saved «Keys only»")
+        await expect(page.get_by_role("button", name="Rename «Keys only»")).to_be_focused()
+        await expect(row).to_contain_text("1 lesson: 1 no video yet")
         await _axe(page, "home (author)")
         await _look(page, "home-author")
 
         # By keyboard alone: open the course, add a lesson, move it up, open it, rename it.
         await _tab_to(page, f"a[href='/courses/{course}']")
         await page.keyboard.press("Enter")
-        await expect(page).to_have_title("Keyboard course — Lessons")
+        await expect(page).to_have_title("Keys only — Lessons")
         await _tab_to(page, "[data-testid=lesson-form] input[name=title]")
         await page.keyboard.type("Second")
         await page.keyboard.press("Enter")
@@ -775,6 +791,32 @@ async def test_an_author_works_by_keyboard_two_tabs_collide_and_an_upload_is_can
         assert await _order(page) == [second, str(first)]
         focused = await page.evaluate("document.activeElement.getAttribute('aria-label')")
         assert focused == "Move «Second» down"  # the focus stayed with the lesson it moved
+
+        # A lesson added elsewhere while a move is on its way: the service refuses the move
+        # (409 order_mismatch) and the page shows the current order and says so.
+        order_url = f"{web_stack.stack.service}/api/courses/{course}/lesson-order"
+
+        async def add_one_first(route: Any) -> None:
+            async with httpx.AsyncClient(base_url=web_stack.stack.service) as http:
+                added = await http.post(
+                    f"/api/courses/{course}/lessons",
+                    json={"title": "Added elsewhere"},
+                    headers={"Authorization": f"Bearer {hs256(author)}"},
+                )
+            assert added.status_code == 201, added.text
+            await route.continue_()
+
+        await page.route(order_url, add_one_first)
+        await page.keyboard.press("Enter")  # "Move «Second» down" still has the focus
+        await expect(page.get_by_test_id("order-problem")).to_contain_text(
+            "The list now shows their current order"
+        )
+        await page.unroute(order_url)
+        await expect(page.locator("[data-testid=lesson-list] > li")).to_have_count(3)
+        await expect(page.locator("[data-testid=lesson-list] > li").last).to_contain_text(
+            "Added elsewhere"
+        )
+        assert (await _order(page))[:2] == [second, str(first)]
         await _tab_to(page, f"a[href='/lessons/{second}']", key="Shift+Tab")
         await page.keyboard.press("Enter")
         await expect(page).to_have_title("Second — Lessons")
@@ -893,5 +935,17 @@ async def test_an_author_works_by_keyboard_two_tabs_collide_and_an_upload_is_can
         await expect(page.get_by_test_id("upload-error")).to_have_count(0)
         await expect(page.get_by_test_id("player")).to_have_attribute("data-playback-id", old)
         assert (await lesson_row(db, first))["mux_playback_id"] == old
+
+        # The course goes from the home page, its lessons with it, its video at Mux too.
+        asset = (await lesson_row(db, first))["mux_asset_id"]
+        await page.get_by_role("link", name="Lessons", exact=True).click()
+        await page.get_by_role("button", name="Delete «Keys only»").click()
+        confirm = page.get_by_test_id("confirm-delete-course")
+        await expect(confirm).to_contain_text("and its 3 lessons? Their videos are deleted at Mux")
+        await expect(confirm.locator("p")).to_be_focused()
+        await confirm.get_by_role("button", name="Delete the course").click()
+        await expect(page.get_by_test_id("page-status")).to_contain_text("Deleted «Keys only»")
+        await expect(page.get_by_test_id("no-courses")).to_be_visible()
+        await _wait_until_gone_at_emulator(web_stack, asset)
     finally:
         await ctx.close()
