@@ -37,6 +37,7 @@ from service.mux.client import MuxClient
 from service.ops.admin import admin_page, admin_stream, replay_cleanup, replay_event
 from service.ops.probes import healthz, metrics, readyz
 from service.ops.shutdown import GracefulShutdown
+from service.request import limits
 from service.request.auth import TokenVerifier
 from service.settings import DATABASE_URL_MISSING, Settings, SettingsError
 from service.telemetry import redaction
@@ -64,6 +65,7 @@ def create_app(
     `with_worker` runs the inbox worker (and its periodic reconciler) inside this process.
     """
     redaction.install()
+    limits.configure(settings.http_max_head_bytes)  # read by the HTTP protocol (limits.py)
     owns_database = database is None
     db = database if database is not None else Database.for_settings(settings)
     verifier = TokenVerifier(

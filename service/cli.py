@@ -78,8 +78,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_config=None,
-        http=limits.HttpToolsProtocol if args.http == "httptools" else "h11",
-        h11_max_incomplete_event_size=limits.MAX_HEAD_BYTES,
+        http=limits.HttpToolsProtocol if args.http == "httptools" else limits.H11Protocol,
+        h11_max_incomplete_event_size=settings.http_max_head_bytes,
     )
     return 0
 
@@ -234,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--http",
         choices=["httptools", "h11"],
         default="httptools",
-        help="HTTP/1.1 parser (both with request heads bounded to 16 KiB)",
+        help="HTTP/1.1 parser (both with request heads bounded to HTTP_MAX_HEAD_BYTES)",
     )
     p.set_defaults(handler=cmd_serve)
 

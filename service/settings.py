@@ -61,6 +61,7 @@ class Settings:
     mux_signing_key_id: str | None = None
     mux_signing_private_key: str | None = field(default=None, repr=False)
     webhook_max_body_bytes: int = 1024 * 1024
+    http_max_head_bytes: int = 16 * 1024
     supabase_url: str | None = None
     supabase_jwt_secret: str | None = field(default=None, repr=False)
     cors_allowed_origins: tuple[str, ...] = ()
@@ -171,6 +172,7 @@ class Settings:
             mux_signing_key_id=get("MUX_SIGNING_KEY_ID"),
             mux_signing_private_key=get("MUX_SIGNING_PRIVATE_KEY"),
             webhook_max_body_bytes=_int(get, "WEBHOOK_MAX_BODY_BYTES", 1024 * 1024, minimum=1024),
+            http_max_head_bytes=_int(get, "HTTP_MAX_HEAD_BYTES", 16 * 1024, minimum=4096),
             supabase_url=_optional_url(get, "SUPABASE_URL"),
             supabase_jwt_secret=get("SUPABASE_JWT_SECRET"),
             cors_allowed_origins=_csv(get("CORS_ALLOWED_ORIGINS")),

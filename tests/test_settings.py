@@ -141,6 +141,7 @@ def test_missing_required_setting_in_production_is_named(name: str) -> None:
         ("APP_ENV", "staging", "APP_ENV must be one of"),
         ("DB_LOCK_TIMEOUT_SECONDS", "1", "at most a third of DB_POOL_TIMEOUT_SECONDS"),
         ("ALLOW_ANONYMOUS_UPLOADS", "sometimes", "ALLOW_ANONYMOUS_UPLOADS must be true or false"),
+        ("HTTP_MAX_HEAD_BYTES", "1024", "HTTP_MAX_HEAD_BYTES must be at least 4096"),
     ],
 )
 def test_malformed_settings_are_refused_without_echoing_them(
