@@ -238,3 +238,31 @@ async def test_status_page_shows_mux_cleanups_and_retries_a_dead_one(
         assert (forged.status_code, forged.json()["error"]["code"]) == (403, "csrf_failed")
         own = await browser.post(path, headers={"Origin": live_service.url, "X-CSRF-Token": csrf})
         assert (own.status_code, own.json()["state"]) == (200, "pending")
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "code"),
+    [
+        ("cleanups", "%C2%B2", "cleanup_not_found"),  # "²": str.isdigit() is True, int() fails
+        ("cleanups", "99999999999999999999", "cleanup_not_found"),  # past bigint
+        ("cleanups", "9223372036854775808", "cleanup_not_found"),  # bigint's maximum + 1
+        ("cleanups", "-1", "cleanup_not_found"),
+        ("cleanups", "%EF%BC%91", "cleanup_not_found"),  # a full-width 1
+        ("cleanups", "1%00", "cleanup_not_found"),
+        ("cleanups", "9" * 4000, "cleanup_not_found"),
+        ("events", "%00", "event_not_found"),  # PostgreSQL text cannot hold NUL
+        ("events", "evt%00id", "event_not_found"),
+        ("events", "%ED%A0%80", "event_not_found"),  # a lone surrogate's UTF-8
+        ("events", "x" * 8000, "event_not_found"),
+    ],
+)
+async def test_malformed_or_out_of_range_replay_ids_are_404(
+    db: Database, author_settings: Settings, kind: str, raw: str, code: str
+) -> None:
+    app = create_app(dataclasses.replace(author_settings, admin_token=ADMIN_TOKEN), database=db)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        response = await http.post(
+            f"/admin/{kind}/{raw}/replay", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        )
+    assert (response.status_code, response.json()["error"]["code"]) == (404, code)

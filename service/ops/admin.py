@@ -37,6 +37,7 @@ from service.ops.access import (
     token_matches,
 )
 from service.ops.shutdown import GracefulShutdown
+from service.request.paths import path_bigint, path_text
 from service.settings import Settings
 
 PAGE = (Path(__file__).parent / "static" / "admin.html").read_text(encoding="utf-8")
@@ -134,11 +135,11 @@ async def admin_stream(request: Request) -> StreamingResponse:
 async def replay_event(request: Request) -> JSONResponse:
     settings = require_admin(request)
     require_csrf(request, settings)
-    result = await events.replay(
-        request.app.state.database, request.path_params["event_id"], settings.mux_playback_policy
-    )
+    not_found = ApiError(404, "event_not_found", "No such event in the inbox.")
+    event_id = path_text(request, "event_id", not_found)
+    result = await events.replay(request.app.state.database, event_id, settings.mux_playback_policy)
     if result is None:
-        raise ApiError(404, "event_not_found", "No such event in the inbox.")
+        raise not_found
     return JSONResponse(
         {
             "eventId": result.event_id,
@@ -154,8 +155,9 @@ async def replay_cleanup(request: Request) -> JSONResponse:
     worker carries it out on its next pass). Changes state: CSRF-checked like event replay."""
     settings = require_admin(request)
     require_csrf(request, settings)
-    raw = request.path_params["cleanup_id"]
-    row = await cleanup.replay(request.app.state.database, int(raw)) if raw.isdigit() else None
+    not_found = ApiError(404, "cleanup_not_found", "No failed or dead cleanup with that id.")
+    cleanup_id = path_bigint(request, "cleanup_id", not_found)
+    row = await cleanup.replay(request.app.state.database, cleanup_id)
     if row is None:
-        raise ApiError(404, "cleanup_not_found", "No failed or dead cleanup with that id.")
+        raise not_found
     return JSONResponse({"cleanupId": row["id"], "state": row["state"]})
