@@ -101,7 +101,8 @@ async def run(args: argparse.Namespace) -> int:
             print(f"  {editor}{auth.magic_link_fragment(user)}\n")
             print(f"course page   {web}/courses/{demo.course}")
             print(f"sign in       {web}/sign-in   {demo.email} / {password}")
-            print(f"status page   {stack.service}/admin?token={stack.admin_token}")
+            print(f"status page   {stack.service}/admin")
+            print(f"admin token   {stack.admin_token}  (paste it into the status page's form)")
             if args.once:
                 return 0
             print("\nrunning until Ctrl-C")

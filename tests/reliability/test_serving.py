@@ -116,17 +116,19 @@ def test_no_token_or_session_reaches_the_logs(served: Served) -> None:
         video = http.get(
             f"/api/lessons/{lesson}/video", headers={"Authorization": f"Bearer {user_token}"}
         )
-        login = http.get(f"/admin?token={ADMIN_TOKEN}")
+        by_url = http.get(f"/admin?token={ADMIN_TOKEN}")  # never signs in; still redacted
+        encoded = http.get(f"/admin?t%6Fken={ADMIN_TOKEN}")
+        login = http.post("/admin", data={"token": ADMIN_TOKEN})  # the login form
         session = http.cookies["mux_lessons_admin"]
         page = http.get("/admin")
-        wrong = http.get("/admin?token=not-the-admin-token-but-still-secret")
+        wrong = http.post("/admin", data={"token": "not-the-admin-token-but-still-secret"})
     assert [stream.status_code, video.status_code, login.status_code, page.status_code] == [
         404,
         404,
         303,
         200,
     ]
-    assert wrong.status_code == 401
+    assert [by_url.status_code, encoded.status_code, wrong.status_code] == [401, 401, 401]
     time.sleep(0.3)  # let the access log lines reach the file
     output = served.output()
     for secret in (user_token, ADMIN_TOKEN, session, "not-the-admin-token-but-still-secret"):
@@ -135,6 +137,7 @@ def test_no_token_or_session_reaches_the_logs(served: Served) -> None:
         # The access log really ran, with the tokens in its URLs replaced.
         assert f"/api/lessons/{lesson}/events?access_token=[redacted]" in output, output
         assert "/admin?token=[redacted]" in output, output
+        assert "/admin?t%6Fken=[redacted]" in output, output
 
 
 def _send_head(port: int, head: bytes, chunk: int = 64 * 1024) -> bytes:
