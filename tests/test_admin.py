@@ -12,6 +12,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -360,3 +361,26 @@ async def test_operator_pages_and_every_response_carry_security_headers(
         assert _directives(response.headers["content-security-policy"])["frame-ancestors"] == (
             "'none'"
         )
+
+
+class _BrokenDatabase:
+    """A database whose every use fails unexpectedly (not a connection error): a 500."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError("a detail no caller may see")
+
+
+async def test_an_unexpected_error_is_a_json_500_with_the_same_headers(
+    author_settings: Settings,
+) -> None:
+    settings = dataclasses.replace(author_settings, admin_token=ADMIN_TOKEN)
+    app = create_app(settings, database=_BrokenDatabase())  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        response = await http.post(
+            "/admin/events/x/replay", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        )
+    assert (response.status_code, response.json()["error"]["code"]) == (500, "internal_error")
+    assert "no caller may see" not in response.text
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
