@@ -106,8 +106,12 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         mux = None if args.no_reconcile else MuxClient(settings)
-        if settings.worker_metrics_port is not None:
-            metrics.serve_on_port(settings.worker_metrics_port)
+        if settings.worker_metrics_port is not None and settings.metrics_token:
+            metrics.serve_on_port(
+                settings.worker_metrics_port,
+                host=settings.worker_metrics_host,
+                token=settings.metrics_token,
+            )
         await Worker(db, settings, mux).run(stop)
         return 0
 

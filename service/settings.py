@@ -6,6 +6,7 @@ never echoed back, since several of them are secrets.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -69,6 +70,7 @@ class Settings:
     metrics_token: str | None = field(default=None, repr=False)
     metrics_cache_seconds: float = 5.0
     worker_metrics_port: int | None = None
+    worker_metrics_host: str = "127.0.0.1"
     upload_rate_limit_per_minute: int = 20
     allow_anonymous_uploads: bool = False
     live_max_streams: int = 10_000
@@ -184,6 +186,7 @@ class Settings:
                 if get("WORKER_METRICS_PORT")
                 else None
             ),
+            worker_metrics_host=_host(get, "WORKER_METRICS_HOST", "127.0.0.1"),
             upload_rate_limit_per_minute=_int(get, "UPLOAD_RATE_LIMIT_PER_MINUTE", 20, minimum=1),
             allow_anonymous_uploads=_bool(get, "ALLOW_ANONYMOUS_UPLOADS", False),
             live_max_streams=_int(get, "LIVE_MAX_STREAMS", 10_000, minimum=1),
@@ -234,6 +237,11 @@ class Settings:
         ):
             raise SettingsError(
                 "MUX_SIGNING_PRIVATE_KEY must be the base64-encoded PEM private key Mux issued"
+            )
+        if settings.worker_metrics_port is not None and not settings.metrics_token:
+            raise SettingsError(
+                "WORKER_METRICS_PORT needs METRICS_TOKEN: the worker's metrics answer only "
+                "`Authorization: Bearer <METRICS_TOKEN>`"
             )
         if production and not (settings.supabase_jwt_secret or settings.supabase_url):
             raise SettingsError(
@@ -322,6 +330,17 @@ def _float(get: _Getter, name: str, default: float) -> float:
     if not value > 0:
         raise SettingsError(f"{name} must be greater than 0")
     return value
+
+
+def _host(get: _Getter, name: str, default: str) -> str:
+    """An address to listen on: an IP address (`0.0.0.0` and `::` for every interface)."""
+    raw = get(name)
+    if raw is None:
+        return default
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an IP address to listen on") from exc
 
 
 def _bool(get: _Getter, name: str, default: bool) -> bool:

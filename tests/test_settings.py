@@ -142,6 +142,8 @@ def test_missing_required_setting_in_production_is_named(name: str) -> None:
         ("DB_LOCK_TIMEOUT_SECONDS", "1", "at most a third of DB_POOL_TIMEOUT_SECONDS"),
         ("ALLOW_ANONYMOUS_UPLOADS", "sometimes", "ALLOW_ANONYMOUS_UPLOADS must be true or false"),
         ("HTTP_MAX_HEAD_BYTES", "1024", "HTTP_MAX_HEAD_BYTES must be at least 4096"),
+        ("WORKER_METRICS_PORT", "9100", "WORKER_METRICS_PORT needs METRICS_TOKEN"),
+        ("WORKER_METRICS_HOST", "metrics.internal", "WORKER_METRICS_HOST must be an IP address"),
     ],
 )
 def test_malformed_settings_are_refused_without_echoing_them(
