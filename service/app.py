@@ -88,6 +88,8 @@ def create_app(
         ViewDecider(db),
         max_streams=settings.live_max_streams,
         max_streams_per_user=settings.live_max_streams_per_user,
+        max_anonymous_streams=settings.live_max_anonymous_streams,
+        max_streams_per_address=settings.live_max_streams_per_address,
     )
     ingest = IngestBatcher(db, preferred_policy=settings.mux_playback_policy)
     shutdown = GracefulShutdown()

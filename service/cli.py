@@ -80,6 +80,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         log_config=None,
         http=limits.HttpToolsProtocol if args.http == "httptools" else limits.H11Protocol,
         h11_max_incomplete_event_size=settings.http_max_head_bytes,
+        forwarded_allow_ips=list(settings.forwarded_allow_ips),
     )
     return 0
 

@@ -75,6 +75,9 @@ class Settings:
     allow_anonymous_uploads: bool = False
     live_max_streams: int = 10_000
     live_max_streams_per_user: int = 50
+    live_max_anonymous_streams: int = 5_000
+    live_max_streams_per_address: int = 100
+    forwarded_allow_ips: tuple[str, ...] = ("127.0.0.1", "::1")
     playback_token_ttl_seconds: int = 900
     worker_max_attempts: int = 10
     worker_retry_base_seconds: float = 5.0
@@ -150,6 +153,7 @@ class Settings:
         if policy not in PLAYBACK_POLICIES:
             raise SettingsError("MUX_PLAYBACK_POLICY must be 'public' or 'signed'")
         pool_timeout = _float(get, "DB_POOL_TIMEOUT_SECONDS", 2.0)
+        max_streams = _int(get, "LIVE_MAX_STREAMS", 10_000, minimum=1)
         settings = cls(
             app_env=app_env,
             database_url=database_url,
@@ -189,8 +193,13 @@ class Settings:
             worker_metrics_host=_host(get, "WORKER_METRICS_HOST", "127.0.0.1"),
             upload_rate_limit_per_minute=_int(get, "UPLOAD_RATE_LIMIT_PER_MINUTE", 20, minimum=1),
             allow_anonymous_uploads=_bool(get, "ALLOW_ANONYMOUS_UPLOADS", False),
-            live_max_streams=_int(get, "LIVE_MAX_STREAMS", 10_000, minimum=1),
+            live_max_streams=max_streams,
             live_max_streams_per_user=_int(get, "LIVE_MAX_STREAMS_PER_USER", 50, minimum=1),
+            live_max_anonymous_streams=_int(
+                get, "LIVE_MAX_ANONYMOUS_STREAMS", max_streams // 2, minimum=0
+            ),
+            live_max_streams_per_address=_int(get, "LIVE_MAX_STREAMS_PER_ADDRESS", 100, minimum=1),
+            forwarded_allow_ips=_trusted_proxies(get("FORWARDED_ALLOW_IPS")),
             playback_token_ttl_seconds=_int(get, "PLAYBACK_TOKEN_TTL_SECONDS", 900, minimum=30),
             worker_max_attempts=_int(get, "WORKER_MAX_ATTEMPTS", 10, minimum=1),
             worker_retry_base_seconds=_float(get, "WORKER_RETRY_BASE_SECONDS", 5.0),
@@ -237,6 +246,11 @@ class Settings:
         ):
             raise SettingsError(
                 "MUX_SIGNING_PRIVATE_KEY must be the base64-encoded PEM private key Mux issued"
+            )
+        if settings.live_max_anonymous_streams >= settings.live_max_streams:
+            raise SettingsError(
+                "LIVE_MAX_ANONYMOUS_STREAMS must be less than LIVE_MAX_STREAMS "
+                "(the rest is kept for signed-in users)"
             )
         if settings.worker_metrics_port is not None and not settings.metrics_token:
             raise SettingsError(
@@ -341,6 +355,24 @@ def _host(get: _Getter, name: str, default: str) -> str:
         return str(ipaddress.ip_address(raw))
     except ValueError as exc:
         raise SettingsError(f"{name} must be an IP address to listen on") from exc
+
+
+def _trusted_proxies(raw: str | None) -> tuple[str, ...]:
+    """FORWARDED_ALLOW_IPS as uvicorn reads it: IP addresses and networks, or `*`."""
+    if raw is None:
+        return ("127.0.0.1", "::1")
+    entries = _csv(raw)
+    for entry in entries:
+        if entry == "*":
+            continue
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as exc:
+            raise SettingsError(
+                "FORWARDED_ALLOW_IPS must list IP addresses or networks (CIDR) of trusted "
+                "proxies, comma-separated, or *"
+            ) from exc
+    return entries
 
 
 def _bool(get: _Getter, name: str, default: bool) -> bool:
