@@ -5,6 +5,7 @@ is answered 431 and the connection closed; the application never sees it."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import socket
 import threading
 import time
@@ -13,6 +14,8 @@ from typing import Any
 
 import pytest
 import uvicorn
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from service.app import create_app
 from service.database.pool import Database
@@ -134,3 +137,19 @@ async def test_the_service_hands_its_setting_to_the_protocols(
         assert limits.max_head_bytes() == 8192
     finally:
         limits.configure(LIMIT)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    size=st.integers(min_value=LIMIT - 1500, max_value=LIMIT + 1500),
+    where=st.sampled_from(["header", "query"]),
+    cuts=st.lists(st.integers(min_value=1, max_value=LIMIT + 1500), max_size=4),
+)
+def test_fuzzed_heads_are_refused_exactly_past_the_limit(
+    port: int, size: int, where: str, cuts: list[int]
+) -> None:
+    head = _head(size, where)
+    edges = [0, *sorted({cut for cut in cuts if cut < len(head)}), len(head)]
+    chunks = [head[a:b] for a, b in itertools.pairwise(edges)]
+    expected = TOO_LARGE if size > LIMIT else b"HTTP/1.1 200 OK"
+    assert _answers(port, chunks) == [expected], (size, where, edges)
