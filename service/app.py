@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from service.database import urls
 from service.database.pool import Database
@@ -44,10 +45,12 @@ from service.live.sse import SHUTTING_DOWN
 from service.live.visibility import ViewDecider
 from service.live.watchers import Watchers
 from service.mux.client import MuxClient
-from service.ops.admin import admin_page, admin_stream, replay_cleanup, replay_event
+from service.ops.admin import admin_login, admin_page, admin_stream, replay_cleanup, replay_event
 from service.ops.probes import healthz, metrics, readyz
 from service.ops.shutdown import GracefulShutdown
+from service.request import limits
 from service.request.auth import TokenVerifier
+from service.request.security_headers import SecurityHeaders
 from service.settings import DATABASE_URL_MISSING, Settings, SettingsError
 from service.telemetry import redaction
 from service.telemetry.logs import configure_logging
@@ -66,6 +69,14 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(max(gen0, GC_GEN0_THRESHOLD), gen1, gen2)
 
 
+class _Service(Starlette):
+    """Starlette with `SecurityHeaders` outermost, so that even a 500 (answered by Starlette's
+    outermost error middleware, outside the ordinary middleware list) carries them."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(
     settings: Settings, *, database: Database | None = None, with_worker: bool = False
 ) -> Starlette:
@@ -74,6 +85,7 @@ def create_app(
     `with_worker` runs the inbox worker (and its periodic reconciler) inside this process.
     """
     redaction.install()
+    limits.configure(settings.http_max_head_bytes)  # read by the HTTP protocol (limits.py)
     owns_database = database is None
     db = database if database is not None else Database.for_settings(settings)
     verifier = TokenVerifier(
@@ -86,6 +98,8 @@ def create_app(
         ViewDecider(db),
         max_streams=settings.live_max_streams,
         max_streams_per_user=settings.live_max_streams_per_user,
+        max_anonymous_streams=settings.live_max_anonymous_streams,
+        max_streams_per_address=settings.live_max_streams_per_address,
     )
     ingest = IngestBatcher(db, preferred_policy=settings.mux_playback_policy)
     shutdown = GracefulShutdown()
@@ -122,7 +136,7 @@ def create_app(
             shutdown.uninstall()
             mark_process_dead()
 
-    app = Starlette(
+    app = _Service(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
@@ -148,6 +162,7 @@ def create_app(
             Route("/api/courses/{course_id}/lesson-order", reorder_lessons, methods=["PUT"]),
             Route("/api/courses/{course_id}/events", course_events, methods=["GET"]),
             Route("/admin", admin_page, methods=["GET"]),
+            Route("/admin", admin_login, methods=["POST"]),
             Route("/admin/stream", admin_stream, methods=["GET"]),
             Route("/admin/events/{event_id}/replay", replay_event, methods=["POST"]),
             Route("/admin/cleanups/{cleanup_id}/replay", replay_cleanup, methods=["POST"]),

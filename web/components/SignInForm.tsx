@@ -4,18 +4,14 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
 
 import { useRuntimeConfig } from "@/components/RuntimeConfig";
+import { safeNext } from "@/lib/safeNext";
 import { supabaseClient } from "@/lib/supabase";
-
-/** Only paths on this site: never send a signed-in user to another origin. */
-function safeNext(value: string | null): string {
-  return value && value.startsWith("/") && !value.startsWith("//") ? value : "/";
-}
 
 /** Email and password sign-in with supabase-js, as on a hosted Supabase project. */
 export function SignInForm() {
   const { supabaseUrl, supabaseAnonKey } = useRuntimeConfig();
   const router = useRouter();
-  const next = safeNext(useSearchParams().get("next"));
+  const requested = useSearchParams().get("next");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -36,7 +32,8 @@ export function SignInForm() {
         setError(failure.message || "Sign-in failed.");
         return;
       }
-      router.push(next);
+      // Decided here, in the browser, against the page's own origin.
+      router.push(safeNext(requested, window.location.origin));
     } catch {
       setError("Supabase cannot be reached. Check your connection and try again.");
     } finally {
