@@ -13,13 +13,14 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.database import urls
 from service.database.pool import Database
 from service.errors import EXCEPTION_HANDLERS
 from service.ingest.inbox import IngestBatcher
-from service.ingest.webhook import receive_mux_webhook
+from service.ingest.webhook import PATH as WEBHOOK_PATH
+from service.ingest.webhook import WebhookEndpoint
 from service.lessons.catalog import get_catalog, get_course, get_lesson
 from service.lessons.courses import (
     add_lesson,
@@ -71,10 +72,29 @@ def tune_garbage_collector() -> None:
 
 class _Service(Starlette):
     """Starlette with `SecurityHeaders` outermost, so that even a 500 (answered by Starlette's
-    outermost error middleware, outside the ordinary middleware list) carries them."""
+    outermost error middleware, outside the ordinary middleware list) carries them; inside
+    them, the webhook endpoint ahead of the routing and middleware every other route has."""
+
+    webhook: WebhookEndpoint | None = None
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(super().build_middleware_stack())
+        stack = super().build_middleware_stack()
+        return SecurityHeaders(_HotPath(stack, self.webhook) if self.webhook else stack)
+
+
+class _HotPath:
+    """`POST /api/webhooks/mux` straight to its endpoint (which answers everything itself,
+    errors included); every other request to the app."""
+
+    def __init__(self, app: ASGIApp, webhook: WebhookEndpoint) -> None:
+        self.app = app
+        self.webhook = webhook
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == WEBHOOK_PATH:
+            await self.webhook(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def create_app(
@@ -141,7 +161,6 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
-            Route("/api/webhooks/mux", receive_mux_webhook, methods=["POST"]),
             Route("/api/mux/upload", create_upload, methods=["POST"]),
             Route("/api/lessons/update-upload-id", update_upload_id, methods=["POST"]),
             Route("/api/catalog", get_catalog, methods=["GET"]),
@@ -180,6 +199,7 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
+    app.webhook = WebhookEndpoint(settings, ingest)
     app.state.settings = settings
     app.state.database = db
     app.state.verifier = verifier

@@ -42,14 +42,14 @@ INBOX_REFRESH_SECONDS = 1.0
 LOGIN_BODY_LIMIT = 4096
 WRONG_SIGN_IN = '<p class="error" role="alert">That is not the operator token.</p>'
 
-_LESSONS_QUERY = """
+_LESSON_COLUMNS = """
 select l.id, l.title, c.title as course, l.video_version, l.status::text as status,
        l.mux_playback_id, l.playback_policy, l.duration_seconds, l.aspect_ratio, l.video_error,
        l.status_changed_at
 from public.lessons l join public.courses c on c.id = l.course_id
-order by l.status_changed_at desc
-limit 100
 """
+_LESSONS_QUERY = f"{_LESSON_COLUMNS} order by l.status_changed_at desc limit 100"
+_LESSON_QUERY = f"{_LESSON_COLUMNS} where l.id = %s"
 
 
 def _enabled(request: Request) -> tuple[Settings, str]:
@@ -131,8 +131,12 @@ async def admin_stream(request: Request) -> StreamingResponse:
                     if change is RESYNC:
                         lessons, _ = await _snapshot(db)
                         yield sse({"lessons": lessons}, event="lessons")
-                    else:
-                        yield sse(change, event="lesson")
+                    elif change.get("deleted"):
+                        yield sse({"id": change["id"], "deleted": True}, event="lesson")
+                    else:  # the notification names the lesson: show it as it is now
+                        row = await db.call(_LESSON_QUERY, (change["id"],))
+                        if row is not None:
+                            yield sse(row, event="lesson")
                 except TimeoutError:
                     yield ": heartbeat\n\n"
                 recent = await events.list_events(db, limit=50)
