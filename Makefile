@@ -29,7 +29,7 @@ chromium:
 WEB_STAMP := web/node_modules/.installed
 WEB_BUILD := web/.next/BUILD_ID
 WEB_SOURCES := $(shell find web/app web/components web/lib -type f 2>/dev/null) \
-	web/next.config.ts web/tsconfig.json web/package.json
+	web/next.config.ts web/proxy.ts web/tsconfig.json web/package.json
 export NEXT_TELEMETRY_DISABLED := 1
 
 node:

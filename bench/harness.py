@@ -87,7 +87,7 @@ def service_env(database_url: str, **extra: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "MUX_WEBHOOK_SECRET": BENCH_SECRET,
         "SUPABASE_JWT_SECRET": BENCH_JWT_SECRET,
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",  # as in production
         **extra,
     }
 

@@ -327,7 +327,15 @@ def main() -> None:
         raise SystemExit(f"--streams {n} needs a file limit above {n + 200}")
     with scratch_database() as url:
         lessons = seed_published(url, n + 1)
-        env = service_env(url, DB_POOL_MAX="20", LIVE_MAX_STREAMS=str(n + 100), LOG_LEVEL="WARNING")
+        env = service_env(
+            url,
+            DB_POOL_MAX="20",
+            LIVE_MAX_STREAMS=str(n + 100),
+            # One machine's anonymous clients: the caps on anonymous streams let them all in.
+            LIVE_MAX_ANONYMOUS_STREAMS=str(n + 50),
+            LIVE_MAX_STREAMS_PER_ADDRESS=str(n + 50),
+            LOG_LEVEL="WARNING",
+        )
         with (
             running(Service(env)) as service,
             asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner,

@@ -221,7 +221,8 @@ async def run(args: argparse.Namespace) -> int:
             print("the lost `video.asset.ready` was repaired by the reconciler")
         print(f"playback id   {final['playbackId']}")
         print(f"watch it      {emulator}/stream/{final['playbackId']}.mp4")
-        print(f"status page   {service}/admin?token={stack.admin_token}")
+        print(f"status page   {service}/admin")
+        print(f"admin token   {stack.admin_token}  (paste it into the status page's form)")
         if args.once:
             return 0
         print("\nrunning until Ctrl-C")

@@ -105,7 +105,8 @@ async def run(args: argparse.Namespace) -> int:
             print(f"lesson        {web}/lessons/{demo.lesson}")
             print(f"sign in       {web}/sign-in   {demo.email} / {password}")
             print(f"sign up       {web}/sign-in   (make an account of your own)")
-            print(f"status page   {stack.service}/admin?token={stack.admin_token}")
+            print(f"status page   {stack.service}/admin")
+            print(f"admin token   {stack.admin_token}  (paste it into the status page's form)")
             if args.once:
                 return 0
             print("\nrunning until Ctrl-C")

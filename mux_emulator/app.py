@@ -19,7 +19,7 @@ from mux_emulator.config import EmulatorConfig
 from mux_emulator.event_stream import EventStream
 from mux_emulator.images import image_routes
 from mux_emulator.store import Store
-from mux_emulator.uploads import upload_routes
+from mux_emulator.uploads import UploadFiles, upload_routes
 from mux_emulator.webhooks import WebhookSender
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
     events = EventStream()
     sender = WebhookSender(config, store, events)
     tasks: set[asyncio.Task[None]] = set()
+    files = UploadFiles()
 
     def spawn(coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
@@ -81,11 +82,12 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await sender.aclose()
+            files.remove()
 
     app = Starlette(
         routes=[
             *api_routes(store, config, sender.emit, spawn, events),
-            *upload_routes(store, config, sender.emit, spawn),
+            *upload_routes(store, config, sender.emit, spawn, files),
             Route("/stream/{playback_id}.mp4", playback, methods=["GET"]),
             *image_routes(store, config),
             Route("/_emulator/stats", stats, methods=["GET"]),

@@ -21,8 +21,11 @@ class _Server(uvicorn.Server):
 
 
 class BackgroundServer:
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, **more: Any) -> None:
+        """`more`: more of uvicorn's settings (`forwarded_allow_ips`, ...)."""
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", lifespan="on", **more
+        )
         self._server = _Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self.host = host

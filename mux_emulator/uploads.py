@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 import tempfile
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,10 +42,34 @@ def _cors_headers(upload: Upload, origin: str | None) -> dict[str, str] | None:
     }
 
 
+class UploadFiles:
+    """Where uploaded files are kept: a temporary folder made at the first upload and removed
+    when the emulator stops (its lifespan ends), or at the latest when the process exits."""
+
+    def __init__(self) -> None:
+        self._folder: Path | None = None
+        self._remove: weakref.finalize[..., object] | None = None
+
+    def path(self, name: str) -> Path:
+        if self._folder is None:
+            folder = Path(tempfile.mkdtemp(prefix="mux-emulator-"))
+            self._folder = folder
+            self._remove = weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
+        return self._folder / name
+
+    def remove(self) -> None:
+        if self._remove is not None:
+            self._remove()
+        self._folder, self._remove = None, None
+
+
 def upload_routes(
-    store: Store, config: EmulatorConfig, emit: Emit, spawn: Callable[..., None]
+    store: Store,
+    config: EmulatorConfig,
+    emit: Emit,
+    spawn: Callable[..., None],
+    files: UploadFiles,
 ) -> list[Route]:
-    data_dir = Path(tempfile.mkdtemp(prefix="mux-emulator-"))
 
     def stored_range(upload: Upload) -> dict[str, str]:
         return {"Range": f"bytes=0-{len(upload.received) - 1}"} if upload.received else {}
@@ -97,7 +123,7 @@ def upload_routes(
         upload.received.extend(body)
         if len(upload.received) < total:
             return Response(status_code=308, headers={**cors, **stored_range(upload)})
-        file = data_dir / f"{upload.id}.bin"
+        file = files.path(f"{upload.id}.bin")
         await asyncio.to_thread(file.write_bytes, bytes(upload.received))
         spawn(process_upload(store, config, emit, upload, file))
         return Response(status_code=200, headers=cors)

@@ -13,12 +13,14 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.database import urls
 from service.database.pool import Database
 from service.errors import EXCEPTION_HANDLERS
 from service.ingest.inbox import IngestBatcher
-from service.ingest.webhook import receive_mux_webhook
+from service.ingest.webhook import PATH as WEBHOOK_PATH
+from service.ingest.webhook import WebhookEndpoint
 from service.lessons.catalog import get_catalog, get_course, get_lesson
 from service.lessons.courses import (
     add_lesson,
@@ -44,10 +46,12 @@ from service.live.sse import SHUTTING_DOWN
 from service.live.visibility import ViewDecider
 from service.live.watchers import Watchers
 from service.mux.client import MuxClient
-from service.ops.admin import admin_page, admin_stream, replay_cleanup, replay_event
+from service.ops.admin import admin_login, admin_page, admin_stream, replay_cleanup, replay_event
 from service.ops.probes import healthz, metrics, readyz
 from service.ops.shutdown import GracefulShutdown
+from service.request import limits
 from service.request.auth import TokenVerifier
+from service.request.security_headers import SecurityHeaders
 from service.settings import DATABASE_URL_MISSING, Settings, SettingsError
 from service.telemetry import redaction
 from service.telemetry.logs import configure_logging
@@ -66,6 +70,33 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(max(gen0, GC_GEN0_THRESHOLD), gen1, gen2)
 
 
+class _Service(Starlette):
+    """Starlette with `SecurityHeaders` outermost, so that even a 500 (answered by Starlette's
+    outermost error middleware, outside the ordinary middleware list) carries them; inside
+    them, the webhook endpoint ahead of the routing and middleware every other route has."""
+
+    webhook: WebhookEndpoint | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        return SecurityHeaders(_HotPath(stack, self.webhook) if self.webhook else stack)
+
+
+class _HotPath:
+    """`POST /api/webhooks/mux` straight to its endpoint (which answers everything itself,
+    errors included); every other request to the app."""
+
+    def __init__(self, app: ASGIApp, webhook: WebhookEndpoint) -> None:
+        self.app = app
+        self.webhook = webhook
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == WEBHOOK_PATH:
+            await self.webhook(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
 def create_app(
     settings: Settings, *, database: Database | None = None, with_worker: bool = False
 ) -> Starlette:
@@ -74,6 +105,7 @@ def create_app(
     `with_worker` runs the inbox worker (and its periodic reconciler) inside this process.
     """
     redaction.install()
+    limits.configure(settings.http_max_head_bytes)  # read by the HTTP protocol (limits.py)
     owns_database = database is None
     db = database if database is not None else Database.for_settings(settings)
     verifier = TokenVerifier(
@@ -86,6 +118,8 @@ def create_app(
         ViewDecider(db),
         max_streams=settings.live_max_streams,
         max_streams_per_user=settings.live_max_streams_per_user,
+        max_anonymous_streams=settings.live_max_anonymous_streams,
+        max_streams_per_address=settings.live_max_streams_per_address,
     )
     ingest = IngestBatcher(db, preferred_policy=settings.mux_playback_policy)
     shutdown = GracefulShutdown()
@@ -122,12 +156,11 @@ def create_app(
             shutdown.uninstall()
             mark_process_dead()
 
-    app = Starlette(
+    app = _Service(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
-            Route("/api/webhooks/mux", receive_mux_webhook, methods=["POST"]),
             Route("/api/mux/upload", create_upload, methods=["POST"]),
             Route("/api/lessons/update-upload-id", update_upload_id, methods=["POST"]),
             Route("/api/catalog", get_catalog, methods=["GET"]),
@@ -148,6 +181,7 @@ def create_app(
             Route("/api/courses/{course_id}/lesson-order", reorder_lessons, methods=["PUT"]),
             Route("/api/courses/{course_id}/events", course_events, methods=["GET"]),
             Route("/admin", admin_page, methods=["GET"]),
+            Route("/admin", admin_login, methods=["POST"]),
             Route("/admin/stream", admin_stream, methods=["GET"]),
             Route("/admin/events/{event_id}/replay", replay_event, methods=["POST"]),
             Route("/admin/cleanups/{cleanup_id}/replay", replay_cleanup, methods=["POST"]),
@@ -165,6 +199,7 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
+    app.webhook = WebhookEndpoint(settings, ingest)
     app.state.settings = settings
     app.state.database = db
     app.state.verifier = verifier

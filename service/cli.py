@@ -78,8 +78,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_config=None,
-        http=limits.HttpToolsProtocol if args.http == "httptools" else "h11",
-        h11_max_incomplete_event_size=limits.MAX_HEAD_BYTES,
+        http=limits.HttpToolsProtocol if args.http == "httptools" else limits.H11Protocol,
+        h11_max_incomplete_event_size=settings.http_max_head_bytes,
+        forwarded_allow_ips=list(settings.forwarded_allow_ips),
     )
     return 0
 
@@ -106,8 +107,12 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         mux = None if args.no_reconcile else MuxClient(settings)
-        if settings.worker_metrics_port is not None:
-            metrics.serve_on_port(settings.worker_metrics_port)
+        if settings.worker_metrics_port is not None and settings.metrics_token:
+            metrics.serve_on_port(
+                settings.worker_metrics_port,
+                host=settings.worker_metrics_host,
+                token=settings.metrics_token,
+            )
         await Worker(db, settings, mux).run(stop)
         return 0
 
@@ -234,7 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--http",
         choices=["httptools", "h11"],
         default="httptools",
-        help="HTTP/1.1 parser (both with request heads bounded to 16 KiB)",
+        help="HTTP/1.1 parser (both with request heads bounded to HTTP_MAX_HEAD_BYTES)",
     )
     p.set_defaults(handler=cmd_serve)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 
@@ -43,6 +44,16 @@ class ApiError(Exception):
         self.details = details
 
 
+def error_content(code: str, message: str, **details: object) -> dict[str, object]:
+    """The one shape of every error answer."""
+    return {"error": {"code": code, "message": message, **details}}
+
+
+def error_body(code: str, message: str, **details: object) -> bytes:
+    """`error_content` as bytes, for an endpoint that renders its own answers."""
+    return json.dumps(error_content(code, message, **details)).encode()
+
+
 def error_response(
     status: int,
     code: str,
@@ -52,9 +63,7 @@ def error_response(
     **details: object,
 ) -> JSONResponse:
     return JSONResponse(
-        {"error": {"code": code, "message": message, **details}},
-        status_code=status,
-        headers=headers,
+        error_content(code, message, **details), status_code=status, headers=headers
     )
 
 

@@ -6,6 +6,7 @@ never echoed back, since several of them are secrets.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ class Settings:
     mux_signing_key_id: str | None = None
     mux_signing_private_key: str | None = field(default=None, repr=False)
     webhook_max_body_bytes: int = 1024 * 1024
+    http_max_head_bytes: int = 16 * 1024
     supabase_url: str | None = None
     supabase_jwt_secret: str | None = field(default=None, repr=False)
     cors_allowed_origins: tuple[str, ...] = ()
@@ -70,10 +72,14 @@ class Settings:
     metrics_token: str | None = field(default=None, repr=False)
     metrics_cache_seconds: float = 5.0
     worker_metrics_port: int | None = None
+    worker_metrics_host: str = "127.0.0.1"
     upload_rate_limit_per_minute: int = 20
     allow_anonymous_uploads: bool = False
     live_max_streams: int = 10_000
     live_max_streams_per_user: int = 50
+    live_max_anonymous_streams: int = 5_000
+    live_max_streams_per_address: int = 100
+    forwarded_allow_ips: tuple[str, ...] = ("127.0.0.1", "::1")
     playback_token_ttl_seconds: int = 900
     worker_max_attempts: int = 10
     worker_retry_base_seconds: float = 5.0
@@ -149,6 +155,7 @@ class Settings:
         if policy not in PLAYBACK_POLICIES:
             raise SettingsError("MUX_PLAYBACK_POLICY must be 'public' or 'signed'")
         pool_timeout = _float(get, "DB_POOL_TIMEOUT_SECONDS", 2.0)
+        max_streams = _int(get, "LIVE_MAX_STREAMS", 10_000, minimum=1)
         settings = cls(
             app_env=app_env,
             database_url=database_url,
@@ -175,6 +182,7 @@ class Settings:
             mux_signing_key_id=get("MUX_SIGNING_KEY_ID"),
             mux_signing_private_key=get("MUX_SIGNING_PRIVATE_KEY"),
             webhook_max_body_bytes=_int(get, "WEBHOOK_MAX_BODY_BYTES", 1024 * 1024, minimum=1024),
+            http_max_head_bytes=_int(get, "HTTP_MAX_HEAD_BYTES", 16 * 1024, minimum=4096),
             supabase_url=_optional_url(get, "SUPABASE_URL"),
             supabase_jwt_secret=get("SUPABASE_JWT_SECRET"),
             cors_allowed_origins=_csv(get("CORS_ALLOWED_ORIGINS")),
@@ -186,10 +194,16 @@ class Settings:
                 if get("WORKER_METRICS_PORT")
                 else None
             ),
+            worker_metrics_host=_host(get, "WORKER_METRICS_HOST", "127.0.0.1"),
             upload_rate_limit_per_minute=_int(get, "UPLOAD_RATE_LIMIT_PER_MINUTE", 20, minimum=1),
             allow_anonymous_uploads=_bool(get, "ALLOW_ANONYMOUS_UPLOADS", False),
-            live_max_streams=_int(get, "LIVE_MAX_STREAMS", 10_000, minimum=1),
+            live_max_streams=max_streams,
             live_max_streams_per_user=_int(get, "LIVE_MAX_STREAMS_PER_USER", 50, minimum=1),
+            live_max_anonymous_streams=_int(
+                get, "LIVE_MAX_ANONYMOUS_STREAMS", max_streams // 2, minimum=0
+            ),
+            live_max_streams_per_address=_int(get, "LIVE_MAX_STREAMS_PER_ADDRESS", 100, minimum=1),
+            forwarded_allow_ips=_trusted_proxies(get("FORWARDED_ALLOW_IPS")),
             playback_token_ttl_seconds=_int(get, "PLAYBACK_TOKEN_TTL_SECONDS", 900, minimum=30),
             worker_max_attempts=_int(get, "WORKER_MAX_ATTEMPTS", 10, minimum=1),
             worker_retry_base_seconds=_float(get, "WORKER_RETRY_BASE_SECONDS", 5.0),
@@ -236,6 +250,16 @@ class Settings:
         ):
             raise SettingsError(
                 "MUX_SIGNING_PRIVATE_KEY must be the base64-encoded PEM private key Mux issued"
+            )
+        if settings.live_max_anonymous_streams >= settings.live_max_streams:
+            raise SettingsError(
+                "LIVE_MAX_ANONYMOUS_STREAMS must be less than LIVE_MAX_STREAMS "
+                "(the rest is kept for signed-in users)"
+            )
+        if settings.worker_metrics_port is not None and not settings.metrics_token:
+            raise SettingsError(
+                "WORKER_METRICS_PORT needs METRICS_TOKEN: the worker's metrics answer only "
+                "`Authorization: Bearer <METRICS_TOKEN>`"
             )
         if production and not (settings.supabase_jwt_secret or settings.supabase_url):
             raise SettingsError(
@@ -324,6 +348,35 @@ def _float(get: _Getter, name: str, default: float) -> float:
     if not value > 0:
         raise SettingsError(f"{name} must be greater than 0")
     return value
+
+
+def _host(get: _Getter, name: str, default: str) -> str:
+    """An address to listen on: an IP address (`0.0.0.0` and `::` for every interface)."""
+    raw = get(name)
+    if raw is None:
+        return default
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an IP address to listen on") from exc
+
+
+def _trusted_proxies(raw: str | None) -> tuple[str, ...]:
+    """FORWARDED_ALLOW_IPS as uvicorn reads it: IP addresses and networks, or `*`."""
+    if raw is None:
+        return ("127.0.0.1", "::1")
+    entries = _csv(raw)
+    for entry in entries:
+        if entry == "*":
+            continue
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as exc:
+            raise SettingsError(
+                "FORWARDED_ALLOW_IPS must list IP addresses or networks (CIDR) of trusted "
+                "proxies, comma-separated, or *"
+            ) from exc
+    return entries
 
 
 def _bool(get: _Getter, name: str, default: bool) -> bool:

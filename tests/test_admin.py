@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import hashlib
 import json
+import re
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -34,12 +39,23 @@ async def _dead_ready_event(db: Database, http: httpx.AsyncClient) -> tuple[Vide
     return video, broken["id"]
 
 
+async def sign_in(http: httpx.AsyncClient, token: str = ADMIN_TOKEN) -> httpx.Response:
+    """The login page's form, as a browser posts it."""
+    return await http.post("/admin", data={"token": token})
+
+
 async def test_status_page_needs_the_operator_token(live_service: BackgroundServer) -> None:
     async with httpx.AsyncClient(base_url=live_service.url, timeout=10) as http:
         assert (await http.get("/admin")).status_code == 401
-        assert (await http.get("/admin?token=wrong")).status_code == 401
+        # A token in a URL (which any proxy in front logs) never signs in, encoded or not.
+        for query in (f"token={ADMIN_TOKEN}", f"t%6Fken={ADMIN_TOKEN}"):
+            by_url = await http.get(f"/admin?{query}")
+            assert by_url.status_code == 401 and "set-cookie" not in by_url.headers
+            assert '<form method="post" action="/admin">' in by_url.text
+        wrong = await sign_in(http, "wrong")
+        assert wrong.status_code == 401 and "not the operator token" in wrong.text
         assert (await http.get("/admin/stream")).json()["error"]["code"] == "admin_unauthorized"
-        login = await http.get(f"/admin?token={ADMIN_TOKEN}")
+        login = await sign_in(http)
         assert login.status_code == 303 and login.headers["location"] == "/admin"
         cookie = login.headers["set-cookie"]
         assert "HttpOnly" in cookie and "SameSite=strict" in cookie
@@ -52,13 +68,40 @@ async def test_status_page_needs_the_operator_token(live_service: BackgroundServ
     assert bearer.status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("content", "headers", "status", "code"),
+    [
+        (json.dumps({"token": ADMIN_TOKEN}), {"Content-Type": "application/json"}, 415, None),
+        (f"token={ADMIN_TOKEN}", {"Origin": "http://elsewhere.test"}, 403, "csrf_failed"),
+        ("token=" + "x" * 10_000, {}, 413, "payload_too_large"),
+        ("token=a&token=b", {}, 401, None),
+        ("", {}, 401, None),
+        ("%ff%fe=%00", {}, 401, None),
+    ],
+)
+async def test_sign_in_takes_one_token_from_a_form_of_this_page(
+    live_service: BackgroundServer,
+    content: str,
+    headers: dict[str, str],
+    status: int,
+    code: str | None,
+) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded", **headers}
+    async with httpx.AsyncClient(base_url=live_service.url, timeout=10) as http:
+        response = await http.post("/admin", content=content, headers=form)
+    assert response.status_code == status
+    assert "set-cookie" not in response.headers
+    if code is not None:
+        assert response.json()["error"]["code"] == code
+
+
 async def test_session_cookie_is_secure_over_https_and_forgery_proof(
     db: Database, author_settings: Settings
 ) -> None:
     app = create_app(dataclasses.replace(author_settings, admin_token=ADMIN_TOKEN), database=db)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="https://ops.example.test") as http:
-        login = await http.get(f"/admin?token={ADMIN_TOKEN}")
+        login = await sign_in(http)
         assert "Secure" in login.headers["set-cookie"]
         session = http.cookies[COOKIE]
         assert (await http.get("/admin")).status_code == 200
@@ -84,7 +127,7 @@ async def test_replay_with_the_cookie_needs_the_pages_csrf_token_and_origin(
     cookie-authenticated replay must carry the page's CSRF token and its own Origin."""
     async with httpx.AsyncClient(base_url=live_service.url, timeout=10) as http:
         _, event_id = await _dead_ready_event(db, http)
-        await http.get(f"/admin?token={ADMIN_TOKEN}")
+        await sign_in(http)
         page = (await http.get("/admin")).text
         csrf = page.split('name="csrf-token" content="')[1].split('"')[0]
         path = f"/admin/events/{event_id}/replay"
@@ -230,7 +273,7 @@ async def test_status_page_shows_mux_cleanups_and_retries_a_dead_one(
         refused = await http.post(f"/admin/cleanups/{row['id']}/replay")
         assert refused.status_code == 401
     async with httpx.AsyncClient(base_url=live_service.url, timeout=10) as browser:
-        await browser.get(f"/admin?token={ADMIN_TOKEN}")  # the page's cookie, not a bearer
+        await sign_in(browser)  # the page's cookie, not a bearer
         page = (await browser.get("/admin")).text
         csrf = page.split('name="csrf-token" content="')[1].split('"')[0]
         path = f"/admin/cleanups/{row['id']}/replay"
@@ -238,3 +281,106 @@ async def test_status_page_shows_mux_cleanups_and_retries_a_dead_one(
         assert (forged.status_code, forged.json()["error"]["code"]) == (403, "csrf_failed")
         own = await browser.post(path, headers={"Origin": live_service.url, "X-CSRF-Token": csrf})
         assert (own.status_code, own.json()["state"]) == (200, "pending")
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "code"),
+    [
+        ("cleanups", "%C2%B2", "cleanup_not_found"),  # "²": str.isdigit() is True, int() fails
+        ("cleanups", "99999999999999999999", "cleanup_not_found"),  # past bigint
+        ("cleanups", "9223372036854775808", "cleanup_not_found"),  # bigint's maximum + 1
+        ("cleanups", "-1", "cleanup_not_found"),
+        ("cleanups", "%EF%BC%91", "cleanup_not_found"),  # a full-width 1
+        ("cleanups", "1%00", "cleanup_not_found"),
+        ("cleanups", "9" * 4000, "cleanup_not_found"),
+        ("events", "%00", "event_not_found"),  # PostgreSQL text cannot hold NUL
+        ("events", "evt%00id", "event_not_found"),
+        ("events", "%ED%A0%80", "event_not_found"),  # a lone surrogate's UTF-8
+        ("events", "x" * 8000, "event_not_found"),
+    ],
+)
+async def test_malformed_or_out_of_range_replay_ids_are_404(
+    db: Database, author_settings: Settings, kind: str, raw: str, code: str
+) -> None:
+    app = create_app(dataclasses.replace(author_settings, admin_token=ADMIN_TOKEN), database=db)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        response = await http.post(
+            f"/admin/{kind}/{raw}/replay", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        )
+    assert (response.status_code, response.json()["error"]["code"]) == (404, code)
+
+
+REFERRER_POLICIES = (
+    "no-referrer",
+    "same-origin",
+    "strict-origin",
+    "strict-origin-when-cross-origin",
+)
+
+
+def _directives(csp: str) -> dict[str, str]:
+    pairs = (d.strip().partition(" ") for d in csp.split(";") if d.strip())
+    return {name: value for name, _, value in pairs}
+
+
+async def test_operator_pages_and_every_response_carry_security_headers(
+    live_service: BackgroundServer,
+) -> None:
+    """W4/W5: the status page cannot be framed by another site (clickjacking Replay), runs
+    only its own inline script and style (by hash, no 'unsafe-inline'), and every response
+    says nosniff and keeps URLs out of Referer."""
+    async with httpx.AsyncClient(base_url=live_service.url, timeout=10) as http:
+        login_page = await http.get("/admin")
+        await sign_in(http)
+        status_page = await http.get("/admin")
+        others = [
+            await http.get("/healthz"),
+            await http.get(f"/api/lessons/{uuid.uuid4()}/video"),
+            await http.post("/api/webhooks/mux", content=b"{}"),
+            await http.get("/nowhere"),
+        ]
+    assert status_page.status_code == 200
+    for page in (login_page, status_page):
+        csp = page.headers["content-security-policy"]
+        directives = _directives(csp)
+        assert directives["default-src"] == "'none'"
+        assert directives["frame-ancestors"] == "'none'"
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert page.headers["x-frame-options"] == "DENY"
+        for tag in ("script", "style"):
+            blocks = re.findall(rf"<{tag}>(.*?)</{tag}>", page.text, re.DOTALL)
+            for block in blocks:
+                digest = base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()
+                assert f"'sha256-{digest}'" in directives[f"{tag}-src"].split()
+            if not blocks:
+                assert f"{tag}-src" not in directives
+    for response in (login_page, status_page, *others):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] in REFERRER_POLICIES
+        assert _directives(response.headers["content-security-policy"])["frame-ancestors"] == (
+            "'none'"
+        )
+
+
+class _BrokenDatabase:
+    """A database whose every use fails unexpectedly (not a connection error): a 500."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError("a detail no caller may see")
+
+
+async def test_an_unexpected_error_is_a_json_500_with_the_same_headers(
+    author_settings: Settings,
+) -> None:
+    settings = dataclasses.replace(author_settings, admin_token=ADMIN_TOKEN)
+    app = create_app(settings, database=_BrokenDatabase())  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        response = await http.post(
+            "/admin/events/x/replay", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        )
+    assert (response.status_code, response.json()["error"]["code"]) == (500, "internal_error")
+    assert "no caller may see" not in response.text
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import Page, async_playwright, expect
 
 from mux_emulator.server import BackgroundServer
 from service.database.pool import Database
@@ -26,6 +28,49 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+async def record_csp_violations(page: Page) -> Callable[[], Awaitable[list[str]]]:
+    """Every Content-Security-Policy violation in `page` (each document it loads, every frame),
+    from `securitypolicyviolation` events and the console's "Refused to ..." messages."""
+    console: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            console.append(message.text)
+            if "Content Security Policy" in message.text or message.text.startswith("Refused to")
+            else None
+        ),
+    )
+    await page.add_init_script(
+        """(() => {
+          const seen = JSON.parse(sessionStorage.getItem('cspViolations') || '[]');
+          window.__cspViolations = seen;
+          document.addEventListener('securitypolicyviolation', (e) => {
+            seen.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
+            sessionStorage.setItem('cspViolations', JSON.stringify(seen));
+          });
+        })()"""
+    )
+
+    async def violations() -> list[str]:
+        events: list[str] = []
+        for frame in page.frames:
+            with contextlib.suppress(Exception):  # a frame without the init script
+                events += await frame.evaluate("window.__cspViolations || []")
+        return events + console
+
+    return violations
+
+
+async def expect_not_framed(page: Page, url: str) -> None:
+    """`page` frames `url`; the browser refused to show it (frame-ancestors / X-Frame-Options):
+    the frame holds an error page, never the framed page's document."""
+    await page.wait_for_load_state("load")
+    [framed] = [frame for frame in page.frames if frame is not page.main_frame]
+    assert not framed.url.startswith(url), framed.url
+    assert framed.url.startswith("chrome-error://"), framed.url
+
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is installed by `make test`"
@@ -51,7 +96,10 @@ async def test_operator_watches_a_lesson_publish_live_and_replays_a_dead_event(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
         )
         page = await browser.new_page(viewport={"width": 1280, "height": 800})
-        await page.goto(f"{live_service.url}/admin?token={ADMIN_TOKEN}")
+        violations = await record_csp_violations(page)
+        await page.goto(f"{live_service.url}/admin")
+        await page.get_by_label("Operator token").fill(ADMIN_TOKEN)
+        await page.get_by_role("button", name="Open status page").click()
         row = page.locator(f"tr[data-lesson='{video.lesson_id}']")
         await expect(row.locator(".status")).to_have_text("processing")
         await expect(page.locator("#conn")).to_have_text("live")
@@ -78,4 +126,10 @@ async def test_operator_watches_a_lesson_publish_live_and_replays_a_dead_event(
         stuck_row = page.locator(f"tr[data-lesson='{stuck.lesson_id}'] .status")
         await expect(stuck_row).to_have_text("published")
         await page.screenshot(path=str(ARTIFACTS / "admin-status-page.png"), full_page=True)
+        assert await violations() == []  # the page did all that under its own CSP
+
+        # Another site framing the page (to trick a click on Replay) gets nothing shown.
+        framing = await browser.new_page()
+        await framing.set_content(f'<iframe src="{live_service.url}/admin"></iframe>')
+        await expect_not_framed(framing, f"{live_service.url}/admin")
         await browser.close()

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import signal
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -12,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from devstack.ports import free_port
 from mux_emulator.app import create_app
 from mux_emulator.config import EmulatorConfig
 from mux_emulator.server import BackgroundServer
@@ -341,3 +346,48 @@ async def test_asset_list_pages_with_a_cursor(emulator) -> None:
     assert (len(seen), len(set(seen)), pages) == (3, 3, 2)
     bad = await client.get("/video/v1/assets", params={"limit": "500"})
     assert bad.status_code == 400 and bad.json()["error"]["type"] == "invalid_parameters"
+
+
+def _emulator_folders() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("mux-emulator-*")}
+
+
+@pytest.mark.parametrize("how", ["in-process", "python -m mux_emulator, SIGTERM"])
+async def test_uploaded_files_are_removed_when_the_emulator_stops(
+    receiver: tuple[Receiver, BackgroundServer], how: str
+) -> None:
+    before = _emulator_folders()
+    config = EmulatorConfig(processing_seconds=0.05)
+    if how == "in-process":
+        server = BackgroundServer(create_app(config)).start()
+        url, stop = server.url, server.stop
+        config.public_url = url
+    else:
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mux_emulator", "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}"
+
+        def stop() -> None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=10)
+
+    try:
+        auth = httpx.BasicAuth(config.token_id, config.token_secret)
+        async with httpx.AsyncClient(base_url=url, auth=auth, timeout=10) as client:
+            for _ in range(100):
+                try:
+                    await client.get("/_emulator/stats")
+                    break
+                except httpx.HTTPError:
+                    await asyncio.sleep(0.05)
+            upload = await _create_upload(client)
+            put = await client.put(upload["url"], content=SAMPLE.read_bytes())
+            assert put.status_code == 200
+            assert len(_emulator_folders() - before) == 1  # the file is kept while it runs
+    finally:
+        stop()
+    assert _emulator_folders() - before == set()

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import psycopg
 import pytest
 
@@ -116,28 +117,62 @@ def test_counters_are_summed_over_every_process(processes: tuple[str, Path]) -> 
 def test_a_worker_on_its_own_host_serves_its_metrics_on_its_port(
     database_url: str, mux_server: BackgroundServer
 ) -> None:
+    """On 127.0.0.1 only (WORKER_METRICS_HOST to change it), and only with the token, like
+    the service's `/metrics`."""
     emulator: EmulatorConfig = mux_server.app.state.config
     port = free_port()
     env = service_env(
         database_url,
         WORKER_METRICS_PORT=str(port),
+        METRICS_TOKEN=TOKEN,
         MUX_API_URL=mux_server.url,
         MUX_TOKEN_ID=emulator.token_id,
         MUX_TOKEN_SECRET=emulator.token_secret,
     )
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env.pop("WORKER_METRICS_HOST", None)
     worker = subprocess.Popen([sys.executable, "-m", "service", "worker"], env=env, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}/metrics"
     try:
         deadline = time.monotonic() + 20
         while True:
             try:
-                samples = parse(httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=1).text)
+                samples = parse(httpx.get(url, headers=AUTH, timeout=1).text)
                 if value(samples, "mux_lessons_reconcile_runs_total", result="done") >= 1:
                     break
-            except httpx.HTTPError:
+            except (httpx.HTTPError, KeyError, ValueError):
                 pass
             assert worker.poll() is None and time.monotonic() < deadline
             time.sleep(0.2)
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}):
+            refused = httpx.get(url, headers=headers, timeout=5)
+            assert refused.status_code == 401 and "mux_lessons" not in refused.text
+        listening = {
+            c.laddr.ip
+            for c in psutil.Process(worker.pid).net_connections(kind="inet")
+            if c.status == psutil.CONN_LISTEN
+        }
+        assert listening == {"127.0.0.1"}
     finally:
         worker.terminate()
         worker.wait(15)
+
+
+def test_a_worker_metrics_port_without_a_token_stops_start_up(
+    database_url: str, tmp_path: Path
+) -> None:
+    env = service_env(database_url, WORKER_METRICS_PORT=str(free_port()))
+    env.pop("METRICS_TOKEN", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "service", "worker"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "configuration error: WORKER_METRICS_PORT needs METRICS_TOKEN: the worker's metrics "
+        "answer only `Authorization: Bearer <METRICS_TOKEN>`"
+    ]

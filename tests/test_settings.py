@@ -141,6 +141,12 @@ def test_missing_required_setting_in_production_is_named(name: str) -> None:
         ("APP_ENV", "staging", "APP_ENV must be one of"),
         ("DB_LOCK_TIMEOUT_SECONDS", "1", "at most a third of DB_POOL_TIMEOUT_SECONDS"),
         ("ALLOW_ANONYMOUS_UPLOADS", "sometimes", "ALLOW_ANONYMOUS_UPLOADS must be true or false"),
+        ("HTTP_MAX_HEAD_BYTES", "1024", "HTTP_MAX_HEAD_BYTES must be at least 4096"),
+        ("WORKER_METRICS_PORT", "9100", "WORKER_METRICS_PORT needs METRICS_TOKEN"),
+        ("LIVE_MAX_ANONYMOUS_STREAMS", "10000", "LIVE_MAX_ANONYMOUS_STREAMS must be less than"),
+        ("LIVE_MAX_STREAMS_PER_ADDRESS", "0", "LIVE_MAX_STREAMS_PER_ADDRESS must be at least 1"),
+        ("FORWARDED_ALLOW_IPS", "10.0.0.0/8, proxy.internal", "FORWARDED_ALLOW_IPS must list"),
+        ("WORKER_METRICS_HOST", "metrics.internal", "WORKER_METRICS_HOST must be an IP address"),
     ],
 )
 def test_malformed_settings_are_refused_without_echoing_them(
@@ -237,3 +243,18 @@ def test_caption_and_download_settings_are_parsed() -> None:
 def test_malformed_lifecycle_settings_are_named(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value}, dotenv_path=None)
+
+
+def test_stream_admission_settings_default_to_a_share_for_signed_in_users() -> None:
+    defaults = Settings.from_env({}, dotenv_path=None)
+    assert (defaults.live_max_anonymous_streams, defaults.live_max_streams_per_address) == (
+        5000,
+        100,
+    )
+    assert defaults.forwarded_allow_ips == ("127.0.0.1", "::1")  # uvicorn's own default
+    settings = Settings.from_env(
+        {"LIVE_MAX_STREAMS": "300", "FORWARDED_ALLOW_IPS": "10.0.0.0/8, 192.0.2.7"},
+        dotenv_path=None,
+    )
+    assert settings.live_max_anonymous_streams == 150
+    assert settings.forwarded_allow_ips == ("10.0.0.0/8", "192.0.2.7")

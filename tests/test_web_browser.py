@@ -30,7 +30,7 @@ from devstack.ports import free_port
 from mux_emulator.server import BackgroundServer
 from service.database.pool import Database
 from tests.factories import create_course, create_lesson, create_user, lesson_row
-from tests.test_admin_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS
+from tests.test_admin_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, expect_not_framed
 from tests.tokens import JWT_SECRET, hs256
 
 SAMPLE = ROOT / "demo" / "sample.mp4"
@@ -120,18 +120,94 @@ def _is_local(url: str) -> bool:
     return parts.scheme in ("data", "blob") or parts.hostname in ("127.0.0.1", "localhost")
 
 
-@pytest.fixture
-async def context(browser: Browser, web_stack: WebStack) -> AsyncIterator[BrowserContext]:
-    """A fresh browser profile (nothing stored) in which every non-local request is refused."""
+CSP_RECORDER = """(() => {
+  const seen = JSON.parse(sessionStorage.getItem('cspViolations') || '[]');
+  window.__cspViolations = seen;
+  document.addEventListener('securitypolicyviolation', (e) => {
+    seen.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
+    try { sessionStorage.setItem('cspViolations', JSON.stringify(seen)); } catch {}
+  });
+})()"""
+
+
+def _directives(csp: str) -> dict[str, list[str]]:
+    pairs = (d.strip().split() for d in csp.split(";") if d.strip())
+    return {name: values for name, *values in pairs}
+
+
+def page_header_problems(url: str, headers: dict[str, str]) -> list[str]:
+    """What is missing from a page's security headers (W4, W5)."""
+    csp = _directives(headers.get("content-security-policy", ""))
+    script = csp.get("script-src", [])
+    checks = {
+        "frame-ancestors 'none'": csp.get("frame-ancestors") == ["'none'"],
+        "a nonce and 'strict-dynamic' for scripts": "'strict-dynamic'" in script
+        and any(s.startswith("'nonce-") for s in script),
+        "no 'unsafe-inline' or 'unsafe-eval' for scripts": not {
+            "'unsafe-inline'",
+            "'unsafe-eval'",
+        }
+        & set(script),
+        "object-src 'none'": csp.get("object-src") == ["'none'"],
+        "X-Frame-Options DENY": headers.get("x-frame-options") == "DENY",
+        "nosniff": headers.get("x-content-type-options") == "nosniff",
+        "Referrer-Policy": headers.get("referrer-policy")
+        in ("no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"),
+    }
+    return [f"{url}: {name}" for name, ok in checks.items() if not ok]
+
+
+@contextlib.asynccontextmanager
+async def app_context(
+    browser: Browser, web_stack: WebStack, *, axe: bool = False
+) -> AsyncIterator[BrowserContext]:
+    """A fresh browser profile (nothing stored) in which every non-local request is refused.
+    Every page of the app it loads must come with its security headers, and nothing it does
+    may violate their Content-Security-Policy: both are checked when it closes (the pages
+    still open then). `axe`: axe-core is in every page, as an init script (which the policy
+    does not govern), for `_axe`."""
     ctx = await browser.new_context(viewport={"width": 1100, "height": 900})
+    problems: list[str] = []
+    console: list[str] = []
 
     async def refuse(route: Any) -> None:
         web_stack.outside_requests.append(route.request.url)
         await route.abort()
 
+    def check_document(response: Any) -> None:
+        request = response.request
+        if request.resource_type == "document" and response.url.startswith(web_stack.web):
+            problems.extend(page_header_problems(response.url, response.headers))
+
+    def watch(page: Page) -> None:
+        page.on("response", check_document)
+        page.on(
+            "console",
+            lambda m: console.append(m.text) if "Content Security Policy" in m.text else None,
+        )
+
     await ctx.route(lambda url: not _is_local(url), refuse)
-    yield ctx
-    await ctx.close()
+    await ctx.add_init_script(CSP_RECORDER)
+    if axe:
+        await ctx.add_init_script(path=str(AXE))
+    ctx.on("page", watch)
+    try:
+        yield ctx
+        violations: list[str] = []
+        for page in ctx.pages:
+            for frame in page.frames:
+                with contextlib.suppress(Exception):  # a frame of another origin, or gone
+                    violations += await frame.evaluate("window.__cspViolations || []")
+    finally:
+        await ctx.close()
+    assert problems == [], problems
+    assert violations + console == [], "Content-Security-Policy violations"
+
+
+@pytest.fixture
+async def context(browser: Browser, web_stack: WebStack) -> AsyncIterator[BrowserContext]:
+    async with app_context(browser, web_stack) as ctx:
+        yield ctx
 
 
 async def _open_editor(
@@ -428,30 +504,21 @@ AXE = WEB / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = (390, 1280)
 
 
-async def _workspace_context(browser: Browser, web_stack: WebStack) -> BrowserContext:
-    """A fresh profile like `context`'s. `bypass_csp` lets axe-core be injected into pages
-    served under a strict Content-Security-Policy (nonces) as well."""
-    ctx = await browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
-
-    async def refuse(route: Any) -> None:
-        web_stack.outside_requests.append(route.request.url)
-        await route.abort()
-
-    await ctx.route(lambda url: not _is_local(url), refuse)
-    return ctx
-
-
 async def _axe(page: Page, where: str) -> None:
-    """axe-core on the page once loaded: no critical or serious violation (printed if any).
-    A page with a player is audited once the player has loaded its video (while it starts,
-    Media Chrome's error dialog, hidden, can briefly count as shown)."""
+    """axe-core (in every page of an `app_context(axe=True)`) on the page once loaded: no
+    critical or serious violation (printed if any). A page with a player is audited once the
+    player has loaded its video. One node inside MuxPlayer is left out while it is closed:
+    Media Chrome's error dialog, invisible until the player fails, which axe can catch being
+    rebuilt by the player's theme for a moment (unnamed; it is named when it opens)."""
     if await page.locator("mux-player").count() > 0:
         await _player_state(page)
-    if not await page.evaluate("() => typeof window.axe === 'object'"):
-        await page.add_script_tag(path=str(AXE))
     found: list[dict[str, Any]] = await page.evaluate(
         """async () => {
-          const result = await axe.run(document, {resultTypes: ['violations']});
+          const closedErrorDialog = {
+            fromShadowDom: ['mux-player', 'media-theme', 'media-error-dialog:not([open])'],
+          };
+          const result = await axe.run(
+            {exclude: [closedErrorDialog]}, {resultTypes: ['violations']});
           return result.violations
             .filter((v) => v.impact === 'critical' || v.impact === 'serious')
             .map((v) => ({id: v.id, impact: v.impact, help: v.help,
@@ -545,8 +612,7 @@ async def test_a_new_author_builds_a_course_and_learners_watch_it(
     existing = await web_stack.author(db)
     taken = f"{existing.hex[:8]}@example.test"
     email = f"new-{uuid.uuid4().hex[:8]}@example.test"
-    author = await _workspace_context(browser, web_stack)
-    try:
+    async with app_context(browser, web_stack, axe=True) as author:
         page = await author.new_page()
         # Sign up on the sign-in page: a weak password and a taken email are said plainly.
         await page.goto(f"{web_stack.web}/sign-in")
@@ -597,6 +663,9 @@ async def test_a_new_author_builds_a_course_and_learners_watch_it(
             "Desktop notifications are on"
         )
         await other_tab.evaluate("window.tabHidden = true")
+        # Back to the course page's tab: a tab in the background has its animation frames
+        # throttled, which slows every click Playwright makes there.
+        await page.bring_to_front()
 
         # Two lessons with videos, both uploading at once.
         held = HeldUploads(expected=2)
@@ -633,7 +702,6 @@ async def test_a_new_author_builds_a_course_and_learners_watch_it(
             "«Proofing» is ready to watch.",
         ]
         await _axe(other_tab, "home with notifications")
-        await other_tab.close()
         await _axe(page, "course page (author)")
         await _look(page, "course-author")
         # A toast is dismissed (and focus stays among the notifications).
@@ -690,14 +758,11 @@ async def test_a_new_author_builds_a_course_and_learners_watch_it(
         await page.get_by_role("button", name="Sign out").click()
         await expect(page.get_by_test_id("page-status")).to_contain_text("You are signed out")
         await expect(page.get_by_test_id("account")).to_contain_text("Sign in")
-    finally:
-        await author.close()
 
     # Learners, anonymous and signed in, see the published lesson only, and play it.
     other = await web_stack.author(db)
     for who in ("anonymous", "signed-in"):
-        learner = await _workspace_context(browser, web_stack)
-        try:
+        async with app_context(browser, web_stack, axe=True) as learner:
             page = await learner.new_page()
             if who == "anonymous":
                 await page.goto(f"{web_stack.web}/")
@@ -731,8 +796,6 @@ async def test_a_new_author_builds_a_course_and_learners_watch_it(
             await _axe(page, f"lesson page ({who} learner)")
             if who == "anonymous":
                 await _look(page, "lesson-learner")
-        finally:
-            await learner.close()
 
 
 async def _tab_to(page: Page, selector: str, key: str = "Tab", most: int = 60) -> None:
@@ -758,8 +821,7 @@ async def test_an_author_works_by_keyboard_two_tabs_collide_and_an_upload_is_can
     author = await web_stack.author(db)
     course = await create_course(db, author, title="Keyboard course")
     first = await create_lesson(db, author, course, title="First")
-    ctx = await _workspace_context(browser, web_stack)
-    try:
+    async with app_context(browser, web_stack, axe=True) as ctx:
         page = await ctx.new_page()
         await page.goto(web_stack.signed_in_url(author, "/"))
         await expect(page.get_by_test_id("course-list")).to_contain_text("Keyboard course")
@@ -861,11 +923,13 @@ async def test_an_author_works_by_keyboard_two_tabs_collide_and_an_upload_is_can
         other = await ctx.new_page()
         await other.goto(f"{web_stack.web}/lessons/{second}")
         await expect(other.get_by_label("Title")).to_have_value("Second, by keyboard")
+        await page.bring_to_front()  # (a background tab's frames are throttled)
         await page.get_by_label("Title").fill("Second, from tab one")
         await page.get_by_role("button", name="Save changes").click()
         await expect(page.get_by_test_id("page-status")).to_contain_text(
             "Saved «Second, from tab one»"
         )
+        await other.bring_to_front()
         await other.get_by_label("Title").fill("Second, from tab two")
         await other.get_by_role("button", name="Save changes").click()
         conflict = other.get_by_test_id("edit-conflict")
@@ -880,10 +944,10 @@ async def test_an_author_works_by_keyboard_two_tabs_collide_and_an_upload_is_can
         )
         await expect(conflict).to_have_count(0)
         assert (await lesson_row(db, uuid.UUID(second)))["title"] == "Second, from tab two"
-        await other.close()
 
         # Publish a video, then replace it and cancel the replacement mid-upload: the browser
         # stops sending, the service cancels, the old video stays, the panel closes.
+        await page.bring_to_front()
         await page.goto(f"{web_stack.web}/lessons/{first}")
         await _choose_file(page, SAMPLE)
         await _expect_status(page, "published")
@@ -947,5 +1011,99 @@ async def test_an_author_works_by_keyboard_two_tabs_collide_and_an_upload_is_can
         await expect(page.get_by_test_id("page-status")).to_contain_text("Deleted «Keys only»")
         await expect(page.get_by_test_id("no-courses")).to_be_visible()
         await _wait_until_gone_at_emulator(web_stack, asset)
+
+
+async def test_every_page_sends_its_security_headers(web_stack: WebStack) -> None:
+    """W4: every page, the not-found one included, with a policy built for this deployment at
+    request time (its service, Supabase and emulator, nothing else) and a fresh nonce that
+    every script Next.js renders carries."""
+    await web_stack.stack.wait_for("web", f"{web_stack.web}/sign-in")
+    pages = ["/", "/sign-in", f"/lessons/{uuid.uuid4()}", f"/courses/{uuid.uuid4()}", "/nowhere"]
+    nonces = set()
+    async with httpx.AsyncClient(base_url=web_stack.web, timeout=20) as http:
+        for path in pages:
+            response = await http.get(path)
+            assert response.status_code in (200, 404), path
+            assert page_header_problems(path, dict(response.headers)) == []
+            csp = _directives(response.headers["content-security-policy"])
+            [nonce] = [s[7:-1] for s in csp["script-src"] if s.startswith("'nonce-")]
+            nonces.add(nonce)
+            scripts = re.findall(r"<script\b[^>]*>", response.text)
+            assert scripts and all(f'nonce="{nonce}"' in tag for tag in scripts), scripts
+            for origin in (web_stack.stack.service, web_stack.auth.public_url):
+                assert origin in csp["connect-src"]
+            assert web_stack.stack.emulator in csp["media-src"]
+            policy = response.headers["content-security-policy"]
+            assert "mux.com" not in policy and "litix" not in policy  # the emulator instead
+        asset = re.search(r'src="(/_next/static/[^"]+\.js)"', response.text)
+        assert asset is not None
+        static = await http.get(asset.group(1))
+        assert static.headers["x-content-type-options"] == "nosniff"
+    assert len(nonces) == len(pages)  # one per request
+
+
+def _evil_targets(evil: str) -> list[str]:
+    """`next=` values that must never leave the site (W1), `evil` being another origin's
+    host:port. As they appear in the sign-in URL (percent-encoded where a browser would)."""
+    return [
+        f"/%5C{evil}/",  # /\host: a backslash is a slash to the URL parser
+        f"/%5C%5C{evil}/",
+        f"/%09/{evil}/",  # a tab is dropped by the URL parser: //host
+        f"/%0A/{evil}/",
+        f"/%0D%0A/{evil}/",
+        f"//{evil}/",
+        f"%2F%2F{evil}/",
+        f"/%2F{evil}/",
+        f"http://{evil}/",
+        f"https:{evil}/",
+        "javascript:alert(document.domain)",
+        f"/%E3%80%80/{evil}",  # not a separator, but not the site's path either
+    ]
+
+
+async def test_sign_in_never_sends_anyone_to_another_origin(
+    db: Database, web_stack: WebStack, browser: Browser
+) -> None:
+    user = await web_stack.author(db)
+    email = f"{user.hex[:8]}@example.test"
+    evil = urlsplit(web_stack.stack.emulator).netloc  # a real origin on this machine
+    ctx = await browser.new_context()
+    try:
+        await ctx.route(lambda url: not _is_local(url), lambda route: route.abort())
+        page = await ctx.new_page()
+        for target in _evil_targets(evil):
+            await page.goto(f"{web_stack.web}/sign-in?next={target}")
+            await page.get_by_label("Email").fill(email)
+            await page.get_by_label("Password").fill(email)
+            await page.get_by_role("button", name="Sign in").click()
+            await page.wait_for_url(lambda url: "/sign-in" not in url, timeout=10_000)
+            await page.wait_for_load_state()
+            assert urlsplit(page.url).netloc == urlsplit(web_stack.web).netloc, (target, page.url)
+        # A path on the site is followed, query and fragment kept.
+        await page.goto(f"{web_stack.web}/sign-in?next=/courses/{uuid.uuid4()}%3Fa%3D1")
+        await page.get_by_label("Email").fill(email)
+        await page.get_by_label("Password").fill(email)
+        await page.get_by_role("button", name="Sign in").click()
+        await page.wait_for_url(re.compile(r"/courses/[0-9a-f-]+\?a=1$"), timeout=10_000)
+    finally:
+        await ctx.close()
+
+
+async def test_another_site_cannot_frame_the_lesson_editor(
+    db: Database, web_stack: WebStack, browser: Browser
+) -> None:
+    """W5: the editor's Remove video and Cancel upload cannot be clickjacked: a page of
+    another origin that frames it is shown nothing (the refusal is itself a CSP violation,
+    so this profile does not count them)."""
+    author = await web_stack.author(db)
+    lesson = await create_lesson(db, author)
+    ctx = await browser.new_context()
+    try:
+        await ctx.route(lambda url: not _is_local(url), lambda route: route.abort())
+        page = await ctx.new_page()
+        await page.goto(f"{web_stack.stack.emulator}/_emulator/stats")  # another origin
+        editor = web_stack.signed_in_url(author, f"/lessons/{lesson}")
+        await page.set_content(f'<iframe src="{editor}" width="900" height="700"></iframe>')
+        await expect_not_framed(page, f"{web_stack.web}/lessons/")
     finally:
         await ctx.close()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import json
+import logging
 import socket
 import time
 from typing import Any
@@ -15,7 +17,7 @@ import pytest
 from mux_emulator.payloads import event
 from service.app import create_app
 from service.database.pool import Database
-from service.ingest.inbox import mux_time
+from service.ingest.inbox import IngestBatcher, mux_time
 from service.settings import Settings
 from tests.factories import create_lesson, create_user, lesson_row
 from tests.mux_scenario import Video, attach_upload, deliver, inbox_rows, signed_request
@@ -243,3 +245,29 @@ async def test_a_steady_stream_of_deliveries_is_stored_and_applied(
 def test_mux_timestamps_are_read_in_both_of_muxs_formats(value: object, expected: str | None):
     parsed = mux_time(value)
     assert (parsed.isoformat() if parsed else None) == expected
+
+
+async def test_a_delivery_that_gives_up_leaves_no_unretrieved_exception(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A request's time limit can end before its batch does; when the batch then fails (no
+    connection came free), nobody is left waiting, and asyncio must not find an exception
+    nobody read ("Future exception was never retrieved")."""
+    db = Database(database_url, min_size=1, max_size=1, timeout=0.5)
+    await db.open()
+    batcher = IngestBatcher(db, preferred_policy="public")
+    payload = json.dumps(Video(None).upload_created())
+    try:
+        async with db.pool.connection():  # the only connection, held: the batch times out
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(
+                    batcher.ingest("evt_gave_up", payload, created_at=None), 0.05
+                )
+            await batcher.drain()
+    finally:
+        await db.close()
+    del batcher
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        gc.collect()
+        await asyncio.sleep(0)
+    assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]

@@ -300,17 +300,19 @@ async def test_positions_stay_dense_and_unique_under_concurrent_requests(
             await author_client.delete(f"/api/lessons/{lesson}", headers=_auth(author))
         ).status_code
 
-    jobs = (
-        [reorder() for _ in range(12)]
-        + [add(i) for i in range(6)]
-        + [delete(ids[0]), delete(ids[3])]
-    )
+    jobs = [("reorder", reorder()) for _ in range(12)] + [("add", add(i)) for i in range(6)]
+    jobs += [("delete", delete(ids[0])), ("delete", delete(ids[3]))]
     rng.shuffle(jobs)
-    codes = await asyncio.gather(*jobs)
-    assert set(codes) <= {200, 201, 409}, codes
-    assert codes.count(201) == 6 and codes.count(200) >= 2
+    codes = await asyncio.gather(*(job for _, job in jobs))
+    done = dict.fromkeys(("reorder", "add", "delete"), 0)
+    for (kind, _), code in zip(jobs, codes, strict=True):
+        # 409: a reorder that raced an add or delete; 503: a lock wait past its bound on a
+        # busy machine (Retry-After), which changes nothing either.
+        assert code in (200, 201, 409, 503), (kind, code)
+        done[kind] += code in (200, 201)
+    assert done["add"] >= 1 and done["delete"] >= 1, (codes, done)
     positions = await _positions(db, course)
-    assert positions == list(range(1, len(ids) - 2 + 6 + 1)), positions
+    assert positions == list(range(1, len(ids) + done["add"] - done["delete"] + 1)), positions
 
 
 async def test_deleting_a_course_deletes_its_lessons_and_their_videos_at_mux(

@@ -146,7 +146,13 @@ class IngestBatcher:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._queue.append(_Queued(event_id, payload_json, mux_time(created_at), future))
         self._start_batches()
-        return await asyncio.shield(future)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            # The request gave up (its time limit): the batch still settles this future, and
+            # whatever it ends with is read here, so asyncio has nothing left to complain of.
+            future.add_done_callback(_retrieve)
+            raise
 
     async def drain(self) -> None:
         """Wait until every batch queued or in flight has committed (or failed): at shutdown,
@@ -251,3 +257,8 @@ def _settle(
     else:
         assert outcome is not None
         future.set_result(outcome)
+
+
+def _retrieve(future: asyncio.Future[Outcome]) -> None:
+    if not future.cancelled():
+        future.exception()

@@ -20,7 +20,6 @@ import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -174,12 +173,10 @@ class LiveHub:
 
 
 def parse_change(payload: str) -> dict[str, Any]:
-    """The notification as a row shaped like `lesson_video.visible_video` returns."""
+    """The notification: which lesson changed (its course, owner, video version), or that it
+    was deleted. Listeners read the row themselves, as the caller they serve."""
     change: dict[str, Any] = json.loads(payload)
-    change["id"] = uuid.UUID(change["id"])
-    for key in ("course_id", "owner_id"):
+    for key in ("id", "course_id", "owner_id"):
         if change.get(key) is not None:
             change[key] = uuid.UUID(change[key])
-    if not change.get("deleted"):  # a deleted lesson's notice has only its ids
-        change["status_changed_at"] = datetime.fromisoformat(change["status_changed_at"])
     return change

@@ -20,6 +20,7 @@ from starlette.responses import StreamingResponse
 from service.errors import ApiError
 from service.live.visibility import Claims, Row
 from service.live.watchers import Ended, Heartbeat, StreamQueue, Watch, Watchers, stream_items
+from service.request.caller import client_address
 
 T = TypeVar("T")
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -106,12 +107,14 @@ async def open_stream(
     first: Callable[[], Awaitable[T | None]],
     not_found: ApiError,
 ) -> tuple[Watch, Callable[[], None], T]:
-    """Admit a stream (limits), join its group, then read what it shows first: joined before
+    """Admit a stream (the limits per process, user, client address and anonymous share:
+    `Watchers.admit`, for every stream route alike), join its group, then read what it shows
+    first: joined before
     reading, so a change from that moment on reaches its queue too. Returns the watch, its
     one release, and that first view; released on any failure, `not_found` when there is
     nothing the caller may see."""
     watchers: Watchers = request.app.state.watchers
-    release = watchers.admit(claims)
+    release = watchers.admit(claims, client_address(request))
     try:
         watch = join(watchers)
     except BaseException:

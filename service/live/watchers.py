@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import itertools
 import logging
 import time
@@ -116,16 +117,24 @@ class Watchers:
         *,
         max_streams: int = 10_000,
         max_streams_per_user: int = 50,
+        max_anonymous_streams: int | None = None,
+        max_streams_per_address: int = 100,
     ) -> None:
         self._hub = hub
         self.decider = decider
         self.max_streams = max_streams
         self.max_streams_per_user = max_streams_per_user
+        self.max_anonymous_streams = (
+            max_streams // 2 if max_anonymous_streams is None else max_anonymous_streams
+        )
+        self.max_streams_per_address = max_streams_per_address
         self._lessons: dict[uuid.UUID, _Group] = {}
         self._courses: dict[uuid.UUID, _Group] = {}
         self._owners: dict[uuid.UUID, _Group] = {}
         self._per_user: dict[str, int] = {}
+        self._per_address: dict[str, int] = {}
         self.open_streams = 0
+        self.anonymous_streams = 0
         self.closing = False
         self._tasks: list[asyncio.Task[None]] = []
         self._decisions: set[asyncio.Task[None]] = set()
@@ -170,9 +179,19 @@ class Watchers:
 
     # --- streams come and go ------------------------------------------------------------
 
-    def admit(self, claims: Claims | None) -> Callable[[], None]:
-        """Count a new stream against the limits (or refuse it); returns its release."""
+    def admit(self, claims: Claims | None, address: str | None) -> Callable[[], None]:
+        """Count a new stream against the limits (or refuse it); returns its release.
+
+        Every stream counts against the process (`max_streams`, 503). A signed-in user's
+        against the user (`max_streams_per_user`, 429). An anonymous viewer's (no token, or
+        a Supabase anonymous user, whom anyone can mint) also against the client's address
+        (`max_streams_per_address`, 429; an IPv6 client is its /64) and against the share of
+        the process all anonymous streams together may hold (`max_anonymous_streams`, 503),
+        so a flood without a token never takes the slots signed-in users need. `address` is
+        the client's, as `caller.client_address` tells it."""
         user = str(claims.get("sub")) if claims else None
+        anonymous = claims is None or claims.get("is_anonymous") is True
+        place = client_key(address) if anonymous else None
         if self.closing:
             raise TooManyStreams(
                 503,
@@ -187,6 +206,22 @@ class Watchers:
                 "This server holds as many live streams as it can; try again shortly.",
                 headers={"Retry-After": "5"},
             )
+        if anonymous and self.anonymous_streams >= self.max_anonymous_streams:
+            raise TooManyStreams(
+                503,
+                "too_many_streams",
+                "This server holds as many live streams without signing in as it can; "
+                "sign in, or try again shortly.",
+                headers={"Retry-After": "5"},
+            )
+        if place is not None and self._per_address.get(place, 0) >= self.max_streams_per_address:
+            raise TooManyStreams(
+                429,
+                "too_many_streams",
+                f"At most {self.max_streams_per_address} live streams per client without "
+                "signing in; close some first.",
+                headers={"Retry-After": "5"},
+            )
         if user is not None and self._per_user.get(user, 0) >= self.max_streams_per_user:
             raise TooManyStreams(
                 429,
@@ -196,8 +231,12 @@ class Watchers:
             )
         self.open_streams += 1
         metrics.LIVE_STREAMS.inc()
-        if user is not None:
-            self._per_user[user] = self._per_user.get(user, 0) + 1
+        if anonymous:
+            self.anonymous_streams += 1
+        counted = ((self._per_user, user), (self._per_address, place))
+        for table, key in counted:
+            if key is not None:
+                table[key] = table.get(key, 0) + 1
         released = False
 
         def release() -> None:
@@ -207,12 +246,16 @@ class Watchers:
             released = True
             self.open_streams -= 1
             metrics.LIVE_STREAMS.dec()
-            if user is not None:
-                left = self._per_user[user] - 1
+            if anonymous:
+                self.anonymous_streams -= 1
+            for table, key in counted:
+                if key is None:
+                    continue
+                left = table[key] - 1
                 if left:
-                    self._per_user[user] = left
+                    table[key] = left
                 else:
-                    del self._per_user[user]
+                    del table[key]
 
         return release
 
@@ -405,6 +448,22 @@ class Watch:
         if not self._closed:
             self._closed = True
             self._watchers._leave(self._groups, self.key, self.claims, self.queue)
+
+
+def client_key(address: str | None) -> str:
+    """What counts as one client: its IP address, or its /64 for IPv6 (one subscriber
+    usually holds a whole /64); anything else as given (a unix socket, say), bounded."""
+    if address is None:
+        return ""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:100]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
 def _uuid(value: Any) -> uuid.UUID | None:

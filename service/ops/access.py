@@ -1,13 +1,14 @@
 """Who may use the operator page (`admin`): ADMIN_TOKEN, a signed session cookie, a CSRF token.
 
 Protected by ADMIN_TOKEN, compared in constant time, presented as `Authorization: Bearer`
-(scripts) or once as `/admin?token=...` (the login form), which sets a session cookie and
-redirects to a URL without the token. The cookie is never the token itself: it is a session
-value signed with a key derived from ADMIN_TOKEN (expires after SESSION_SECONDS; changing
-ADMIN_TOKEN ends every session), HttpOnly, SameSite=Strict, and Secure when served over
-https. Replay changes state, so a cookie-authenticated replay must also carry the page's
-CSRF token (`X-CSRF-Token`, derived from the session) and come from the page's own origin:
-SameSite alone lets a page on another port of the same host through.
+(scripts) or once in the body of the login form (`POST /admin`; never in a URL, which
+proxies log), which sets a session cookie and redirects to the status page. The cookie is
+never the token itself: it is a session value signed with a key derived from ADMIN_TOKEN
+(expires after SESSION_SECONDS; changing ADMIN_TOKEN ends every session), HttpOnly,
+SameSite=Strict, and Secure when served over https. Replay changes state, so a
+cookie-authenticated replay must also carry the page's CSRF token (`X-CSRF-Token`, derived
+from the session) and come from the page's own origin: SameSite alone lets a page on another
+port of the same host through. The login form must come from the page's own origin too.
 """
 
 from __future__ import annotations

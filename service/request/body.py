@@ -30,21 +30,32 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 MAX_JSON_DEPTH = 64
-_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+# What the nesting depends on, one token at a time: an escape (a backslash and the character
+# after it), a quote, or a bracket. Each match is one or two characters, so finding them all
+# is one forward pass that never backtracks.
+_NESTING_TOKEN = re.compile(r'\\.|["\[\]{}]', re.DOTALL)
 
 
 def _check_depth(text: str, limit: int) -> None:
-    """ValueError when arrays/objects nest deeper than `limit` (brackets in strings aside)."""
+    """ValueError when arrays/objects nest deeper than `limit` (brackets in strings aside).
+
+    One pass over the text's escapes, quotes and brackets, with two pieces of state: inside a
+    string or not, and the depth. Time linear in the text, whatever it holds."""
     if text.count("[") + text.count("{") <= limit:
         return  # cannot nest deeper than it has brackets: the common case costs two scans
     depth = 0
-    for match in _JSON_NESTING.finditer(text):
+    in_string = False
+    for match in _NESTING_TOKEN.finditer(text):
         piece = match.group()
-        if piece == "[" or piece == "{":
+        if piece == '"':
+            in_string = not in_string
+        elif in_string or len(piece) == 2:
+            continue  # a bracket inside a string, or an escape
+        elif piece == "[" or piece == "{":
             depth += 1
             if depth > limit:
                 raise ValueError(f"JSON nested deeper than {limit} levels")
-        elif piece == "]" or piece == "}":
+        else:
             depth -= 1
 
 

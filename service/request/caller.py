@@ -1,4 +1,5 @@
-"""Who is calling: the verified Supabase access-token claims of the caller, for every API route.
+"""Who is calling: the verified Supabase access-token claims of the caller, for every API route,
+and the client's address.
 
 A missing token is an anonymous caller where a route allows one; a present one must verify
 (`auth.TokenVerifier`), or the request is refused with 401. Live streams may carry the token
@@ -54,3 +55,11 @@ async def stream_claims(request: Request) -> dict[str, Any] | None:
         raise AuthError("invalid_token", "Send the access token once, in the header or the query.")
     verifier: TokenVerifier = request.app.state.verifier
     return await verifier.verify(token)
+
+
+def client_address(request: Request) -> str | None:
+    """The client's IP address as uvicorn tells it: the TCP peer, or, when the peer is a
+    trusted proxy (one of FORWARDED_ALLOW_IPS, uvicorn's proxy headers), the client address
+    that proxy forwarded (the rightmost untrusted `X-Forwarded-For` entry). The same mechanism
+    gives `request.url.scheme` from `X-Forwarded-Proto`. None on a unix socket."""
+    return request.client.host if request.client else None

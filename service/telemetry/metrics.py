@@ -7,7 +7,8 @@ Two kinds, chosen so the figures are right however many processes run:
   (`uvicorn --workers N`, `mux-lessons worker` next to it) set
   `PROMETHEUS_MULTIPROC_DIR` to one empty directory for all of them: prometheus-client's
   multiprocess mode writes each process's values there and `/metrics`, whichever process
-  answers, sums them. A worker on another host serves its own on `WORKER_METRICS_PORT`.
+  answers, sums them. A worker on another host serves its own on `WORKER_METRICS_PORT`
+  (on 127.0.0.1 unless `WORKER_METRICS_HOST` says otherwise, with `METRICS_TOKEN` required).
 - **What the database knows** (inbox depth by state, age of the oldest event waiting, dead
   events, lessons by status, Mux cleanups waiting) is read from Postgres when scraped, one
   small statement each over partial indexes, cached for `METRICS_CACHE_SECONDS` and shared
@@ -18,12 +19,17 @@ Two kinds, chosen so the figures are right however many processes run:
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import os
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from socketserver import ThreadingMixIn
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import psycopg
 from prometheus_client import (
@@ -33,8 +39,8 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
+    make_wsgi_app,
     multiprocess,
-    start_http_server,
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -191,14 +197,48 @@ def process_metrics() -> bytes:
     return generate_latest(REGISTRY)
 
 
-def serve_on_port(port: int) -> None:
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """No line per scrape on stderr."""
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+def require_token(app: Any, token: str) -> Any:
+    """The WSGI `app` behind `Authorization: Bearer <token>` (401 otherwise), as the
+    service's own `/metrics`."""
+    expected = f"Bearer {token}".encode()
+
+    def guarded(environ: dict[str, Any], start_response: Any) -> Any:
+        given = environ.get("HTTP_AUTHORIZATION", "").encode("latin-1", "replace")
+        if not hmac.compare_digest(given, expected):
+            start_response(
+                "401 Unauthorized",
+                [("Content-Type", "text/plain"), ("WWW-Authenticate", "Bearer")],
+            )
+            return [b"Send `Authorization: Bearer <METRICS_TOKEN>`.\n"]
+        return app(environ, start_response)
+
+    return guarded
+
+
+def serve_on_port(port: int, *, host: str, token: str) -> WSGIServer:
     """A worker's own metrics on a port of its own (`WORKER_METRICS_PORT`), for a worker on a
-    host no service process shares a PROMETHEUS_MULTIPROC_DIR with. Keep the port private."""
-    registry = REGISTRY
+    host no service process shares a PROMETHEUS_MULTIPROC_DIR with: on `host`
+    (`WORKER_METRICS_HOST`, 127.0.0.1 unless configured) and only with the token. Served by a
+    daemon thread; returns the server (`shutdown()` stops it)."""
+    registry: CollectorRegistry = REGISTRY
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-    start_http_server(port, registry=registry)
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    server_class = type("MetricsServer", (_ThreadingServer,), {"address_family": family})
+    app = require_token(make_wsgi_app(registry), token)
+    server: WSGIServer = make_server(host, port, app, server_class, handler_class=_QuietHandler)
+    threading.Thread(target=server.serve_forever, name="worker-metrics", daemon=True).start()
+    return server
 
 
 def database_metrics(figures: DatabaseFigures) -> bytes:

@@ -23,7 +23,14 @@ STREAMS = int(os.environ.get("SOAK_STREAMS", "300"))
 def service(database_url: str) -> Iterator[Service]:
     raise_file_limit()
     # A small pool: a burst of opens must be served by batching, not by connections.
-    env = service_env(database_url, DB_POOL_MAX="3", LIVE_MAX_STREAMS=str(STREAMS + 50))
+    # Every client is anonymous and on 127.0.0.1: the anonymous caps are raised to let them in.
+    env = service_env(
+        database_url,
+        DB_POOL_MAX="3",
+        LIVE_MAX_STREAMS=str(STREAMS + 50),
+        LIVE_MAX_ANONYMOUS_STREAMS=str(STREAMS + 40),
+        LIVE_MAX_STREAMS_PER_ADDRESS=str(STREAMS + 40),
+    )
     running = Service(env)
     running.start()
     yield running

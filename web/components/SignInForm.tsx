@@ -8,12 +8,8 @@ import { useAnnounce } from "@/components/Announcer";
 import { LiveRegion } from "@/components/LiveRegion";
 import { PageTitle } from "@/components/PageTitle";
 import { useRuntimeConfig } from "@/components/RuntimeConfig";
+import { safeNext } from "@/lib/safeNext";
 import { supabaseClient } from "@/lib/supabase";
-
-/** Only paths on this site: never send a signed-in user to another origin. */
-function safeNext(value: string | null): string {
-  return value && value.startsWith("/") && !value.startsWith("//") ? value : "/";
-}
 
 const MIN_PASSWORD = 6; // GoTrue's default; a project may ask for more, and says so
 
@@ -29,20 +25,23 @@ function submitLabel(signingUp: boolean, busy: boolean): string {
  */
 export function SignInForm() {
   const params = useSearchParams();
-  const next = safeNext(params.get("next"));
+  const requested = params.get("next");
   const signingUp = params.get("mode") === "sign-up";
   // A form per mode: switching starts afresh (no error from the other one).
-  return <AccountForm key={signingUp ? "up" : "in"} next={next} signingUp={signingUp} />;
+  return (
+    <AccountForm key={signingUp ? "up" : "in"} requested={requested} signingUp={signingUp} />
+  );
 }
 
-function AccountForm({ next, signingUp }: { next: string; signingUp: boolean }) {
+function AccountForm({ requested, signingUp }: { requested: string | null; signingUp: boolean }) {
   const { supabaseUrl, supabaseAnonKey } = useRuntimeConfig();
   const router = useRouter();
   const announce = useAnnounce();
   const [error, setError] = useState<string | null>(null);
   const [info, setInfo] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const nextQuery = next === "/" ? "" : `next=${encodeURIComponent(next)}`;
+  // The other mode keeps `next` as it came; where to go is decided only after signing in.
+  const nextQuery = requested ? `next=${encodeURIComponent(requested)}` : "";
   const otherMode = signingUp
     ? `/sign-in${nextQuery ? `?${nextQuery}` : ""}`
     : `/sign-in?mode=sign-up${nextQuery ? `&${nextQuery}` : ""}`;
@@ -57,6 +56,9 @@ function AccountForm({ next, signingUp }: { next: string; signingUp: boolean }) 
     setBusy(true);
     setError(null);
     setInfo(null);
+    // Decided here, in the browser, against the page's own origin.
+    const next = safeNext(requested, window.location.origin);
+    const nextPath = new URL(next, window.location.origin).pathname; // where the news is said
     try {
       const auth = supabaseClient(supabaseUrl, supabaseAnonKey).auth;
       if (signingUp) {
@@ -69,14 +71,14 @@ function AccountForm({ next, signingUp }: { next: string; signingUp: boolean }) 
           setInfo(`Check ${credentials.email} for a link to confirm your account, then sign in.`);
           return;
         }
-        announce(`Welcome! Your account ${credentials.email} is ready.`, { path: next });
+        announce(`Welcome! Your account ${credentials.email} is ready.`, { path: nextPath });
       } else {
         const { error: failure } = await auth.signInWithPassword(credentials);
         if (failure) {
           setError(failure.message || "Sign-in failed.");
           return;
         }
-        announce(`Signed in as ${credentials.email}.`, { path: next.split("?")[0] });
+        announce(`Signed in as ${credentials.email}.`, { path: nextPath });
       }
       router.push(next);
     } catch {
