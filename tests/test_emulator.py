@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import os
 import signal
 import subprocess
 import sys
@@ -348,14 +349,17 @@ async def test_asset_list_pages_with_a_cursor(emulator) -> None:
     assert bad.status_code == 400 and bad.json()["error"]["type"] == "invalid_parameters"
 
 
-def _emulator_folders() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("mux-emulator-*")}
-
-
 @pytest.mark.parametrize("how", ["in-process", "python -m mux_emulator, SIGTERM"])
 async def test_uploaded_files_are_removed_when_the_emulator_stops(
-    receiver: tuple[Receiver, BackgroundServer], how: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
+    """Counted in a temporary folder of this test's own (other tests' emulators come and go
+    in the shared one meanwhile)."""
+
+    def _emulator_folders() -> set[str]:
+        return {p.name for p in tmp_path.glob("mux-emulator-*")}
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     before = _emulator_folders()
     config = EmulatorConfig(processing_seconds=0.05)
     if how == "in-process":
@@ -366,6 +370,7 @@ async def test_uploaded_files_are_removed_when_the_emulator_stops(
         port = free_port()
         process = subprocess.Popen(
             [sys.executable, "-m", "mux_emulator", "--port", str(port)],
+            env={**os.environ, "TMPDIR": str(tmp_path)},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -831,7 +831,7 @@ async def test_an_author_works_by_keyboard_two_tabs_collide_and_an_upload_is_can
         await row.get_by_role("button", name="Save changes").click()
         await expect(page.get_by_test_id("page-status")).to_contain_text("Saved «Keys only»")
         await expect(page.get_by_role("button", name="Rename «Keys only»")).to_be_focused()
-        await expect(row).to_contain_text("1 lesson: 1 no video yet")
+        await expect(row).to_contain_text("1 lesson: 1 without a video yet")
         await _axe(page, "home (author)")
         await _look(page, "home-author")
 

@@ -74,7 +74,10 @@ const SHOWN_STATUSES: VideoStatus[] = [
 function statusSummary(course: CourseSummary): string {
   if (course.lessonCount === 0) return "No lessons yet";
   const parts = SHOWN_STATUSES.filter((status) => course.lessonsByStatus[status] > 0).map(
-    (status) => `${course.lessonsByStatus[status]} ${STATUS_LABELS[status].toLowerCase()}`,
+    (status) =>
+      `${course.lessonsByStatus[status]} ${
+        status === "draft" ? "without a video yet" : STATUS_LABELS[status].toLowerCase()
+      }`,
   );
   return `${plural(course.lessonCount, "lesson")}: ${parts.join(", ")}`;
 }
