@@ -116,7 +116,9 @@ def main() -> None:
                 int(upload.rsplit("-", 1)[1]): str(lesson)
                 for lesson, upload in conn.execute("select id, mux_upload_id from lessons")
             }
-        env = service_env(url, DB_POOL_MAX="20")
+        # One author watches every lesson (drafts in processing: only they may see them), so
+        # their per-user stream limit is raised to the number of lessons.
+        env = service_env(url, DB_POOL_MAX="20", LIVE_MAX_STREAMS_PER_USER=str(args.lessons + 10))
         bouncer = None
         if args.pooler != "none":
             bouncer = pooler.start_pgbouncer(url, pool_size=10)

@@ -138,10 +138,11 @@ class WebhookEndpoint:
             raise
         seen["type"] = event["type"]
         try:
-            outcome = await asyncio.wait_for(
-                self.batcher.ingest(event["id"], text, created_at=event.get("created_at")),
-                timeout=settings.db_pool_timeout_seconds,
-            )
+            # A deadline on this task (no task of its own, unlike wait_for).
+            async with asyncio.timeout(settings.db_pool_timeout_seconds):
+                outcome = await self.batcher.ingest(
+                    event["id"], text, created_at=event.get("created_at")
+                )
         except psycopg.DataError as exc:
             log.error("signed webhook is not storable JSON", extra={"event_id": event["id"]})
             raise _malformed("the payload cannot be stored as JSON") from exc
