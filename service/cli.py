@@ -20,6 +20,7 @@ import psycopg
 from service.app import create_app
 from service.database import migrations, urls
 from service.database.pool import Database
+from service.database.values import positive_bigint, storable_text
 from service.ingest import events
 from service.ingest.reconciler import Reconciler
 from service.mux import cleanup, orphans
@@ -182,6 +183,27 @@ def cmd_cleanups(settings: Settings, args: argparse.Namespace) -> int:
     return _with_database(settings, job)
 
 
+def _cleanup_id(raw: str) -> int:
+    value = positive_bigint(raw)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a cleanup id (a positive whole number)")
+    return value
+
+
+def _limit(raw: str) -> int:
+    value = positive_bigint(raw)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a positive whole number")
+    return value
+
+
+def _event_id(raw: str) -> str:
+    value = storable_text(raw)
+    if value is None:
+        raise argparse.ArgumentTypeError("an event id is text without NUL or undecodable bytes")
+    return value
+
+
 def _print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, default=str))
 
@@ -258,9 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     actions = p.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="latest cleanups")
     listing.add_argument("--state", choices=["pending", "failed", "done", "dead"])
-    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--limit", type=_limit, default=50)
     replay = actions.add_parser("replay", help="make a failed or dead cleanup due now")
-    replay.add_argument("cleanup_id", type=int)
+    replay.add_argument("cleanup_id", type=_cleanup_id)
     actions.add_parser("run", help="carry out the due cleanups now (bounded)")
     p.set_defaults(handler=cmd_cleanups)
 
@@ -275,12 +297,18 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument(
         "--state", choices=["pending", "applied", "ignored", "unmatched", "failed", "dead"]
     )
-    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--limit", type=_limit, default=50)
     for name, text in (("show", "one event with its payload"), ("replay", "apply an event again")):
         action = actions.add_parser(name, help=text)
-        action.add_argument("event_id")
+        action.add_argument("event_id", type=_event_id)
     p.set_defaults(handler=cmd_events)
     return parser
+
+
+def _first_line(exc: Exception) -> str:
+    """An error's own message on one line (PostgreSQL's LINE/HINT context left out)."""
+    lines = str(exc).strip().splitlines()
+    return " ".join(lines[0].split()) if lines else type(exc).__name__
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -305,7 +333,17 @@ def main(argv: list[str] | None = None) -> int:
     except (urls.SessionUrlRequired, urls.TlsFailure) as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedFunction) as exc:
+        print(
+            f"database error: {_first_line(exc)}: this database lacks this version's schema; "
+            "`mux-lessons migrate` applies the migrations it ships",
+            file=sys.stderr,
+        )
+        return 1
     except psycopg.OperationalError as exc:
         reason = " ".join(str(exc).split())
         print(f"database error: {reason}", file=sys.stderr)
+        return 1
+    except psycopg.Error as exc:
+        print(f"database error: {_first_line(exc)}", file=sys.stderr)
         return 1

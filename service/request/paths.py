@@ -10,6 +10,7 @@ import uuid
 
 from starlette.requests import Request
 
+from service.database.values import positive_bigint, storable_text
 from service.errors import ApiError
 
 
@@ -28,28 +29,17 @@ def path_uuid(request: Request, name: str, not_found: ApiError) -> uuid.UUID:
         raise not_found from exc
 
 
-BIGINT_MAX = 2**63 - 1
-
-
 def path_bigint(request: Request, name: str, not_found: ApiError) -> int:
-    """A positive `bigint` id: ASCII digits only (`str.isdigit` takes `²`, which `int` refuses),
-    no larger than PostgreSQL's bigint."""
-    raw = request.path_params[name]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(BIGINT_MAX)):
-        raise not_found
-    value = int(raw)
-    if not 0 < value <= BIGINT_MAX:
+    """A positive `bigint` id (`values.positive_bigint`)."""
+    value = positive_bigint(request.path_params[name])
+    if value is None:
         raise not_found
     return value
 
 
 def path_text(request: Request, name: str, not_found: ApiError) -> str:
-    """A `text` id: anything PostgreSQL can store (no NUL, valid Unicode)."""
-    raw: str = request.path_params[name]
-    if "\x00" in raw:
+    """A `text` id: anything PostgreSQL can store (`values.storable_text`)."""
+    value = storable_text(request.path_params[name])
+    if value is None:
         raise not_found
-    try:
-        raw.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise not_found from exc
-    return raw
+    return value
