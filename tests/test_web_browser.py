@@ -658,6 +658,8 @@ async def test_a_new_author_builds_a_course_and_learners_watch_it(
         await other_tab.add_init_script(NOTIFICATION_STAND_IN)
         await other_tab.goto(f"{web_stack.web}/")
         await expect(other_tab.get_by_test_id("course-list")).to_contain_text("Baking")
+        counts = other_tab.locator(f"[data-course='{course}'] [data-testid=course-counts]")
+        await expect(counts).to_have_text("No lessons yet")
         await other_tab.get_by_role("button", name="Turn on desktop notifications").click()
         await expect(other_tab.get_by_test_id("notification-toggle")).to_contain_text(
             "Desktop notifications are on"
@@ -682,6 +684,7 @@ async def test_a_new_author_builds_a_course_and_learners_watch_it(
             badge = page.locator(f"[data-lesson='{lesson}'] [data-testid=status]")
             await expect(badge).to_have_attribute("data-status", "uploading")
         await expect(page.get_by_test_id("started-upload")).to_have_count(2)
+        await expect(counts).to_have_text("2 lessons: 2 uploading")
         await _look(page, "course-uploading")
         held.released.set()
         for tab in (page, other_tab):
@@ -696,6 +699,12 @@ async def test_a_new_author_builds_a_course_and_learners_watch_it(
             "src", re.compile(r"/thumbnail\.jpg")
         )
         await expect(page.locator(f"li[data-lesson='{kneading}']")).to_contain_text("0:03")
+        # The home page in the other tab kept its counts current without being reloaded, and
+        # the course joined the published ones there.
+        await expect(counts).to_have_text("2 lessons: 2 published")
+        await expect(
+            other_tab.locator(f"[data-testid=catalog] [data-course='{course}']")
+        ).to_contain_text("Baking")
         notified = await other_tab.evaluate("window.notified")
         assert sorted(notified) == [
             "«Kneading» is ready to watch.",

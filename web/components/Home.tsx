@@ -9,6 +9,7 @@ import { CourseForm } from "@/components/CourseForm";
 import { LiveRegion } from "@/components/LiveRegion";
 import { LoadState } from "@/components/LoadFailure";
 import { NotificationToggle } from "@/components/NotificationToggle";
+import { useVideoChanges } from "@/components/Notifications";
 import { PageTitle } from "@/components/PageTitle";
 import { STATUS_LABELS } from "@/components/StatusBadge";
 import { Thumbnail } from "@/components/Thumbnail";
@@ -87,12 +88,15 @@ function YourCourses({ client }: { client: ServiceClient }) {
   const router = useRouter();
   const announce = useAnnounce();
   const [version, setVersion] = useState(0);
+  // Counts by status stay current: the list is read again when a lesson changes anywhere.
+  const changes = useVideoChanges();
   const load = useCallback(
     (c: ServiceClient) => {
-      void version; // a new version loads the list again
+      void version; // a new version, or a change, loads the list again
+      void changes;
       return listCourses(c);
     },
-    [version],
+    [version, changes],
   );
   const loaded = useLoaded(client, load);
   const reload = () => setVersion((n) => n + 1);
@@ -265,7 +269,17 @@ function CourseRow({
 
 /** Courses anyone may watch, each with its first published lesson's thumbnail. */
 function Catalog({ client }: { client: ServiceClient }) {
-  const loaded = useLoaded(client, readCatalog);
+  // An author's own course appears here once a lesson of theirs is published (others' courses
+  // are not followed live: a signed-out visitor has no stream).
+  const changes = useVideoChanges();
+  const load = useCallback(
+    (c: ServiceClient) => {
+      void changes;
+      return readCatalog(c);
+    },
+    [changes],
+  );
+  const loaded = useLoaded(client, load);
   return (
     <section aria-labelledby="catalog-heading" className="catalog">
       <h2 id="catalog-heading">Published courses</h2>

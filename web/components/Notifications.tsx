@@ -73,6 +73,12 @@ interface Known {
   version: number;
 }
 
+/** How many times the author's lessons changed (a status, a lesson added or deleted) while
+ * the app was open, counted at most once per CHANGES_COALESCE_MS: pages that show counts
+ * read them again when it moves. */
+const VideoChangesContext = createContext(0);
+const CHANGES_COALESCE_MS = 300;
+
 const PermissionContext = createContext<{
   permission: Permission;
   request: () => Promise<Permission>;
@@ -101,6 +107,21 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
   const listed = useRef(false);
   const following = useRef<string | null>(null);
   const region = useRef<HTMLDivElement>(null);
+  const [changes, setChanges] = useState(0);
+  const changeTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const changed = useCallback(() => {
+    if (changeTimer.current !== null) return; // a burst of changes is one more reading
+    changeTimer.current = setTimeout(() => {
+      changeTimer.current = null;
+      setChanges((n) => n + 1);
+    }, CHANGES_COALESCE_MS);
+  }, []);
+  useEffect(
+    () => () => {
+      if (changeTimer.current !== null) clearTimeout(changeTimer.current);
+    },
+    [],
+  );
 
   // Another person signed in: none of the last one's toasts stay on screen.
   if (toastsOf !== userId) {
@@ -176,22 +197,25 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
             toastFor(lesson.lessonId, lesson.title, lesson.status, lesson.videoVersion, null);
           }
         }
+        if (!first) changed(); // a reconnect: whatever changed meanwhile
       },
       onVideo: (video) => {
         const before = known.current.get(video.lessonId);
         if (before && before.version >= video.videoVersion) return;
         known.current.set(video.lessonId, { status: video.status, version: video.videoVersion });
         if (before?.status !== video.status) {
+          changed();
           toastFor(video.lessonId, video.title, video.status, video.videoVersion, video.error);
         }
       },
       onRemoved: (lessonId) => {
         known.current.delete(lessonId);
+        changed();
         // A deleted lesson's toast would lead nowhere.
         setToasts((all) => all.filter((toast) => toast.lessonId !== lessonId));
       },
     });
-  }, [client, tell, userId]);
+  }, [client, tell, userId, changed]);
 
   const dismiss = (key: string) => {
     const buttons = Array.from(
@@ -207,7 +231,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
 
   return (
     <PermissionContext.Provider value={{ permission, request }}>
-      {children}
+      <VideoChangesContext.Provider value={changes}>{children}</VideoChangesContext.Provider>
       <section className="toasts" aria-label="Notifications">
         <div ref={region} aria-live="polite" aria-relevant="additions text" data-testid="toasts">
           {toasts.map((toast) => (
@@ -239,6 +263,12 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
       </section>
     </PermissionContext.Provider>
   );
+}
+
+/** A number that moves (at most every CHANGES_COALESCE_MS) when the signed-in author's
+ * lessons change: a video's status, a lesson added or deleted, in any tab or by Mux. */
+export function useVideoChanges(): number {
+  return useContext(VideoChangesContext);
 }
 
 /** Whether browser notifications are allowed, and a way to ask. */
