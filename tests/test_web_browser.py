@@ -806,6 +806,21 @@ async def test_a_new_author_builds_a_course_and_learners_watch_it(
             if who == "anonymous":
                 await _look(page, "lesson-learner")
 
+    # A learner's course page follows the course's lessons: the author renames one, and the
+    # page shows it without being reloaded.
+    async with app_context(browser, web_stack) as learner:
+        page = await learner.new_page()
+        await page.goto(f"{web_stack.web}/courses/{course}")
+        listing = page.get_by_test_id("lesson-list")
+        await expect(listing).to_contain_text("Kneading dough")
+        async with db.service_session() as conn:
+            await conn.execute(
+                "update lessons set title = 'Kneading by hand' where id = %s", (kneading,)
+            )
+        await expect(listing).to_contain_text("Kneading by hand")
+        await expect(listing.locator("li")).to_have_count(1)
+        assert await page.get_by_text("Live", exact=True).count() == 0
+
 
 async def _tab_to(page: Page, selector: str, key: str = "Tab", most: int = 60) -> None:
     """Presses Tab (or Shift+Tab) until the element `selector` names has the focus; then its

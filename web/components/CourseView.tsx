@@ -24,7 +24,7 @@ import {
   type ServiceClient,
 } from "@/lib/api";
 import { formatDuration, plural, spokenDuration } from "@/lib/format";
-import { useLiveCourse } from "@/lib/useLiveCourse";
+import { currentLessons, useLiveCourse } from "@/lib/useLiveCourse";
 import { useLoaded } from "@/lib/useLoaded";
 import { useServiceClient } from "@/lib/useServiceClient";
 
@@ -53,22 +53,29 @@ export function CourseView({ courseId }: { courseId: string }) {
         (course.value.editable ? (
           <CourseWorkspace key={courseId} client={client} course={course.value} />
         ) : (
-          <CourseLessons course={course.value} />
+          <CourseLessons client={client} course={course.value} />
         ))}
     </>
   );
 }
 
-/** What a learner sees: the published lessons, in order, each opening its player page. */
-function CourseLessons({ course }: { course: Course }) {
-  const lessons = course.lessons.filter((lesson) => lesson.video.status === "published");
+/** What a learner sees: the published lessons, in order, each opening its player page; kept
+ * current by the course stream (a lesson published, renamed, moved or removed appears so). */
+function CourseLessons({ client, course }: { client: ServiceClient; course: Course }) {
+  const live = useLiveCourse(client, course.courseId);
+  const current = currentLessons(live, course);
+  const lessons = current.lessons.flatMap(({ lessonId, title }) => {
+    const video = current.videos[lessonId];
+    return video?.status === "published" ? [{ lessonId, title, video }] : [];
+  });
+  const title = live.listing?.title ?? course.title;
   return (
     <section className="course" data-testid="learner-course">
-      <PageTitle title={course.title} />
+      <PageTitle title={title} />
       <p className="crumbs">
         <Link href="/">← All courses</Link>
       </p>
-      <h1>{course.title}</h1>
+      <h1>{title}</h1>
       {course.description && <p className="lead">{course.description}</p>}
       {lessons.length === 0 ? (
         <p className="muted">No lessons are published yet.</p>
@@ -132,10 +139,7 @@ function CourseWorkspace({ client, course }: { client: ServiceClient; course: Co
     return <NotFound what="Course" signedIn next={`/courses/${course.courseId}`} />;
   }
 
-  const lessons =
-    live.listing?.lessons ??
-    course.lessons.map(({ lessonId, title, position }) => ({ lessonId, title, position }));
-  const videos = { ...Object.fromEntries(course.lessons.map((l) => [l.lessonId, l.video])), ...live.videos };
+  const { lessons, videos } = currentLessons(live, course);
 
   async function remove() {
     setBusy(true);

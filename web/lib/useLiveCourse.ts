@@ -6,6 +6,8 @@ import {
   subscribeToCourse,
   type ApiError,
   type Connection,
+  type Course,
+  type CourseLessonEntry,
   type CourseListing,
   type LessonVideo,
   type ServiceClient,
@@ -39,4 +41,20 @@ export function useLiveCourse(client: ServiceClient | null, courseId: string): L
   }, [client, courseId]);
 
   return { listing, videos, connection, failure };
+}
+
+/** The lessons to show, in order, and each one's video: the stream's once it has spoken, the
+ * page's first reading of the course until then. */
+export function currentLessons(
+  live: LiveCourse,
+  course: Course,
+): { lessons: CourseLessonEntry[]; videos: Record<string, LessonVideo> } {
+  const lessons =
+    live.listing?.lessons ??
+    course.lessons.map(({ lessonId, title, position }) => ({ lessonId, title, position }));
+  const videos = {
+    ...Object.fromEntries(course.lessons.map((lesson) => [lesson.lessonId, lesson.video])),
+    ...live.videos,
+  };
+  return { lessons, videos };
 }
