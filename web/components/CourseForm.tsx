@@ -2,8 +2,7 @@
 
 import { useId } from "react";
 
-import { DetailsFields, EditConflict } from "@/components/DetailsFields";
-import { LiveRegion } from "@/components/LiveRegion";
+import { DetailsFields, SaveProblems } from "@/components/DetailsFields";
 import {
   createCourse,
   updateCourse,
@@ -51,23 +50,7 @@ export function CourseForm({
         titleRef={form.titleRef}
         descriptionRef={form.descriptionRef}
       />
-      <LiveRegion urgent>
-        {form.problem && (
-          <p className="notice notice-error" data-testid="form-error">
-            {form.problem}
-          </p>
-        )}
-      </LiveRegion>
-      {form.conflict && (
-        <EditConflict
-          what="course"
-          current={form.conflict}
-          busy={form.busy}
-          onReapply={form.reapply}
-          onUseCurrent={form.takeCurrent}
-          panelRef={form.conflictRef}
-        />
-      )}
+      <SaveProblems what="course" form={form} />
       <div className="form-actions">
         <button type="submit" className="button" disabled={form.busy}>
           {label}

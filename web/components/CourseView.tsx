@@ -5,25 +5,23 @@ import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
 
 import { useAnnounce } from "@/components/Announcer";
+import { ConfirmDeleteCourse } from "@/components/ConfirmDeleteCourse";
 import { ConnectionNotice } from "@/components/ConnectionNotice";
 import { CourseForm } from "@/components/CourseForm";
 import { LessonForm } from "@/components/LessonForm";
 import { LessonList } from "@/components/LessonList";
-import { LiveRegion } from "@/components/LiveRegion";
 import { LoadState } from "@/components/LoadFailure";
 import { NotFound } from "@/components/NotFound";
 import { NotificationToggle } from "@/components/NotificationToggle";
 import { PageTitle } from "@/components/PageTitle";
 import { Thumbnail } from "@/components/Thumbnail";
-import { describeError } from "@/components/VideoUploader";
 import {
-  deleteCourse,
   readCourse,
   type Course,
   type CourseFields,
   type ServiceClient,
 } from "@/lib/api";
-import { formatDuration, plural, spokenDuration } from "@/lib/format";
+import { formatDuration, spokenDuration } from "@/lib/format";
 import { currentLessons, useLiveCourse } from "@/lib/useLiveCourse";
 import { useLoaded } from "@/lib/useLoaded";
 import { useServiceClient } from "@/lib/useServiceClient";
@@ -119,16 +117,10 @@ function CourseWorkspace({ client, course }: { client: ServiceClient; course: Co
   const [fields, setFields] = useState<CourseFields>(course);
   const [editing, setEditing] = useState(false);
   const [deleting, setDeleting] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const editButton = useRef<HTMLButtonElement>(null);
   const deleteButton = useRef<HTMLButtonElement>(null);
-  const question = useRef<HTMLParagraphElement>(null);
   const refocus = useRef<"edit" | "delete" | null>(null);
 
-  useEffect(() => {
-    if (deleting) question.current?.focus();
-  }, [deleting]);
   useEffect(() => {
     if (editing || deleting || refocus.current === null) return;
     (refocus.current === "edit" ? editButton : deleteButton).current?.focus();
@@ -140,22 +132,6 @@ function CourseWorkspace({ client, course }: { client: ServiceClient; course: Co
   }
 
   const { lessons, videos } = currentLessons(live, course);
-
-  async function remove() {
-    setBusy(true);
-    setError(null);
-    try {
-      const answer = await deleteCourse(client, fields.courseId);
-      announce(
-        `Deleted «${fields.title}» and ${plural(answer.lessonsDeleted, "lesson")}; their videos are being deleted at Mux.`,
-        { path: "/" },
-      );
-      router.push("/");
-    } catch (failure) {
-      setError(describeError(failure));
-      setBusy(false);
-    }
-  }
 
   return (
     <section className="course" data-testid="course-workspace">
@@ -209,29 +185,21 @@ function CourseWorkspace({ client, course }: { client: ServiceClient; course: Co
         </div>
       )}
       {deleting && (
-        <div className="confirm panel" data-testid="confirm-delete-course">
-          <p tabIndex={-1} ref={question}>
-            Delete «{fields.title}» and its {plural(lessons.length, "lesson")}? Their videos are
-            deleted at Mux too. This cannot be undone.
-          </p>
-          <div className="form-actions">
-            <button type="button" className="button button-danger" disabled={busy} onClick={remove}>
-              Delete the course
-            </button>
-            <button
-              type="button"
-              className="button button-secondary"
-              onClick={() => {
-                setDeleting(false);
-                refocus.current = "delete";
-              }}
-            >
-              Keep it
-            </button>
-          </div>
-        </div>
+        <ConfirmDeleteCourse
+          client={client}
+          course={fields}
+          lessonCount={lessons.length}
+          className="panel"
+          onDeleted={(said) => {
+            announce(said, { path: "/" });
+            router.push("/");
+          }}
+          onKeep={() => {
+            setDeleting(false);
+            refocus.current = "delete";
+          }}
+        />
       )}
-      <LiveRegion urgent>{error && <p className="notice notice-error">{error}</p>}</LiveRegion>
       <ConnectionNotice connection={live.connection} />
       <section aria-labelledby="lessons-heading" className="lessons-section">
         <h2 id="lessons-heading">Lessons</h2>

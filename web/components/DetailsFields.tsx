@@ -2,6 +2,8 @@
 
 import type { Ref } from "react";
 
+import { LiveRegion } from "@/components/LiveRegion";
+
 import { DESCRIPTION_MAX, TITLE_MAX } from "@/lib/api";
 import type { Draft, FieldErrors } from "@/lib/fields";
 
@@ -81,8 +83,47 @@ export function DetailsFields({
   );
 }
 
+/** What a save of `useDetailsForm` came to, when it did not save: a problem said at once, or
+ * the conflict with the version saved elsewhere. */
+export function SaveProblems({
+  what,
+  form,
+}: {
+  what: "lesson" | "course";
+  form: {
+    problem: string | null;
+    conflict: { title: string; description: string | null } | null;
+    busy: boolean;
+    reapply: () => void;
+    takeCurrent: () => void;
+    conflictRef: Ref<HTMLDivElement>;
+  };
+}) {
+  return (
+    <>
+      <LiveRegion urgent>
+        {form.problem && (
+          <p className="notice notice-error" data-testid="form-error">
+            {form.problem}
+          </p>
+        )}
+      </LiveRegion>
+      {form.conflict && (
+        <EditConflict
+          what={what}
+          current={form.conflict}
+          busy={form.busy}
+          onReapply={form.reapply}
+          onUseCurrent={form.takeCurrent}
+          panelRef={form.conflictRef}
+        />
+      )}
+    </>
+  );
+}
+
 /** What a stale save is told: the version saved elsewhere, and the two ways on. */
-export function EditConflict({
+function EditConflict({
   what,
   current,
   onReapply,

@@ -5,17 +5,15 @@ import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
 
 import { useAnnounce } from "@/components/Announcer";
+import { ConfirmDeleteCourse } from "@/components/ConfirmDeleteCourse";
 import { CourseForm } from "@/components/CourseForm";
-import { LiveRegion } from "@/components/LiveRegion";
 import { LoadState } from "@/components/LoadFailure";
 import { NotificationToggle } from "@/components/NotificationToggle";
 import { useVideoChanges } from "@/components/Notifications";
 import { PageTitle } from "@/components/PageTitle";
 import { STATUS_LABELS } from "@/components/StatusBadge";
 import { Thumbnail } from "@/components/Thumbnail";
-import { describeError } from "@/components/VideoUploader";
 import {
-  deleteCourse,
   listCourses,
   readCatalog,
   type CatalogCourse,
@@ -152,15 +150,11 @@ function CourseRow({
 }) {
   const announce = useAnnounce();
   const [mode, setMode] = useState<"view" | "rename" | "delete">("view");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const question = useRef<HTMLParagraphElement>(null);
   const renameButton = useRef<HTMLButtonElement>(null);
   const deleteButton = useRef<HTMLButtonElement>(null);
   const back = useRef<"rename" | "delete" | null>(null);
 
   useEffect(() => {
-    if (mode === "delete") question.current?.focus();
     if (mode === "view" && back.current) {
       (back.current === "rename" ? renameButton : deleteButton).current?.focus();
       back.current = null;
@@ -171,22 +165,6 @@ function CourseRow({
     back.current = from;
     setMode("view");
   };
-
-  async function remove() {
-    setBusy(true);
-    setError(null);
-    try {
-      const answer = await deleteCourse(client, course.courseId);
-      announce(
-        `Deleted «${course.title}» and ${plural(answer.lessonsDeleted, "lesson")}; their videos are being deleted at Mux.`,
-      );
-      document.getElementById("your-courses")?.focus();
-      onChanged();
-    } catch (failure) {
-      setError(describeError(failure));
-      setBusy(false);
-    }
-  }
 
   return (
     <li className="course-row panel" data-course={course.courseId}>
@@ -241,28 +219,19 @@ function CourseRow({
         </div>
       )}
       {mode === "delete" && (
-        <div className="confirm row-panel" data-testid="confirm-delete-course">
-          <p tabIndex={-1} ref={question}>
-            Delete «{course.title}»
-            {course.lessonCount > 0 ? ` and its ${plural(course.lessonCount, "lesson")}` : ""}?
-            {course.lessonCount > 0 ? " Their videos are deleted at Mux too." : ""} This cannot be
-            undone.
-          </p>
-          <div className="form-actions">
-            <button type="button" className="button button-danger" disabled={busy} onClick={remove}>
-              Delete the course
-            </button>
-            <button
-              type="button"
-              className="button button-secondary"
-              onClick={() => close("delete")}
-            >
-              Keep it
-            </button>
-          </div>
-        </div>
+        <ConfirmDeleteCourse
+          client={client}
+          course={course}
+          lessonCount={course.lessonCount}
+          className="row-panel"
+          onDeleted={(said) => {
+            announce(said);
+            document.getElementById("your-courses")?.focus();
+            onChanged();
+          }}
+          onKeep={() => close("delete")}
+        />
       )}
-      <LiveRegion urgent>{error && <p className="notice notice-error">{error}</p>}</LiveRegion>
     </li>
   );
 }

@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useId, useRef, useState } from "react";
 
 import { useAnnounce } from "@/components/Announcer";
-import { DetailsFields, EditConflict } from "@/components/DetailsFields";
+import { DetailsFields, SaveProblems } from "@/components/DetailsFields";
 import { LiveRegion } from "@/components/LiveRegion";
 import {
   describeError,
@@ -127,23 +127,7 @@ export function LessonForm(props: LessonFormProps) {
             </p>
           </div>
         )}
-        <LiveRegion urgent>
-          {form.problem && (
-            <p className="notice notice-error" data-testid="form-error">
-              {form.problem}
-            </p>
-          )}
-        </LiveRegion>
-        {form.conflict && (
-          <EditConflict
-            what="lesson"
-            current={form.conflict}
-            busy={form.busy}
-            onReapply={form.reapply}
-            onUseCurrent={form.takeCurrent}
-            panelRef={form.conflictRef}
-          />
-        )}
+        <SaveProblems what="lesson" form={form} />
         <div className="form-actions">
           <button type="submit" className="button" disabled={form.busy}>
             {props.mode === "new" ? (form.busy ? "Adding…" : "Add lesson") : form.busy ? "Saving…" : "Save changes"}
