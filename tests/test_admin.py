@@ -8,7 +8,6 @@ import hashlib
 import json
 import re
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -22,6 +21,7 @@ from service.app import create_app
 from service.database.pool import Database
 from service.ops.access import COOKIE, SESSION_SECONDS, new_session
 from service.settings import Settings
+from tests.commands import run_service
 from tests.factories import create_lesson, create_user, lesson_row
 from tests.mux_scenario import Video, attach_upload, deliver, inbox_rows
 from tests.sse_client import SseReader
@@ -194,14 +194,7 @@ async def test_replay_applies_a_dead_event_again(
 
 
 def _cli(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "service", *args],
-        env={**env, "LOG_LEVEL": "WARNING"},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_service(*args, env={**env, "LOG_LEVEL": "WARNING"}, cwd=cwd)
 
 
 async def test_events_cli_lists_shows_and_replays(

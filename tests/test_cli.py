@@ -3,15 +3,10 @@ never a traceback."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from service import cli
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.commands import run_service
 
 
 @pytest.mark.parametrize(
@@ -49,15 +44,7 @@ def test_an_unmigrated_database_is_named_in_one_line(
     scratch_database: str, repo_env: dict[str, str]
 ) -> None:
     for argv in (["events", "list"], ["cleanups", "replay", "1"], ["events", "show", "x"]):
-        done = subprocess.run(
-            [sys.executable, "-m", "service", *argv],
-            cwd=ROOT,
-            env={**repo_env, "DATABASE_URL": scratch_database},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = run_service(*argv, env={**repo_env, "DATABASE_URL": scratch_database})
         assert done.returncode == 1, done.stderr
         assert "Traceback" not in done.stderr
         [line] = done.stderr.strip().splitlines()

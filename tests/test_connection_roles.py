@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,19 +23,11 @@ from devstack import pooler
 from service.app import create_app
 from service.database import urls
 from service.settings import Settings
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.commands import run_service
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "service", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_service(*args, env=env)
 
 
 def test_migrations_through_a_transaction_pooler_are_refused_naming_the_session_url(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 
 import httpx
@@ -20,6 +19,7 @@ from mux_emulator.server import BackgroundServer
 from service.database import migrations
 from service.ops import doctor
 from service.settings import Settings
+from tests.commands import run_service
 from tests.tokens import JWKS_URL, JWT_SECRET, SUPABASE_URL, SigningKey, jwks
 
 
@@ -76,14 +76,7 @@ async def test_a_correct_deployment_passes_every_check(settings: Settings) -> No
 def _doctor_cli(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("MUX_", "SUPABASE_"))}
     base.pop("DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "service", "doctor"],
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_service("doctor", env={**base, **env})
 
 
 def _env(settings: Settings) -> dict[str, str]:

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,12 +20,11 @@ from service.database.pool import Database
 from service.mux import cleanup, orphans
 from service.mux.client import MuxClient
 from service.settings import Settings
+from tests.commands import run_service
 from tests.factories import create_lesson, create_user, lesson_row
 from tests.mux_scenario import deliver, upload_at_mux
 from tests.test_lifecycle import cleanups
 from tests.tokens import hs256
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _auth(user: uuid.UUID) -> dict[str, str]:
@@ -217,15 +214,7 @@ async def test_replaced_assets_wait_out_the_retention(
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "service", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_service(*args, env=env)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from bench.workload import BENCH_SECRET
 from devstack.ports import free_port
 from mux_emulator.config import EmulatorConfig
 from mux_emulator.server import BackgroundServer
+from tests.commands import run_service
 from tests.mux_scenario import Video, signed_request
 from tests.test_metrics import AUTH, TOKEN, parse, value
 
@@ -163,14 +164,7 @@ def test_a_worker_metrics_port_without_a_token_stops_start_up(
 ) -> None:
     env = service_env(database_url, WORKER_METRICS_PORT=str(free_port()))
     env.pop("METRICS_TOKEN", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "service", "worker"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_service("worker", env=env, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "configuration error: WORKER_METRICS_PORT needs METRICS_TOKEN: the worker's metrics "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import psycopg
 import pytest
 
 from service.database import migrations
+from tests.commands import run_service
 
 ALL = [f"{m.version}_{m.name}" for m in migrations.discover()]
 
@@ -37,14 +37,7 @@ def test_two_concurrent_processes_do_not_conflict(
     env = {**repo_env, "DATABASE_URL": scratch_database}
 
     def run() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "service", "migrate"],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_service("migrate", env=env, cwd=tmp_path, timeout=120)
 
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(lambda _: run(), range(2)))
@@ -58,11 +51,12 @@ def test_status_lists_pending_then_applied(
     scratch_database: str, repo_env: dict[str, str], tmp_path: Path
 ) -> None:
     env = {**repo_env, "DATABASE_URL": scratch_database}
-    cmd = [sys.executable, "-m", "service", "migrate", "--status"]
-    before = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, check=True)
+    before = run_service("migrate", "--status", env=env, cwd=tmp_path)
+    assert before.returncode == 0, before.stderr
     assert all(f"pending  {name}" in before.stdout for name in ALL)
     migrations.migrate(scratch_database)
-    after = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, check=True)
+    after = run_service("migrate", "--status", env=env, cwd=tmp_path)
+    assert after.returncode == 0, after.stderr
     assert "pending" not in after.stdout
     assert after.stdout.count("applied") == len(ALL)
 

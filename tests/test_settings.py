@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from service.settings import DATABASE_URL_MISSING, Settings, SettingsError
+from tests.commands import run_service
 
 PRODUCTION = {
     "APP_ENV": "production",
@@ -183,14 +182,7 @@ def test_cli_stops_with_one_clear_line(
     env.pop("DATABASE_URL")
     if database_url:
         env["DATABASE_URL"] = database_url
-    result = subprocess.run(
-        [sys.executable, "-m", "service", "migrate"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_service("migrate", env=env, cwd=tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(expected), result.stderr
@@ -202,14 +194,7 @@ def test_without_database_url_commands_name_it_and_start_no_database(
 ) -> None:
     """Even in development the service never starts a database of its own (that is
     `make serve`'s job, through devstack): it names the missing setting."""
-    result = subprocess.run(
-        [sys.executable, "-m", "service", *command.split()],
-        env={**repo_env, "APP_ENV": "development"},
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_service(*command.split(), env={**repo_env, "APP_ENV": "development"}, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert lines == [f"configuration error: {DATABASE_URL_MISSING}"], result.stderr
