@@ -1023,6 +1023,11 @@ async def test_an_author_works_by_keyboard_two_tabs_collide_and_an_upload_is_can
         await expect(page.get_by_test_id("upload-error")).to_have_count(0)
         await expect(page.get_by_test_id("player")).to_have_attribute("data-playback-id", old)
         assert (await lesson_row(db, first))["mux_playback_id"] == old
+        # Told once that the video was ready; not again when the cancelled replacement left
+        # the lesson with the video it had.
+        told = page.locator(f"[data-testid=toast][data-toast-lesson='{first}']")
+        await expect(told).to_have_count(1)
+        await expect(told).to_contain_text("«First» is ready to watch.")
 
         # The course goes from the home page, its lessons with it, its video at Mux too.
         asset = (await lesson_row(db, first))["mux_asset_id"]
@@ -1031,6 +1036,8 @@ async def test_an_author_works_by_keyboard_two_tabs_collide_and_an_upload_is_can
         confirm = page.get_by_test_id("confirm-delete-course")
         await expect(confirm).to_contain_text("and its 3 lessons? Their videos are deleted at Mux")
         await expect(confirm.locator("p")).to_be_focused()
+        await _look(page, "home-confirm-delete")
+        await expect(told).to_have_count(1)
         await confirm.get_by_role("button", name="Delete the course").click()
         await expect(page.get_by_test_id("page-status")).to_contain_text("Deleted «Keys only»")
         await expect(page.get_by_test_id("no-courses")).to_be_visible()

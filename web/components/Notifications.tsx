@@ -71,6 +71,8 @@ function currentPermission(): Permission {
 interface Known {
   status: VideoStatus;
   version: number;
+  /** The video's playback id when last heard of (undefined: the listing does not say). */
+  playbackId?: string | null;
 }
 
 /** How many times the author's lessons changed (a status, a lesson added or deleted) while
@@ -202,10 +204,18 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
       onVideo: (video) => {
         const before = known.current.get(video.lessonId);
         if (before && before.version >= video.videoVersion) return;
-        known.current.set(video.lessonId, { status: video.status, version: video.videoVersion });
+        known.current.set(video.lessonId, {
+          status: video.status,
+          version: video.videoVersion,
+          playbackId: video.playbackId,
+        });
         if (before?.status !== video.status) {
           changed();
-          toastFor(video.lessonId, video.title, video.status, video.videoVersion, video.error);
+          // Back to the video it already had (a replacement cancelled): nothing new is ready.
+          const same = before?.playbackId !== undefined && before.playbackId === video.playbackId;
+          if (!(video.status === "published" && same)) {
+            toastFor(video.lessonId, video.title, video.status, video.videoVersion, video.error);
+          }
         }
       },
       onRemoved: (lessonId) => {
