@@ -1,10 +1,12 @@
 """The inbox: verified Mux events are stored once, then run through the state machine.
 
-Storing and applying happen in one database call (`mux_ingest_event`), in one transaction,
+Storing and applying happen in one database call (`mux_ingest_batch_set`), in one transaction,
 so a webhook costs one round trip and an event is never applied without being stored;
-concurrent webhooks share one transaction (`IngestBatcher`). This is the webhook's hot path
-(and the reconciler's way in); what the worker, the CLI and the status page do with stored
-events is in `events`. Every one of them applies events through the same SQL state machine.
+concurrent webhooks share one transaction (`IngestBatcher`), applied as a set: each lesson
+locked once, its events folded into one UPDATE, the inbox rows inserted in one statement
+(supabase/migrations/20261206140000_set_apply.sql). This is the webhook's hot path (and the
+reconciler's way in); what the worker, the CLI and the status page do with stored events is
+in `events`. Every one of them applies events through the same SQL state machine.
 """
 
 from __future__ import annotations
@@ -13,22 +15,20 @@ import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
 
 from service.database.pool import Database, unreachable
+from service.telemetry import metrics
 
-# The `_bounded` variants limit this transaction's lock waits to the pool's `lock_timeout`.
-_INGEST = (
-    "select inserted, state::text as state, lesson_id, error "
-    "from public.mux_ingest_event_bounded(%s::jsonb, %s, %s, %s, %s)"
-)
-# The batch's payloads and timestamps go in binary (`%b`): psycopg's text format escapes every
-# quote of every JSON payload with a regular expression, which was a sixth of the service's
-# CPU at concurrency 64 (py-spy; docs/benchmarks.md).
-_INGEST_BATCH = (
-    "select idx, inserted, state::text as state, lesson_id, error "
-    "from public.mux_ingest_batch_bounded(%b::jsonb[], %b::timestamptz[], %s, %s, %s)"
+# One event or a batch, the same function; its last argument limits this transaction's lock
+# waits to the pool's `lock_timeout`. The payloads and timestamps go in binary (`%b`):
+# psycopg's text format escapes every quote of every JSON payload with a regular expression,
+# which was a sixth of the service's CPU at concurrency 64 (py-spy; docs/benchmarks.md).
+_INGEST_SET = (
+    "select idx, inserted, state::text as state, lesson_id, error, per_event "
+    "from public.mux_ingest_batch_set(%b::jsonb[], %b::timestamptz[], %s, %s, %s)"
 )
 _RECORD_FAILED = (
     "select inserted, state::text as state, lesson_id, error "
@@ -91,10 +91,12 @@ async def _ingest_one(
 ) -> Outcome:
     try:
         row = await db.call(
-            _INGEST,
-            (payload_json, preferred_policy, source, mux_created_at, db.lock_timeout),
+            _INGEST_SET,
+            ([payload_json], [mux_created_at], preferred_policy, source, db.lock_timeout),
             retry_broken=True,
         )
+        assert row is not None
+        _count_paths([row])
     except psycopg.Error as exc:
         if unreachable(exc):
             raise  # nothing stored
@@ -182,7 +184,7 @@ class IngestBatcher:
                 return
             try:
                 rows = await self._db.call_all(
-                    _INGEST_BATCH,
+                    _INGEST_SET,
                     (
                         [item.payload_json for item in batch],
                         [item.created_at for item in batch],
@@ -194,6 +196,9 @@ class IngestBatcher:
             except psycopg.Error as exc:
                 if unreachable(exc):
                     raise
+                # A lesson held elsewhere (lock timeout) or a value the set could not store:
+                # each event alone, so the failure stays with its own.
+                metrics.INGEST_EVENTS.labels("one_by_one").inc(len(batch))
                 await self._one_by_one(batch)
                 return
         except Exception as exc:
@@ -205,6 +210,7 @@ class IngestBatcher:
             for item in batch + waiting:
                 _settle(item.future, exception=exc)
             return
+        _count_paths(rows)
         for row in rows:
             item = batch[row["idx"] - 1]
             _settle(
@@ -242,6 +248,15 @@ class IngestBatcher:
         lost = [exc for exc in await asyncio.gather(*(one(item) for item in batch)) if exc]
         if lost:
             raise lost[0]
+
+
+def _count_paths(rows: list[dict[str, Any]]) -> None:
+    """Events applied in the set, and those it left to the per-event path (`/metrics`)."""
+    per_event = sum(1 for row in rows if row["per_event"])
+    if per_event:
+        metrics.INGEST_EVENTS.labels("per_event").inc(per_event)
+    if len(rows) > per_event:
+        metrics.INGEST_EVENTS.labels("set").inc(len(rows) - per_event)
 
 
 def _settle(

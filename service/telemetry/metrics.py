@@ -63,6 +63,13 @@ INGEST_SECONDS = Histogram(
     "Time from a webhook request to its answer, for events stored in the inbox",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
+INGEST_EVENTS = Counter(
+    f"{PREFIX}_ingest_events",
+    "Events stored by ingest, by path: set (applied with their batch, one UPDATE per lesson), "
+    "per_event (what the set cannot decide: parked, superseded, an unusual value), one_by_one "
+    "(a batch that failed as a whole, a lesson held elsewhere, ingested event by event)",
+    ["path"],
+)
 MUX_CALLS = Counter(
     f"{PREFIX}_mux_api_calls",
     "Mux API calls by operation and result (ok, not_found, rejected, unavailable)",
