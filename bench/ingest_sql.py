@@ -10,9 +10,12 @@ so the machine's noise falls on all three alike:
 - floor + the old UPDATE: the same insert and, in the same statement, the old design's
   UPDATE of the lesson per event (`bench/baseline_app.py`'s): applied in arrival order, with
   no lock, no check and no record of what was done, the lesson's change notification firing;
-- service: `mux_ingest_batch`, what the service runs: the inbox row (queryable JSON,
-  indexed), stored once under a per-event lock, applied through the state machine in any
-  order, superseded uploads and assets recognised, the change notification.
+- service: `mux_ingest_batch_set`, what the service runs: the inbox row (queryable JSON,
+  indexed), stored once, applied through the state machine in any order as a set (each
+  lesson locked once, its events folded into one UPDATE, one change notification per
+  lesson), superseded uploads and assets recognised;
+- previous: `mux_ingest_batch`, what the previous release runs: the same, event by event
+  (a lock, a lookup, a function chain, an UPDATE and a notification per event).
 
 Prints the server backend's CPU and the wall time per event for each, and, from PostgreSQL's
 function statistics, where the service's went. Compare two checkouts by running it in each,
@@ -68,6 +71,10 @@ _FLOOR_AND_UPDATE = (
     "select bench_old_apply(%s::jsonb[])"
 )
 _SERVICE = (
+    "select count(*) from public.mux_ingest_batch_set("
+    "%s::jsonb[], %s::timestamptz[], 'public', 'webhook', '2s')"
+)
+_PREVIOUS = (
     "select count(*) from public.mux_ingest_batch("
     "%s::jsonb[], %s::timestamptz[], 'public', 'webhook')"
 )
@@ -88,10 +95,15 @@ def _service(batch: Batch) -> tuple[str, tuple[Any, ...]]:
     return _SERVICE, ([json.dumps(e) for e in batch], [None] * len(batch))
 
 
+def _previous(batch: Batch) -> tuple[str, tuple[Any, ...]]:
+    return _PREVIOUS, ([json.dumps(e) for e in batch], [None] * len(batch))
+
+
 STEPS: dict[str, Callable[[Batch], tuple[str, tuple[Any, ...]]]] = {
     "floor: store the raw event": _floor,
     "floor + the old UPDATE": _floor_and_update,
-    "service: mux_ingest_batch": _service,
+    "service: mux_ingest_batch_set": _service,
+    "previous: mux_ingest_batch": _previous,
 }
 
 
@@ -151,7 +163,7 @@ def main() -> None:
             print(f"  round {round_ + 1}:")
             for name, (cpu, wall) in per_event.items():
                 print(
-                    f"    {name:<28} {cpu * 1e6:6.0f} us ({wall * 1e6:5.0f} us)"
+                    f"    {name:<30} {cpu * 1e6:6.0f} us ({wall * 1e6:5.0f} us)"
                     f"  {cpu / floor:5.2f}x the floor's CPU"
                 )
         events = 4 * args.lessons

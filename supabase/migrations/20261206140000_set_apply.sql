@@ -287,7 +287,8 @@ end $$;
 -- assets, in one statement; mux_cleanup_superseded is the one-lesson case.
 create function public.mux_cleanup_superseded_set(p_lesson_ids uuid[], p_reason text)
   returns void
-  language sql as $$
+  language plpgsql set search_path = '' as $$
+begin
   with marked as (
     update public.superseded_uploads su set cleanup_reason = p_reason
       where su.lesson_id = any(p_lesson_ids) and su.cleanup_reason is null
@@ -295,8 +296,8 @@ create function public.mux_cleanup_superseded_set(p_lesson_ids uuid[], p_reason 
   insert into public.mux_cleanups (action, object_id, lesson_id, reason)
     select 'delete_asset', m.asset_id, m.lesson_id, p_reason from marked m
       where m.asset_id is not null
-    on conflict (action, object_id) do nothing
-$$;
+    on conflict (action, object_id) do nothing;
+end $$;
 
 create or replace function public.mux_cleanup_superseded(p_lesson_id uuid, p_reason text)
   returns void
@@ -310,12 +311,8 @@ end $$;
 create function public.mux_ready_fits(d jsonb) returns boolean
   language sql immutable as $$
   select (d ->> 'duration' is null or d ->> 'duration' ~ '^[0-9]{1,250}(\.[0-9]{1,250})?$')
-     and not exists (
-       select 1 from jsonb_array_elements(
-                       case when jsonb_typeof(d -> 'playback_ids') = 'array'
-                            then d -> 'playback_ids' else '[]'::jsonb end) p
-         where p ->> 'policy' is not null
-           and p ->> 'policy' not in ('public', 'signed', 'drm'))
+     and not jsonb_path_exists(d, '$.playback_ids[*] ? (@.policy.type() == "string"
+           && @.policy != "public" && @.policy != "signed" && @.policy != "drm")')
 $$;
 
 -- Stores and applies a batch of verified events as a set (see the top of this file). One row
@@ -326,15 +323,24 @@ create function public.mux_ingest_batch_set(
   p_lock_timeout text)
   returns table (idx integer, inserted boolean, state public.mux_event_state, lesson_id uuid,
                  error text, per_event boolean)
-  language plpgsql set search_path = '' as $$
+  -- Its statements are planned once per connection (generic plans: re-planning them for
+  -- each batch's arrays cost more than running them), and every lookup is by an indexed
+  -- key: read by index even while the inbox is small enough for a scan to look cheaper.
+  language plpgsql set search_path = '' set enable_seqscan = off
+  set plan_cache_mode = force_generic_plan as $$
 #variable_conflict use_column
 declare
   n integer := coalesce(cardinality(p_payloads), 0);
+  payloads jsonb[] := p_payloads;
+  created timestamptz[] := coalesce(p_created_at, array_fill(null::timestamptz, array[n]));
   ids text[];
   types text[];
   kinds text[];
   uploads text[];
   assets text[];
+  lock_uploads text[];
+  lock_assets text[];
+  parked text[];
   -- per input position: 'set', 'event' (per-event path), 'stored' (before this call),
   -- 'copy' (of an earlier position of this batch, `copy_of`)
   route text[] := array_fill(null::text, array[n]);
@@ -346,9 +352,9 @@ declare
   slot integer[] := array_fill(null::integer, array[n]);
   -- per lesson (slot): the row as locked, then as folded
   held public.lessons[] := '{}';
-  dirty boolean[] := '{}';
-  bump boolean[] := '{}';
-  slow boolean[] := '{}';
+  dirty boolean[];
+  bump boolean[];
+  slow boolean[];
   replaced uuid[] := '{}';
   l public.lessons;
   ev public.mux_events;
@@ -363,28 +369,28 @@ begin
          array_agg(public.mux_event_upload_id(x.p ->> 'type', x.p) order by x.i),
          array_agg(public.mux_event_asset_id(x.p ->> 'type', x.p) order by x.i)
     into ids, types, kinds, uploads, assets
-    from unnest(p_payloads) with ordinality as x(p, i);
+    from unnest(payloads) with ordinality as x(p, i);
 
   -- Stored once: deliveries of one id (here, in another batch, in the previous release's
-  -- mux_ingest_event) take turns on its lock; those already stored change nothing.
+  -- mux_ingest_event) take turns on its lock; those stored already change nothing, nor do
+  -- later copies in this batch.
   perform public.mux_lock_event(s.id)
     from (select distinct x.id from unnest(ids) as x(id) order by 1) s;
   for r in
-    select x.i::integer as i, e.state as st, e.lesson_id as lid
-      from unnest(ids) with ordinality as x(id, i) join public.mux_events e on e.id = x.id
+    select s.i, s.f, e.state as st, e.lesson_id as lid
+      from (select x.id, x.i::integer as i, (min(x.i) over (partition by x.id))::integer as f
+              from unnest(ids) with ordinality as x(id, i)) s
+      left join public.mux_events e on e.id = s.id
+      where e.id is not null or s.i <> s.f
   loop
-    route[r.i] := 'stored';
-    o_state[r.i] := r.st;
-    o_lesson[r.i] := r.lid;
-  end loop;
-  for r in
-    select s.i, s.f from (
-      select x.i::integer as i, (min(x.i) over (partition by x.id))::integer as f
-        from unnest(ids) with ordinality as x(id, i)) s
-      where s.i <> s.f
-  loop
-    route[r.i] := 'copy';
-    copy_of[r.i] := r.f;
+    if r.i <> r.f then
+      route[r.i] := 'copy';
+      copy_of[r.i] := r.f;
+    else
+      route[r.i] := 'stored';
+      o_state[r.i] := r.st;
+      o_lesson[r.i] := r.lid;
+    end if;
   end loop;
   for i in 1 .. n loop
     if route[i] is null and kinds[i] is null then
@@ -395,66 +401,60 @@ begin
   end loop;
 
   -- Lock order: the uploads (as every path does, before any lesson), then the lessons by id.
+  select array_agg(x.u) filter (where x.kind = 'lesson' and x.u is not null),
+         array_agg(x.a) filter (where x.a is not null)
+    into lock_uploads, lock_assets
+    from unnest(route, kinds, uploads, assets) as x(route, kind, u, a)
+    where x.route is null;
   perform public.mux_lock_upload(s.u)
-    from (select distinct uploads[x.i] as u from generate_subscripts(ids, 1) as x(i)
-            where route[x.i] is null and kinds[x.i] = 'lesson' and uploads[x.i] is not null
-            order by 1) s;
+    from (select distinct x.u from unnest(lock_uploads) as x(u) order by 1) s;
   for l in
     select * from public.lessons le
-      where le.mux_upload_id in (select uploads[x.i] from generate_subscripts(ids, 1) as x(i)
-                                   where route[x.i] is null)
-         or le.mux_asset_id in (select assets[x.i] from generate_subscripts(ids, 1) as x(i)
-                                  where route[x.i] is null)
+      where le.mux_upload_id = any(lock_uploads) or le.mux_asset_id = any(lock_assets)
       order by le.id
       for update
   loop
     held := held || l;
   end loop;
+  k := greatest(cardinality(held), 1);
+  slow := array_fill(false, array[k]);
+  dirty := array_fill(false, array[k]);
+  bump := array_fill(false, array[k]);
+  -- Assets with parked events: applied after the event that reveals them (per event).
+  select array_agg(e.asset_id) into parked from public.mux_events e
+    where e.state = 'unmatched' and e.asset_id = any(lock_assets);
 
-  -- Each new event's lesson, as mux_apply_transitions and mux_apply_asset_part find it.
+  -- Each new event's lesson, as mux_apply_transitions and mux_apply_asset_part find it, and
+  -- what the set cannot decide, which takes the lesson's events to the per-event path: a
+  -- step that would leave its lesson without an asset, a ready event the lessons table
+  -- would refuse, an asset another lesson carries, an asset with parked events. (Two lessons
+  -- taking one new asset, which Mux never does, fail the UPDATE: the service then ingests
+  -- the batch event by event.)
   for r in
-    with h as (select s.id, s.mux_upload_id, s.mux_asset_id, s.ordinality::integer as k
+    with h as (select s.mux_upload_id, s.mux_asset_id, s.ordinality::integer as k
                  from unnest(held) with ordinality as s)
-    select x.i::integer as i, coalesce(bu.k, ba.k) as k
-      from unnest(kinds, uploads, assets) with ordinality as x(kind, u, a, i)
+    select x.i::integer as i, coalesce(bu.k, ba.k) as k,
+           (x.t in ('video.upload.asset_created', 'video.asset.created', 'video.asset.ready')
+              and (x.a is null or x.a = any(parked)))
+           or (x.t = 'video.asset.ready' and not public.mux_ready_fits(x.p -> 'data'))
+           or (bu.k is not null and ba.k is not null and bu.k <> ba.k) as undecided
+      from unnest(route, kinds, types, uploads, assets, payloads)
+             with ordinality as x(route, kind, t, u, a, p, i)
       left join h bu on x.kind = 'lesson' and bu.mux_upload_id = x.u
       left join h ba on ba.mux_asset_id = x.a
-      where route[x.i] is null
+      where x.route is null
   loop
     if r.k is null then
       route[r.i] := 'event';
     else
       slot[r.i] := r.k;
+      if r.undecided then
+        slow[r.k] := true;
+      end if;
     end if;
-  end loop;
-  slow := array_fill(false, array[greatest(cardinality(held), 1)]);
-  -- What the set cannot decide: a step that would set a lesson's asset to none, a ready
-  -- event the lesson's columns would refuse, an asset another lesson carries or two
-  -- lessons would take, an asset whose parked events are to be applied after it.
-  for r in
-    with e as (
-      select x.i::integer as i, slot[x.i] as k, types[x.i] as t, assets[x.i] as a
-        from generate_subscripts(ids, 1) as x(i)
-        where slot[x.i] is not null)
-    select e.k from e
-      where (e.t in ('video.upload.asset_created', 'video.asset.created', 'video.asset.ready')
-             and e.a is null)
-         or (e.t = 'video.asset.ready' and not public.mux_ready_fits(p_payloads[e.i] -> 'data'))
-         or (e.a is not null and (
-               exists (select 1 from unnest(held) with ordinality as o
-                         where o.mux_asset_id = e.a and o.ordinality::integer <> e.k)
-               or exists (select 1 from e e2 where e2.a = e.a and e2.k <> e.k)
-               or (e.t in ('video.upload.asset_created', 'video.asset.created',
-                           'video.asset.ready')
-                   and exists (select 1 from public.mux_events p
-                                 where p.state = 'unmatched' and p.asset_id = e.a))))
-  loop
-    slow[r.k] := true;
   end loop;
 
   -- The fold: each lesson's events in their order, applied to the lesson as a value.
-  dirty := array_fill(false, array[greatest(cardinality(held), 1)]);
-  bump := array_fill(false, array[greatest(cardinality(held), 1)]);
   for i in 1 .. n loop
     k := slot[i];
     continue when k is null;
@@ -466,11 +466,11 @@ begin
     l := held[k];
     ev.id := ids[i];
     ev.type := types[i];
-    ev.payload := p_payloads[i];
+    ev.payload := payloads[i];
     ev.upload_id := uploads[i];
     ev.asset_id := assets[i];
     if kinds[i] = 'part' then
-      select x.verdict, x.note, x.changed into r from public.mux_apply_part_to(l, ev) x;
+      r := public.mux_apply_part_to(l, ev);
       o_state[i] := r.verdict;
       o_note[i] := r.note;
       o_lesson[i] := l.id;
@@ -480,7 +480,7 @@ begin
       end if;
       continue;
     end if;
-    select * into r from public.mux_transition(l, ev, p_preferred_policy);
+    r := public.mux_transition(l, ev, p_preferred_policy);
     o_state[i] := r.verdict;
     o_note[i] := r.note;
     o_error[i] := r.error;
@@ -522,10 +522,11 @@ begin
   insert into public.mux_events
       (id, type, payload, mux_created_at, source, state, attempts, outcome, last_error,
        lesson_id, processed_at)
-    select ids[x.i], types[x.i], p_payloads[x.i], p_created_at[x.i], p_source, o_state[x.i],
-           1, o_note[x.i], o_error[x.i], o_lesson[x.i], now()
-      from generate_subscripts(ids, 1) as x(i)
-      where route[x.i] = 'set';
+    select x.id, x.type, x.payload, x.created_at, p_source, x.state, 1, x.note, x.error,
+           x.lesson_id, now()
+      from unnest(ids, types, payloads, created, o_state, o_note, o_error, o_lesson, route)
+             as x(id, type, payload, created_at, state, note, error, lesson_id, route)
+      where x.route = 'set';
 
   -- The per-event path, after the set (a lesson may carry an asset only since then), each
   -- event in a subtransaction of its own: an error fails that event only.
@@ -533,12 +534,11 @@ begin
     continue when route[i] is distinct from 'event';
     begin
       select x.state, x.lesson_id, x.error into r
-        from public.mux_ingest_event(p_payloads[i], p_preferred_policy, p_source,
-                                     p_created_at[i]) x;
+        from public.mux_ingest_event(payloads[i], p_preferred_policy, p_source, created[i]) x;
     exception when others then
       get stacked diagnostics msg = message_text;
       select x.state, x.lesson_id, x.error into r
-        from public.mux_record_failed_event(p_payloads[i], msg, p_source, p_created_at[i]) x;
+        from public.mux_record_failed_event(payloads[i], msg, p_source, created[i]) x;
     end;
     o_state[i] := r.state;
     o_lesson[i] := r.lesson_id;
