@@ -338,9 +338,6 @@ declare
   kinds text[];
   uploads text[];
   assets text[];
-  lock_uploads text[];
-  lock_assets text[];
-  parked text[];
   -- per input position: 'set', 'event' (per-event path), 'stored' (before this call),
   -- 'copy' (of an earlier position of this batch, `copy_of`)
   route text[] := array_fill(null::text, array[n]);
@@ -401,16 +398,13 @@ begin
   end loop;
 
   -- Lock order: the uploads (as every path does, before any lesson), then the lessons by id.
-  select array_agg(x.u) filter (where x.kind = 'lesson' and x.u is not null),
-         array_agg(x.a) filter (where x.a is not null)
-    into lock_uploads, lock_assets
-    from unnest(route, kinds, uploads, assets) as x(route, kind, u, a)
-    where x.route is null;
   perform public.mux_lock_upload(s.u)
-    from (select distinct x.u from unnest(lock_uploads) as x(u) order by 1) s;
+    from (select distinct x.u from unnest(route, kinds, uploads) as x(route, kind, u)
+            where x.route is null and x.kind = 'lesson' and x.u is not null
+            order by 1) s;
   for l in
     select * from public.lessons le
-      where le.mux_upload_id = any(lock_uploads) or le.mux_asset_id = any(lock_assets)
+      where le.mux_upload_id = any(uploads) or le.mux_asset_id = any(assets)
       order by le.id
       for update
   loop
@@ -420,14 +414,11 @@ begin
   slow := array_fill(false, array[k]);
   dirty := array_fill(false, array[k]);
   bump := array_fill(false, array[k]);
-  -- Assets with parked events: applied after the event that reveals them (per event).
-  select array_agg(e.asset_id) into parked from public.mux_events e
-    where e.state = 'unmatched' and e.asset_id = any(lock_assets);
-
   -- Each new event's lesson, as mux_apply_transitions and mux_apply_asset_part find it, and
   -- what the set cannot decide, which takes the lesson's events to the per-event path: a
-  -- step that would leave its lesson without an asset, a ready event the lessons table
-  -- would refuse, an asset another lesson carries, an asset with parked events. (Two lessons
+  -- step that would leave its lesson without an asset, an asset with parked events (applied
+  -- after the event that reveals it), a ready event the lessons table would refuse, an
+  -- asset another lesson carries. (Two lessons
   -- taking one new asset, which Mux never does, fail the UPDATE: the service then ingests
   -- the batch event by event.)
   for r in
@@ -435,7 +426,9 @@ begin
                  from unnest(held) with ordinality as s)
     select x.i::integer as i, coalesce(bu.k, ba.k) as k,
            (x.t in ('video.upload.asset_created', 'video.asset.created', 'video.asset.ready')
-              and (x.a is null or x.a = any(parked)))
+              and (x.a is null or x.a in (
+                select e.asset_id from public.mux_events e
+                  where e.state = 'unmatched' and e.asset_id = any(assets))))
            or (x.t = 'video.asset.ready' and not public.mux_ready_fits(x.p -> 'data'))
            or (bu.k is not null and ba.k is not null and bu.k <> ba.k) as undecided
       from unnest(route, kinds, types, uploads, assets, payloads)
