@@ -135,14 +135,14 @@ begin
       end if;
     when 'video.asset.ready' then
       if stage < 3 then
-        select p into playback
-          from jsonb_array_elements(
-                 case when jsonb_typeof(d -> 'playback_ids') = 'array'
-                      then d -> 'playback_ids' else '[]'::jsonb end)
-               with ordinality as t(p, n)
-          where p ->> 'id' is not null
-          order by (p ->> 'policy' = p_preferred_policy) desc, n
-          limit 1;
+        -- the first playback id of the configured policy, else the first (expressions, not
+        -- a query: this runs once per ready event)
+        if jsonb_typeof(d -> 'playback_ids') = 'array' then
+          playback := coalesce(
+            jsonb_path_query_first(d, '$.playback_ids[*] ? (@.id != null && @.policy == $p)',
+                                   jsonb_build_object('p', p_preferred_policy)),
+            jsonb_path_query_first(d, '$.playback_ids[*] ? (@.id != null)'));
+        end if;
         if playback is null then
           verdict := 'failed';
           error := format('video.asset.ready for asset %s carries no playback id; check that '
