@@ -137,16 +137,14 @@ async def test_what_the_set_cannot_decide_goes_event_by_event_and_is_counted(
     rows = await _apply(db, [*early.ready_path(), *video.ready_path()])
     assert [r["per_event"] for r in rows] == [True] * 4 + [False] * 4
     assert [r["state"] for r in rows[:4]] == ["unmatched"] * 4
-    # the service counts it in /metrics
-    outcome = await inbox.ingest(
-        db,
-        "x",
-        json.dumps(parked := Video(None).asset_ready()),
-        preferred_policy="public",
-        created_at=parked["created_at"],
+    # the service counts it in /metrics: a lone event goes first, the two behind it together
+    batcher = inbox.IngestBatcher(db, preferred_policy="public", max_in_flight=1)
+    parked = [Video(None).asset_ready() for _ in range(3)]
+    outcomes = await asyncio.gather(
+        *(batcher.ingest(p["id"], json.dumps(p), created_at=p["created_at"]) for p in parked)
     )
-    assert outcome.state == "unmatched"
-    assert per_event() == before + 1
+    assert {o.state for o in outcomes} == {"unmatched"}
+    assert per_event() == before + 2
     assert early.lesson_id
     await attach_upload(db, early.lesson_id, early.upload_id)
     assert (await lesson_row(db, early.lesson_id))["status"] == "published"

@@ -1,12 +1,12 @@
 """The inbox: verified Mux events are stored once, then run through the state machine.
 
-Storing and applying happen in one database call (`mux_ingest_batch_set`), in one transaction,
-so a webhook costs one round trip and an event is never applied without being stored;
-concurrent webhooks share one transaction (`IngestBatcher`), applied as a set: each lesson
-locked once, its events folded into one UPDATE, the inbox rows inserted in one statement
-(supabase/migrations/20261206140000_set_apply.sql). This is the webhook's hot path (and the
-reconciler's way in); what the worker, the CLI and the status page do with stored events is
-in `events`. Every one of them applies events through the same SQL state machine.
+Storing and applying happen in one database call, in one transaction, so a webhook costs one
+round trip and an event is never applied without being stored. Concurrent webhooks share one
+transaction (`IngestBatcher`), applied as a set (`mux_ingest_batch_set`: each lesson locked
+once, its events folded into one UPDATE, the inbox rows inserted in one statement;
+supabase/schemas/20_inbox.sql); an event alone goes through `mux_ingest_event`. This is the
+webhook's hot path (and the reconciler's way in); what the worker, the CLI and the status page
+do with stored events is in `events`. Every one of them applies events through the same SQL state machine.
 """
 
 from __future__ import annotations
@@ -22,10 +22,15 @@ import psycopg
 from service.database.pool import Database, unreachable
 from service.telemetry import metrics
 
-# One event or a batch, the same function; its last argument limits this transaction's lock
-# waits to the pool's `lock_timeout`. The payloads and timestamps go in binary (`%b`):
-# psycopg's text format escapes every quote of every JSON payload with a regular expression,
-# which was a sixth of the service's CPU at concurrency 64 (py-spy; docs/benchmarks.md).
+# The `_bounded` variants limit this transaction's lock waits to the pool's `lock_timeout`, as
+# does the set's last argument. One event alone has nothing to fold: it goes the per-event way.
+_INGEST = (
+    "select inserted, state::text as state, lesson_id, error "
+    "from public.mux_ingest_event_bounded(%s::jsonb, %s, %s, %s, %s)"
+)
+# A batch's payloads and timestamps go in binary (`%b`): psycopg's text format escapes every
+# quote of every JSON payload with a regular expression, which was a sixth of the service's
+# CPU at concurrency 64 (py-spy; docs/benchmarks.md).
 _INGEST_SET = (
     "select idx, inserted, state::text as state, lesson_id, error, per_event "
     "from public.mux_ingest_batch_set(%b::jsonb[], %b::timestamptz[], %s, %s, %s)"
@@ -91,12 +96,10 @@ async def _ingest_one(
 ) -> Outcome:
     try:
         row = await db.call(
-            _INGEST_SET,
-            ([payload_json], [mux_created_at], preferred_policy, source, db.lock_timeout),
+            _INGEST,
+            (payload_json, preferred_policy, source, mux_created_at, db.lock_timeout),
             retry_broken=True,
         )
-        assert row is not None
-        _count_paths([row])
     except psycopg.Error as exc:
         if unreachable(exc):
             raise  # nothing stored
