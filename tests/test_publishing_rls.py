@@ -43,8 +43,8 @@ async def _learners(db: Database) -> list[dict[str, Any] | None]:
 
 async def test_new_courses_and_lessons_start_draft(db: Database) -> None:
     alice = await create_user(db)
-    course = await create_course(db, alice)
-    lesson = await create_lesson(db, alice, course)
+    course = await create_course(db, alice, visibility="draft")
+    lesson = await create_lesson(db, alice, course, visibility="draft")
     assert (await lesson_row(db, lesson))["visibility"] == "draft"
     async with db.service_session() as conn:
         cur = await conn.execute("select visibility from courses where id = %s", (course,))
@@ -55,9 +55,9 @@ async def test_learners_see_a_lesson_only_when_course_and_lesson_are_public_and_
     db: Database,
 ) -> None:
     alice = await create_user(db)
-    course = await create_course(db, alice)
-    lesson = await create_lesson(db, alice, course, "Ready")
-    early = await create_lesson(db, alice, course, "Public before its video")
+    course = await create_course(db, alice, visibility="draft")
+    lesson = await create_lesson(db, alice, course, "Ready", visibility="draft")
+    early = await create_lesson(db, alice, course, "Public before its video", visibility="draft")
     await _video_ready(db, lesson)
     learners = await _learners(db)
 
@@ -87,8 +87,8 @@ async def test_learners_see_a_lesson_only_when_course_and_lesson_are_public_and_
 
 async def test_captions_and_downloads_follow_the_lesson(db: Database) -> None:
     alice = await create_user(db)
-    course = await create_course(db, alice)
-    lesson = await create_lesson(db, alice, course)
+    course = await create_course(db, alice, visibility="draft")
+    lesson = await create_lesson(db, alice, course, visibility="draft")
     await _video_ready(db, lesson, "a")
     await _set(db, "lessons", lesson, visibility="public")
     async with db.service_session() as conn:
@@ -115,8 +115,8 @@ async def test_captions_and_downloads_follow_the_lesson(db: Database) -> None:
 
 async def test_an_author_changes_visibility_of_their_own_rows_only(db: Database) -> None:
     alice, bob = await create_user(db), await create_user(db)
-    course = await create_course(db, alice)
-    lesson = await create_lesson(db, alice, course)
+    course = await create_course(db, alice, visibility="draft")
+    lesson = await create_lesson(db, alice, course, visibility="draft")
     async with db.user_session(claims_for(alice)) as conn:
         await conn.execute("update courses set visibility = 'public' where id = %s", (course,))
         await conn.execute("update lessons set visibility = 'public' where id = %s", (lesson,))
@@ -141,7 +141,7 @@ async def test_an_author_changes_visibility_of_their_own_rows_only(db: Database)
 
 async def test_new_rows_cannot_be_inserted_public(db: Database) -> None:
     alice = await create_user(db)
-    course = await create_course(db, alice)
+    course = await create_course(db, alice, visibility="draft")
     for statement, params in (
         ("insert into courses (title, visibility) values ('x', 'public')", ()),
         (
@@ -156,8 +156,8 @@ async def test_new_rows_cannot_be_inserted_public(db: Database) -> None:
 
 async def test_visibility_does_not_make_a_text_edit_stale(db: Database) -> None:
     alice = await create_user(db)
-    course = await create_course(db, alice)
-    lesson = await create_lesson(db, alice, course)
+    course = await create_course(db, alice, visibility="draft")
+    lesson = await create_lesson(db, alice, course, visibility="draft")
     await _set(db, "lessons", lesson, visibility="public")
     await _set(db, "courses", course, visibility="public")
     row = await lesson_row(db, lesson)
@@ -183,9 +183,9 @@ async def test_visibility_changes_are_announced_in_the_previous_releases_shape(
     db: Database, listener: psycopg.Connection[Any]
 ) -> None:
     alice = await create_user(db)
-    course = await create_course(db, alice)
-    first = await create_lesson(db, alice, course)
-    second = await create_lesson(db, alice, course)
+    course = await create_course(db, alice, visibility="draft")
+    first = await create_lesson(db, alice, course, visibility="draft")
+    second = await create_lesson(db, alice, course, visibility="draft")
     _heard(listener)  # the inserts' own
     await _set(db, "lessons", first, visibility="public")
     lesson_shape = {"id", "course_id", "owner_id", "video_version", "deleted"}

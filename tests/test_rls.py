@@ -12,17 +12,9 @@ from tests.factories import claims_for, create_course, create_lesson, create_use
 
 
 async def _publish(db: Database, lesson: uuid.UUID) -> None:
-    """The lesson's video published, and the lesson and its course made public by their author
-    (what learners may see: tests/test_publishing_rls.py)."""
     async with db.service_session() as conn:
         await conn.execute(
-            "update lessons set status = 'published', mux_playback_id = 'pb1', "
-            "visibility = 'public' where id = %s",
-            (lesson,),
-        )
-        await conn.execute(
-            "update courses set visibility = 'public' "
-            "where id = (select course_id from lessons where id = %s)",
+            "update lessons set status = 'published', mux_playback_id = 'pb1' where id = %s",
             (lesson,),
         )
 
