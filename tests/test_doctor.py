@@ -177,6 +177,20 @@ async def test_pending_migration(settings: Settings, deployment: str) -> None:
     assert latest.path.name in check.detail
 
 
+async def test_a_newer_schema_is_ok_and_names_both_versions(
+    settings: Settings, deployment: str
+) -> None:
+    _sql(
+        deployment,
+        "insert into mux_lessons_meta.schema_migrations (version, name, checksum) "
+        "values ('29991231000000', 'a_later_release', 'x')",
+    )
+    check = (await _verdicts(settings))["migrations"]
+    assert check.verdict == "ok", check.detail
+    assert "1 of a later release (database at 29991231000000" in check.detail
+    assert f"this package at {migrations.discover()[-1].version}" in check.detail
+
+
 async def test_table_without_row_level_security(settings: Settings, deployment: str) -> None:
     _sql(deployment, "alter table public.courses disable row level security")
     check = (await _verdicts(settings))["row level security"]

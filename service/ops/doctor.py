@@ -24,7 +24,7 @@ from service.database.migrations import (
     MigrationError,
     applied_versions,
     discover,
-    pending_migrations,
+    schema_versions,
 )
 from service.database.pool import Connection
 from service.mux.client import MuxClient, MuxError, MuxRejected
@@ -184,7 +184,8 @@ def _describe(url: str) -> str:
 
 async def _migrations(conn: Connection) -> Check:
     shipped = discover()
-    pending = pending_migrations(await applied_versions(conn))
+    versions = schema_versions(await applied_versions(conn))
+    pending = versions.pending
     if pending and len(pending) == len(shipped):
         return Check(
             "migrations",
@@ -197,8 +198,19 @@ async def _migrations(conn: Connection) -> Check:
             FAIL,
             f"{len(pending)} not applied ({', '.join(pending)}): {MIGRATE_HINT}",
         )
+    if versions.newer:
+        return Check(
+            "migrations",
+            OK,
+            f"all {len(shipped)} migrations this package carries are applied, and "
+            f"{len(versions.newer)} of a later release (database at {versions.database}, "
+            f"this package at {versions.package}): compatible while the deploy rolls out",
+        )
     return Check(
-        "migrations", OK, f"all {len(shipped)} migrations this package carries are applied"
+        "migrations",
+        OK,
+        f"all {len(shipped)} migrations this package carries are applied "
+        f"(schema {versions.package})",
     )
 
 
