@@ -207,6 +207,8 @@ async def test_the_previous_release_keeps_working_while_this_one_rolls_out(
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
 
     servers: list[Server] = []
+    worker: subprocess.Popen[bytes] | None = None
+    worker_log = tmp_path / "previous-worker.log"
 
     def serve(name: str, command: list[str], env: dict[str, str], cwd: Path) -> Server:
         port, log = free_port(), tmp_path / f"{name}.log"
@@ -263,6 +265,13 @@ async def test_the_previous_release_keeps_working_while_this_one_rolls_out(
                 assert applied.returncode == 0, applied.stdout + applied.stderr
                 ready = httpx.get(f"{old.url}/readyz", timeout=5)
                 assert ready.status_code == 200, ready.text
+                # The previous release's worker too: each of its rounds calls the inbox,
+                # parked-event and cleanup functions it knows, on the new schema.
+                worker = previous.start(
+                    "mux-lessons worker --no-reconcile",
+                    {**old_env, "WORKER_POLL_SECONDS": "0.2"},
+                    worker_log,
+                )
 
                 new = serve(
                     "this",
@@ -304,6 +313,8 @@ async def test_the_previous_release_keeps_working_while_this_one_rolls_out(
             assert order.status_code == 200, order.text
             lesson = await on_old.get(f"/api/lessons/{first}")
             assert lesson.status_code == 200 and lesson.json()["video"]["status"] == "published"
+            deleted = await on_old.delete(f"/api/lessons/{third}")
+            assert deleted.status_code == 200, deleted.text
 
         # What learners saw before the upgrade, they still see, through either process.
         for server in (old, new):
@@ -314,11 +325,25 @@ async def test_the_previous_release_keeps_working_while_this_one_rolls_out(
             states = conn.execute(
                 "select state::text, count(*) from mux_events group by 1"
             ).fetchall()
-        assert dict(states) == {"applied": 9}, states
+            assert dict(states) == {"applied": 9}, states
+            # The deleted lesson's asset is deleted at Mux (by the old process or its worker).
+            assert conn.execute("select count(*) from mux_cleanups").fetchone() == (1,)
+            deadline = time.monotonic() + 15
+            while conn.execute(
+                "select count(*) from mux_cleanups where state <> 'done'"
+            ).fetchone() != (0,):
+                assert time.monotonic() < deadline, "the cleanup was never done"
+                time.sleep(0.1)
+                conn.commit()
     finally:
         codes = {server.name: stop(server.process) for server in servers}
+        if worker is not None:
+            codes["previous worker"] = stop(worker)
     for server in servers:
         log = server.log.read_text()
         assert "Traceback" not in log, (server.name, log)
+    rounds = worker_log.read_text()
+    assert "worker started" in rounds and "worker stopped" in rounds, rounds
+    assert "Traceback" not in rounds and "iteration failed" not in rounds, rounds
     assert set(codes.values()) <= {0, -15}, codes
     assert migrations.discover(), "this release ships migrations"
