@@ -67,7 +67,7 @@ async def test_visibility_is_in_every_author_json_and_starts_draft(
     assert page["visibility"] == "draft"
     assert [x["visibility"] for x in page["lessons"]] == ["draft"]
     one = (await http.get(f"/api/lessons/{lesson['lessonId']}", headers=_auth(author))).json()
-    assert one["visibility"] == "draft"
+    assert (one["visibility"], one["courseVisibility"]) == ("draft", "draft")
     # Creation does not take a visibility: a new course or lesson is always a draft.
     refused = await http.post(
         "/api/courses", json={"title": "x", "visibility": "public"}, headers=_auth(author)

@@ -54,7 +54,11 @@ async def get_lesson(request: Request) -> JSONResponse:
     if row is None:
         raise lesson_not_found()
     return JSONResponse(
-        {**lesson_json(row, settings), "editable": bool(row["editable"])},
+        {
+            **lesson_json(row, settings),
+            "editable": bool(row["editable"]),
+            "courseVisibility": row["course_visibility"],
+        },
         headers={"ETag": etag(row["revision"])},
     )
 

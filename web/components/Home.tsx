@@ -13,6 +13,7 @@ import { useVideoChanges } from "@/components/Notifications";
 import { PageTitle } from "@/components/PageTitle";
 import { STATUS_LABELS } from "@/components/StatusBadge";
 import { Thumbnail } from "@/components/Thumbnail";
+import { PublicSummary } from "@/components/VisibilityBadge";
 import {
   listCourses,
   readCatalog,
@@ -177,6 +178,11 @@ function CourseRow({
           <p className="muted" data-testid="course-counts">
             {statusSummary(course)}
           </p>
+          <PublicSummary
+            visibility={course.visibility}
+            publicLessons={course.publicLessons}
+            lessonCount={course.lessonCount}
+          />
         </div>
         {mode === "view" && (
           <div className="row-actions">
