@@ -1026,7 +1026,7 @@ async def test_an_author_works_by_keyboard_two_tabs_collide_and_an_upload_is_can
         # the lesson with the video it had.
         told = page.locator(f"[data-testid=toast][data-toast-lesson='{first}']")
         await expect(told).to_have_count(1)
-        await expect(told).to_contain_text("«First» is ready.")
+        await expect(told).to_contain_text("«First» is ready and now visible to learners.")
 
         # The course goes from the home page, its lessons with it, its video at Mux too.
         asset = (await lesson_row(db, first))["mux_asset_id"]
