@@ -6,6 +6,7 @@ own changes sent on the course and author streams (`event: course`)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -14,7 +15,9 @@ import pytest
 
 from mux_emulator.server import BackgroundServer
 from service.database.pool import Database
-from tests.factories import create_user
+from service.live import hub as hub_module
+from service.live.hub import ALL_LESSONS, LiveHub
+from tests.factories import create_course, create_lesson, create_user
 from tests.mux_scenario import Video, attach_upload, deliver
 from tests.sse_client import SseReader
 from tests.tokens import hs256
@@ -235,3 +238,38 @@ async def test_a_courses_own_changes_reach_its_stream_and_its_authors(
             "public",
             True,
         )
+
+
+async def test_a_polling_hub_notices_visibility_changes_too(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without LISTEN (a transaction pooler) the hub polls: a lesson made draft, and every
+    lesson of a course made draft (the lessons' own rows unchanged for a while), still reach
+    the streams' watchers."""
+    monkeypatch.setattr(hub_module, "RECENT_SECONDS", 0.5)
+    author = await create_user(db)
+    course = await create_course(db, author)
+    lessons = [await create_lesson(db, author, course) for _ in range(2)]
+    hub = LiveHub(db, None, poll_seconds=0.05)
+    await hub.start()
+    try:
+        with hub.subscribe(ALL_LESSONS) as changes:
+            await asyncio.sleep(0.2)  # the first polls see the current state
+            while not changes.empty():
+                changes.get_nowait()
+            async with db.service_session() as conn:
+                await conn.execute(
+                    "update lessons set visibility = 'draft' where id = %s", (lessons[0],)
+                )
+            first = await asyncio.wait_for(changes.get(), timeout=5)
+            await asyncio.sleep(1)  # no lesson changed lately now
+            async with db.service_session() as conn:
+                await conn.execute(
+                    "update courses set visibility = 'draft' where id = %s", (course,)
+                )
+            both = [await asyncio.wait_for(changes.get(), timeout=5) for _ in range(2)]
+    finally:
+        await hub.stop()
+    assert (first["id"], first["visibility"]) == (lessons[0], "draft")
+    assert {row["id"] for row in both} == set(lessons)
+    assert {row["course_visibility"] for row in both} == {"draft"}

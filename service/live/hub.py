@@ -7,8 +7,9 @@ oldest queued updates, never the newest.
 
 LISTEN needs a session of its own, which a transaction pooler cannot give. Without a
 session-capable URL the hub polls instead: one query per process every `poll_seconds`, only
-while someone is subscribed, for the `video_version` of the lessons watched (and, for the
-status page, of lessons changed lately). Subscribers see the same rows either way.
+while someone is subscribed, for the `video_version` and visibility of the lessons watched
+(and of lessons changed lately, or whose course changed lately: a course made draft).
+Subscribers see the same rows either way; course changes (`COURSE_CHANNEL`) need LISTEN.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ select {VIDEO_COLUMNS},
 from public.lessons
 where id = any(%(ids)s::uuid[])
    or (%(all)s and updated_at > now() - make_interval(secs => %(recent)s))
+   or (%(all)s and course_id in (
+         select c.id from public.courses c
+         where c.updated_at > now() - make_interval(secs => %(recent)s)))
 """
 
 

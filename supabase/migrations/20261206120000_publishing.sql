@@ -103,3 +103,7 @@ create trigger courses_notify_delete after delete on public.courses
   for each row execute function public.courses_notify_change();
 
 revoke all on function public.courses_notify_change() from public, anon, authenticated;
+
+-- Polling (no LISTEN behind a transaction pooler) finds the lessons of a course changed lately
+-- by this index, as it finds lessons changed lately by lessons_updated_at_idx.
+create index courses_updated_at_idx on public.courses (updated_at);
