@@ -121,16 +121,14 @@ class AuthorView:
     def video(self, row: Row) -> str:
         self.versions[row["id"]] = row["video_version"]
         self.shown[row["id"]] = _visibility(row)
-        video = video_json(row, self.settings)
         payload: dict[str, Any] = {
-            **video,
+            **video_json(row, self.settings),
             "courseId": str(row["course_id"]),
             "title": row["title"],
             "videoVersion": row["video_version"],
             "visibility": row["visibility"],
             "courseVisibility": row["course_visibility"],
-            "visibleToLearners": _visibility(row) == ("public", "public")
-            and video["status"] == "published",
+            "visibleToLearners": bool(row["visible_to_learners"]),
         }
         return sse(payload, event="video", event_id=versions_id(self.versions))
 

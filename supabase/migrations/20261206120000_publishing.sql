@@ -36,24 +36,34 @@ create function public.course_is_public(p_course_id uuid) returns boolean
   )
 $$;
 
--- A lesson learners may watch: public, its video published (its course public is the
--- caller's part of the rule).
+-- THE rule, in one place: a lesson reaches learners when its video is published, the author
+-- made it public and its course is public. Plain SQL, so the planner inlines it in policies.
+create function public.lesson_reaches_learners(
+  p_status public.lesson_video_status, p_visibility text, p_course_id uuid
+) returns boolean
+  language sql stable set search_path = '' as $$
+  select p_status = 'published' and p_visibility = 'public'
+         and public.course_is_public(p_course_id)
+$$;
+
+-- A course learners may open: one with a lesson that reaches them (so a public course too).
 create function public.course_has_public_lesson(p_course_id uuid) returns boolean
   language sql stable security definer set search_path = '' as $$
   select exists (
     select 1 from public.lessons l
-    where l.course_id = p_course_id and l.visibility = 'public' and l.status = 'published'
+    where l.course_id = p_course_id
+      and public.lesson_reaches_learners(l.status, l.visibility, l.course_id)
   )
 $$;
 
 alter policy courses_read on public.courses
-  using (owner_id = (select auth.uid())
-         or (visibility = 'public' and public.course_has_public_lesson(id)));
+  using (owner_id = (select auth.uid()) or public.course_has_public_lesson(id));
 alter policy lessons_read on public.lessons
-  using ((status = 'published' and visibility = 'public' and public.course_is_public(course_id))
+  using (public.lesson_reaches_learners(status, visibility, course_id)
          or public.is_course_owner(course_id));
 
-grant execute on function public.course_is_public(uuid), public.course_has_public_lesson(uuid)
+grant execute on function public.course_is_public(uuid), public.course_has_public_lesson(uuid),
+  public.lesson_reaches_learners(public.lesson_video_status, text, uuid)
   to anon, authenticated, service_role;
 
 -- The author changes visibility (RLS: only their own rows); new rows start `draft`, so it is
