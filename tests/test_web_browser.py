@@ -381,13 +381,11 @@ async def test_the_page_says_when_the_service_or_mux_is_gone_and_recovers(
     # Mux itself failing is said as plainly (502 `mux_unavailable`), and the lesson is unchanged.
     async with httpx.AsyncClient() as http:
         await http.post(f"{web_stack.stack.emulator}/_emulator/faults", json={"count": 1})
-    await page.get_by_role("button", name="Retry").click()  # MuxUploader: choose again
-    await _choose_file(page, SAMPLE)
+    await page.get_by_role("button", name="Retry").click()  # the same file again
     await expect(page.get_by_test_id("upload-error")).to_contain_text("Mux could not be reached")
     await _expect_status(page, "draft")
 
     await page.get_by_role("button", name="Retry").click()
-    await _choose_file(page, SAMPLE)
     await _expect_status(page, "published")
     await expect(page.get_by_test_id("upload-error")).to_have_count(0)
 
@@ -993,17 +991,15 @@ async def test_an_author_works_by_keyboard_two_tabs_collide_and_an_upload_is_can
         await asyncio.wait_for(held.all_held.wait(), 20)
         await _expect_status(page, "uploading")
         upload_id = (await lesson_row(db, first))["mux_upload_id"]
-        # Leaving now asks first; staying keeps the upload.
-        asked: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-
-        async def stay(dialog: Any) -> None:
-            asked.set_result(dialog.message)
-            await dialog.dismiss()
-
-        page.once("dialog", stay)
+        # Moving inside the app does not ask, and the upload goes on (the uploads tray).
+        asked: list[str] = []
+        page.on("dialog", lambda dialog: asked.append(dialog.message))
         await page.get_by_role("link", name="Back to the course").click()
-        assert "still uploading" in await asyncio.wait_for(asked, 10)
+        await expect(page).to_have_title("Keys only — Lessons")
+        await expect(page.get_by_test_id("upload-tray")).to_contain_text("First")
+        await page.go_back()
         await expect(page).to_have_url(re.compile(f"/lessons/{first}$"))
+        assert asked == []
         await page.get_by_test_id("cancel-upload").click()
         message = page.get_by_test_id("action-message")
         await expect(message).to_have_text(
@@ -1138,3 +1134,136 @@ async def test_another_site_cannot_frame_the_lesson_editor(
         await expect_not_framed(page, f"{web_stack.web}/lessons/")
     finally:
         await ctx.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# No work lost, nothing in the way (issue 29).
+
+
+async def test_an_upload_goes_on_when_the_author_goes_back_and_leaving_the_app_asks(
+    db: Database, web_stack: WebStack, browser: Browser
+) -> None:
+    author = await web_stack.author(db)
+    course = await create_course(db, author, title="Travels")
+    lesson = await create_lesson(db, author, course, title="Travelling upload")
+    async with app_context(browser, web_stack, axe=True) as ctx:
+        page = await ctx.new_page()
+        dialogs: list[str] = []
+        await page.goto(web_stack.signed_in_url(author, "/"))
+        await expect(page.get_by_test_id("account")).to_contain_text("@example.test")
+        # (The magic link's fragment, cleared, leaves a history entry of its own: not Back's.)
+        await page.goto(f"{web_stack.web}/courses/{course}")
+        await page.get_by_role("link", name="Travelling upload").click()
+        await expect(page).to_have_title("Travelling upload — Lessons")
+        await _expect_status(page, "draft")
+        held = HeldUploads(expected=1)
+        await ctx.route(f"{web_stack.stack.emulator}/upload/**", held.handle)
+        aborted: list[str] = []
+        page.on("requestfailed", lambda r: aborted.append(r.url) if r.method == "PUT" else None)
+        await _choose_file(page, SAMPLE)
+        await asyncio.wait_for(held.all_held.wait(), 20)
+        await _expect_status(page, "uploading")
+        tray = page.get_by_test_id("upload-tray")
+        await expect(tray).to_contain_text("Travelling upload")
+        await expect(
+            tray.get_by_role("button", name="Cancel upload of «Travelling upload»")
+        ).to_be_visible()
+
+        # The browser's Back: the course page, at once, and the upload goes on (tray, row).
+        async def stay(dialog: Any) -> None:
+            dialogs.append(dialog.type)
+            await dialog.dismiss()
+
+        page.on("dialog", stay)
+        await page.go_back()
+        await expect(page).to_have_title("Travels — Lessons")
+        await expect(tray).to_contain_text("Travelling upload")
+        row = page.locator(f"li[data-lesson='{lesson}']")
+        await expect(row.get_by_test_id("row-upload")).to_be_visible()
+        for width in WIDTHS:
+            await page.set_viewport_size({"width": width, "height": 900})
+            await _axe(page, f"course page with an upload in the tray at {width} px")
+        await page.set_viewport_size({"width": 1100, "height": 900})
+        assert dialogs == []  # in-app navigation never asks
+
+        # Leaving the app asks first; staying keeps the upload.
+        with contextlib.suppress(PlaywrightError):
+            await page.goto("about:blank", timeout=5_000)
+        assert dialogs == ["beforeunload"]
+        await expect(page).to_have_title("Travels — Lessons")
+
+        held.released.set()
+        badge = row.get_by_test_id("status")
+        await expect(badge).to_have_attribute("data-status", "published", timeout=20_000)
+        assert aborted == []
+        assert (await lesson_row(db, lesson))["status"] == "published"
+
+
+async def _patch_as(
+    web_stack: WebStack, author: uuid.UUID, path: str, fields: dict[str, Any]
+) -> None:
+    """Another tab's save, through the service's API."""
+    async with httpx.AsyncClient(base_url=web_stack.stack.service) as http:
+        done = await http.patch(
+            path,
+            json=fields,
+            headers={"Authorization": f"Bearer {hs256(author)}", "Origin": web_stack.web},
+        )
+    assert done.status_code == 200, done.text
+
+
+async def test_saving_mine_after_a_conflict_keeps_what_another_tab_changed(
+    db: Database, web_stack: WebStack, browser: Browser
+) -> None:
+    author = await web_stack.author(db)
+    course = await create_course(db, author, title="Merging")
+    lesson = await create_lesson(db, author, course, title="Original title")
+    async with app_context(browser, web_stack, axe=True) as ctx:
+        # A lesson: this tab changes only the description; another renamed it meanwhile.
+        page = await ctx.new_page()
+        await page.goto(web_stack.signed_in_url(author, f"/lessons/{lesson}"))
+        details = page.get_by_test_id("lesson-form")
+        await expect(details.get_by_label("Title")).to_have_value("Original title")
+        await _patch_as(web_stack, author, f"/api/lessons/{lesson}", {"title": "Renamed in A"})
+        await details.get_by_label("Description").fill("Described in B")
+        await details.get_by_role("button", name="Save changes").click()
+        conflict = page.get_by_test_id("edit-conflict")
+        await expect(conflict).to_be_focused()
+        fields = conflict.get_by_test_id("conflict-fields")
+        await expect(fields.locator("[data-field=title]")).to_have_text(
+            "Title: changed elsewhere to «Renamed in A». You did not change it, so it keeps that."
+        )
+        await expect(fields.locator("[data-field=description]")).to_have_text(
+            "Description: you changed it to «Described in B»; saving yours writes that."
+        )
+        for width in WIDTHS:
+            await page.set_viewport_size({"width": width, "height": 900})
+            await _axe(page, f"lesson page with a field-by-field conflict at {width} px")
+        await page.set_viewport_size({"width": 1100, "height": 900})
+        await conflict.get_by_role("button", name="Save my changes over it").click()
+        await expect(conflict).to_have_count(0)
+        row = await lesson_row(db, lesson)
+        assert (row["title"], row["description"]) == ("Renamed in A", "Described in B")
+        await expect(details.get_by_label("Title")).to_have_value("Renamed in A")
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Renamed in A")
+
+        # A course, renamed on the home page: another tab changed its description meanwhile.
+        await page.goto(f"{web_stack.web}/")
+        await page.get_by_role("button", name="Rename «Merging»").click()
+        form = page.locator(f"[data-course='{course}'] [data-testid=course-form]")
+        await expect(form.get_by_label("Title")).to_have_value("Merging")
+        await _patch_as(web_stack, author, f"/api/courses/{course}", {"description": "From A"})
+        await form.get_by_label("Title").fill("Merged")
+        await form.get_by_role("button", name="Save changes").click()
+        conflict = form.get_by_test_id("edit-conflict")
+        await expect(conflict.locator("[data-field=description]")).to_contain_text(
+            "changed elsewhere to «From A». You did not change it"
+        )
+        await conflict.get_by_role("button", name="Save my changes over it").click()
+        await expect(page.get_by_test_id("page-status")).to_contain_text("«Merged»")
+        async with httpx.AsyncClient(base_url=web_stack.stack.service) as http:
+            now = await http.get(
+                f"/api/courses/{course}",
+                headers={"Authorization": f"Bearer {hs256(author)}", "Origin": web_stack.web},
+            )
+        assert (now.json()["title"], now.json()["description"]) == ("Merged", "From A")

@@ -13,7 +13,6 @@ import { PageTitle } from "@/components/PageTitle";
 import { StatusBadge } from "@/components/StatusBadge";
 import { describeError, VideoUploader, type UploaderHandle } from "@/components/VideoUploader";
 import {
-  cancelUpload,
   readLesson,
   removeVideo,
   type Lesson,
@@ -22,6 +21,7 @@ import {
   type ServiceClient,
 } from "@/lib/api";
 import { formatDuration, spokenDuration } from "@/lib/format";
+import { useUpload, useUploadManager } from "@/lib/uploads/useUploads";
 import { useLiveVideo, type LiveVideo } from "@/lib/useLiveVideo";
 import { useLoaded } from "@/lib/useLoaded";
 import { useServiceClient } from "@/lib/useServiceClient";
@@ -74,7 +74,10 @@ function LessonBody({
   // "Replace video" stays open until a new playback id arrives (the new video is published).
   const [replacingFrom, setReplacingFrom] = useState<string | null>(null);
   const replacing = replacingFrom !== null && replacingFrom === video.playbackId;
-  const [uploadingHere, setUploadingHere] = useState(false);
+  // The lesson's file going up from this tab (started on any page): the manager's.
+  const uploads = useUploadManager();
+  const upload = useUpload(lesson.lessonId);
+  const uploadingHere = upload?.phase === "starting" || upload?.phase === "uploading";
   const [said, setSaid] = useState<{ text: string; tone: "success" | "error" } | null>(null);
   const saidRef = useRef<HTMLParagraphElement>(null);
   const uploader = useRef<UploaderHandle>(null);
@@ -97,7 +100,7 @@ function LessonBody({
     return <NotFound what="Lesson" signedIn={signedIn} next={`/lessons/${lesson.lessonId}`} />;
   }
   const editable = lesson.editable;
-  const showUploader = editable && (!video.playbackId || replacing);
+  const showUploader = editable && (!video.playbackId || replacing || uploadingHere);
   const duration = formatDuration(video.durationSeconds);
 
   /** Says what an action did, next to the video, and takes focus there (the control that
@@ -139,7 +142,10 @@ function LessonBody({
                 type="button"
                 className="link"
                 onClick={() => {
-                  uploader.current?.stop();
+                  // A replacement already going up is given up properly: not left uploading.
+                  if (uploadingHere) {
+                    uploads.cancel(lesson.lessonId).then(live.replace, () => undefined);
+                  }
                   setReplacingFrom(null);
                   requestAnimationFrame(() => replaceButton.current?.focus());
                 }}
@@ -150,11 +156,10 @@ function LessonBody({
           )}
           {showUploader && (
             <VideoUploader
-              client={client}
               lessonId={lesson.lessonId}
+              title={details.title}
               ref={uploader}
               autoFocus={replacing}
-              onPhase={(phase) => setUploadingHere(phase.name === "uploading")}
             />
           )}
           <VideoActions
@@ -178,10 +183,9 @@ function LessonBody({
               ) : null
             }
             onCancel={async () => {
-              // Stop what this browser is sending first: otherwise its next chunk meets a
-              // cancelled upload ("Server responded with 400").
-              uploader.current?.stop();
-              const next = await cancelUpload(client, video.lessonId);
+              // The manager stops what this browser is sending first (otherwise its next
+              // chunk meets a cancelled upload), then the service cancels it.
+              const next = await uploads.cancel(video.lessonId);
               live.replace(next);
               setReplacingFrom(null);
               tell("Upload cancelled. The lesson keeps the video it had before.");

@@ -8,6 +8,7 @@ import { LessonForm } from "@/components/LessonForm";
 import { LiveRegion } from "@/components/LiveRegion";
 import { StatusBadge } from "@/components/StatusBadge";
 import { Thumbnail } from "@/components/Thumbnail";
+import { UploadProgress } from "@/components/UploadProgress";
 import { describeError } from "@/components/VideoUploader";
 import {
   ApiError,
@@ -253,6 +254,7 @@ export function LessonList({
                       </Link>
                       <span className="lesson-row-meta">
                         {video ? <StatusBadge status={video.status} /> : null}
+                        <UploadProgress lessonId={lessonId} />
                         {duration && video?.playbackId && (
                           <span className="lesson-duration">
                             <span aria-hidden="true">{duration}</span>
