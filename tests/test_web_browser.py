@@ -1267,3 +1267,119 @@ async def test_saving_mine_after_a_conflict_keeps_what_another_tab_changed(
                 headers={"Authorization": f"Bearer {hs256(author)}", "Origin": web_stack.web},
             )
         assert (now.json()["title"], now.json()["description"]) == ("Merged", "From A")
+
+
+async def test_an_empty_or_non_video_file_is_refused_before_any_request(
+    db: Database, web_stack: WebStack, browser: Browser, tmp_path: Path
+) -> None:
+    author = await web_stack.author(db)
+    course = await create_course(db, author, title="Careful files")
+    lesson = await create_lesson(db, author, course, title="Needs a real video")
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    slides = tmp_path / "slides.pdf"
+    slides.write_bytes(b"%PDF-1.4 not a video\n" * 20)
+    async with app_context(browser, web_stack, axe=True) as ctx:
+        page = await ctx.new_page()
+        asked: list[str] = []  # what the page asked of the service, beyond reading
+        page.on(
+            "request",
+            lambda r: (
+                asked.append(f"{r.method} {urlsplit(r.url).path}")
+                if r.url.startswith(web_stack.stack.service) and r.method != "GET"
+                else None
+            ),
+        )
+        await page.goto(web_stack.signed_in_url(author, f"/lessons/{lesson}"))
+        await _expect_status(page, "draft")
+        refused = page.get_by_test_id("upload-refused")
+        await _choose_file(page, empty)
+        await expect(refused).to_have_text(
+            "«empty.mp4» is empty (0 bytes). Choose the video file itself."
+        )
+        await _choose_file(page, slides)
+        await expect(refused).to_contain_text("«slides.pdf» is not a video file")
+        await _axe(page, "lesson page with a refused file")
+        await _expect_status(page, "draft")
+        assert asked == []
+
+        # The new-lesson form says it next to the field and adds nothing.
+        await page.goto(f"{web_stack.web}/courses/{course}")
+        form = page.get_by_test_id("lesson-form")
+        await form.get_by_label("Title").fill("Empty one")
+        await form.get_by_label("Video").set_input_files(str(empty))
+        await expect(form.get_by_test_id("video-error")).to_contain_text("is empty (0 bytes)")
+        await expect(form.get_by_label("Video")).to_have_attribute("aria-invalid", "true")
+        await form.get_by_role("button", name="Add lesson").click()
+        await expect(form.get_by_label("Video")).to_be_focused()
+        await _axe(page, "lesson form with a refused file")
+        assert asked == []
+        assert await page.locator("[data-testid=lesson-list] > li").count() == 1
+    assert (await lesson_row(db, lesson))["status"] == "draft"
+
+
+async def test_an_upload_no_tab_is_sending_says_upload_interrupted(
+    db: Database, web_stack: WebStack, browser: Browser
+) -> None:
+    author = await web_stack.author(db)
+    course = await create_course(db, author, title="Interrupted")
+    lesson = await create_lesson(db, author, course, title="Half sent")
+    other = await create_lesson(db, author, course, title="Closed with the tab")
+    async with app_context(browser, web_stack, axe=True) as ctx:
+        home = await ctx.new_page()
+        await home.goto(web_stack.signed_in_url(author, "/"))
+        counts = home.locator(f"[data-course='{course}'] [data-testid=course-counts]")
+        await expect(counts).to_have_text("2 lessons: 2 without a video yet")
+        held = HeldUploads(expected=1)
+        await ctx.route(f"{web_stack.stack.emulator}/upload/**", held.handle)
+        sender = await ctx.new_page()
+        await sender.goto(f"{web_stack.web}/lessons/{lesson}")
+        await _expect_status(sender, "draft")
+        await _choose_file(sender, SAMPLE)
+        await asyncio.wait_for(held.all_held.wait(), 20)
+        await _expect_status(sender, "uploading")
+        # Another tab of this browser knows the file is being sent: "uploading".
+        await expect(counts).to_have_text("2 lessons: 1 uploading, 1 without a video yet")
+
+        # The sending tab crashes: nothing says "leave?", nothing tells the service.
+        cdp = await ctx.new_cdp_session(sender)
+        with contextlib.suppress(PlaywrightError, asyncio.TimeoutError):
+            await asyncio.wait_for(cdp.send("Page.crash"), 2)
+        await expect(counts).to_have_text(
+            "2 lessons: 1 without a video yet, 1 upload interrupted", timeout=15_000
+        )
+        page = await ctx.new_page()
+        await page.goto(f"{web_stack.web}/lessons/{lesson}")
+        notice = page.get_by_test_id("upload-interrupted")
+        await expect(notice).to_contain_text("Upload interrupted.")
+        await expect(page.get_by_test_id("status")).to_have_text("Upload interrupted")
+        await expect(page.get_by_test_id("cancel-upload")).to_be_visible()
+        for width in WIDTHS:
+            await page.set_viewport_size({"width": width, "height": 900})
+            await _axe(page, f"lesson page, upload interrupted, at {width} px")
+        await page.set_viewport_size({"width": 1100, "height": 900})
+        held.released.set()
+        await notice.get_by_role("button", name="Upload again").click()
+        await expect(page.get_by_role("button", name="Choose a video file")).to_be_focused()
+        await _choose_file(page, SAMPLE)
+        await _expect_status(page, "published")
+        await expect(notice).to_have_count(0)
+
+        # A tab closed mid-upload, the author having agreed to leave: the service is told at
+        # once (the upload is cancelled), instead of an hour later.
+        await ctx.unroute(f"{web_stack.stack.emulator}/upload/**")
+        held = HeldUploads(expected=1)
+        await ctx.route(f"{web_stack.stack.emulator}/upload/**", held.handle)
+        await page.goto(f"{web_stack.web}/lessons/{other}")
+        await _expect_status(page, "draft")
+        await _choose_file(page, SAMPLE)
+        await asyncio.wait_for(held.all_held.wait(), 20)
+        await _expect_status(page, "uploading")
+        page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+        await page.close(run_before_unload=True)
+        for _ in range(50):
+            if (await lesson_row(db, other))["status"] != "uploading":
+                break
+            await asyncio.sleep(0.2)
+        assert (await lesson_row(db, other))["status"] in ("cancelled", "draft")
+        held.released.set()

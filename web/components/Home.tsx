@@ -9,9 +9,9 @@ import { ConfirmDeleteCourse } from "@/components/ConfirmDeleteCourse";
 import { CourseForm } from "@/components/CourseForm";
 import { LoadState } from "@/components/LoadFailure";
 import { NotificationToggle } from "@/components/NotificationToggle";
-import { useVideoChanges } from "@/components/Notifications";
+import { useUploadingLessons, useVideoChanges } from "@/components/Notifications";
 import { PageTitle } from "@/components/PageTitle";
-import { STATUS_LABELS } from "@/components/StatusBadge";
+import { INTERRUPTED_LABEL, STATUS_LABELS } from "@/components/StatusBadge";
 import { Thumbnail } from "@/components/Thumbnail";
 import {
   listCourses,
@@ -22,6 +22,7 @@ import {
   type VideoStatus,
 } from "@/lib/api";
 import { plural } from "@/lib/format";
+import { useNotSentHere } from "@/lib/uploads/sending";
 import { useLoaded } from "@/lib/useLoaded";
 import { useServiceClient } from "@/lib/useServiceClient";
 
@@ -70,14 +71,22 @@ const SHOWN_STATUSES: VideoStatus[] = [
   "draft",
 ];
 
-function statusSummary(course: CourseSummary): string {
+/** `interrupted`: of the course's uploading lessons, those no tab of this browser is sending
+ * (counted apart: "1 upload interrupted"). */
+function statusSummary(course: CourseSummary, interrupted = 0): string {
   if (course.lessonCount === 0) return "No lessons yet";
-  const parts = SHOWN_STATUSES.filter((status) => course.lessonsByStatus[status] > 0).map(
+  const counts = { ...course.lessonsByStatus };
+  const stopped = Math.min(interrupted, counts.uploading);
+  counts.uploading -= stopped;
+  const parts = SHOWN_STATUSES.filter((status) => counts[status] > 0).map(
     (status) =>
-      `${course.lessonsByStatus[status]} ${
+      `${counts[status]} ${
         status === "draft" ? "without a video yet" : STATUS_LABELS[status].toLowerCase()
       }`,
   );
+  if (stopped > 0) {
+    parts.push(`${stopped} ${INTERRUPTED_LABEL.toLowerCase()}`);
+  }
   return `${plural(course.lessonCount, "lesson")}: ${parts.join(", ")}`;
 }
 
@@ -153,6 +162,11 @@ function CourseRow({
   const renameButton = useRef<HTMLButtonElement>(null);
   const deleteButton = useRef<HTMLButtonElement>(null);
   const back = useRef<"rename" | "delete" | null>(null);
+  const interrupted = useNotSentHere(
+    useUploadingLessons()
+      .filter((lesson) => lesson.courseId === course.courseId)
+      .map((lesson) => lesson.lessonId),
+  );
 
   useEffect(() => {
     if (mode === "view" && back.current) {
@@ -175,7 +189,7 @@ function CourseRow({
           </h2>
           {course.description && <p className="course-row-description">{course.description}</p>}
           <p className="muted" data-testid="course-counts">
-            {statusSummary(course)}
+            {statusSummary(course, interrupted.length)}
           </p>
         </div>
         {mode === "view" && (

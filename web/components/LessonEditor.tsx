@@ -10,7 +10,8 @@ import { LiveRegion } from "@/components/LiveRegion";
 import { LoadState } from "@/components/LoadFailure";
 import { NotFound } from "@/components/NotFound";
 import { PageTitle } from "@/components/PageTitle";
-import { StatusBadge } from "@/components/StatusBadge";
+import { UploadInterrupted } from "@/components/UploadInterrupted";
+import { VideoStatusBadge } from "@/components/VideoStatusBadge";
 import { describeError, VideoUploader, type UploaderHandle } from "@/components/VideoUploader";
 import {
   readLesson,
@@ -118,7 +119,7 @@ function LessonBody({
       </p>
       <header className="lesson-header">
         <h1>{details.title}</h1>
-        {editable && <StatusBadge status={video.status} />}
+        {editable && <VideoStatusBadge video={video} />}
       </header>
       {duration && video.playbackId && (
         <p className="lesson-meta">
@@ -132,6 +133,15 @@ function LessonBody({
         {live.failure && <p className="notice notice-error">{live.failure.message}</p>}
       </LiveRegion>
       {editable && <VideoNotices video={video} live={live} />}
+      {editable && (
+        <UploadInterrupted
+          video={video}
+          onUploadAgain={() => {
+            if (video.playbackId) setReplacingFrom(video.playbackId);
+            else uploader.current?.focus();
+          }}
+        />
+      )}
       <LessonPlayer video={video} title={details.title} />
       {editable && (
         <section className="video-controls" aria-label="Video">
@@ -188,7 +198,11 @@ function LessonBody({
               const next = await uploads.cancel(video.lessonId);
               live.replace(next);
               setReplacingFrom(null);
-              tell("Upload cancelled. The lesson keeps the video it had before.");
+              tell(
+                next.playbackId
+                  ? "Upload cancelled. The lesson keeps the video it had before."
+                  : "Upload cancelled. The lesson has no video yet; choose a file to upload.",
+              );
             }}
             onRemove={async () => {
               live.replace(await removeVideo(client, video.lessonId));

@@ -6,9 +6,9 @@ import { useEffect, useLayoutEffect, useRef, useState, type DragEvent } from "re
 import { useAnnounce } from "@/components/Announcer";
 import { LessonForm } from "@/components/LessonForm";
 import { LiveRegion } from "@/components/LiveRegion";
-import { StatusBadge } from "@/components/StatusBadge";
 import { Thumbnail } from "@/components/Thumbnail";
 import { UploadProgress } from "@/components/UploadProgress";
+import { VideoStatusBadge } from "@/components/VideoStatusBadge";
 import { describeError } from "@/components/VideoUploader";
 import {
   ApiError,
@@ -253,7 +253,7 @@ export function LessonList({
                         {lesson.title}
                       </Link>
                       <span className="lesson-row-meta">
-                        {video ? <StatusBadge status={video.status} /> : null}
+                        {video ? <VideoStatusBadge video={video} /> : null}
                         <UploadProgress lessonId={lessonId} />
                         {duration && video?.playbackId && (
                           <span className="lesson-duration">

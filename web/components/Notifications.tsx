@@ -71,6 +71,7 @@ function currentPermission(): Permission {
 interface Known {
   status: VideoStatus;
   version: number;
+  courseId: string;
   /** The video's playback id when last heard of (undefined: the listing does not say). */
   playbackId?: string | null;
 }
@@ -79,6 +80,13 @@ interface Known {
  * the app was open, counted at most once per CHANGES_COALESCE_MS: pages that show counts
  * read them again when it moves. */
 const VideoChangesContext = createContext(0);
+/** The author's lessons whose video is `uploading` (by course), kept current. */
+const UploadingContext = createContext<UploadingLesson[]>([]);
+
+export interface UploadingLesson {
+  lessonId: string;
+  courseId: string;
+}
 const CHANGES_COALESCE_MS = 300;
 
 const PermissionContext = createContext<{
@@ -110,14 +118,25 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
   const following = useRef<string | null>(null);
   const region = useRef<HTMLDivElement>(null);
   const [changes, setChanges] = useState(0);
+  const [uploading, setUploading] = useState<UploadingLesson[]>([]);
+  const recount = useCallback(() => {
+    const now: UploadingLesson[] = [];
+    known.current.forEach((lesson, lessonId) => {
+      if (lesson.status === "uploading") now.push({ lessonId, courseId: lesson.courseId });
+    });
+    setUploading((before) =>
+      JSON.stringify(before) === JSON.stringify(now) ? before : now,
+    );
+  }, []);
   const changeTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const changed = useCallback(() => {
     if (changeTimer.current !== null) return; // a burst of changes is one more reading
     changeTimer.current = setTimeout(() => {
       changeTimer.current = null;
       setChanges((n) => n + 1);
+      recount();
     }, CHANGES_COALESCE_MS);
-  }, []);
+  }, [recount]);
   useEffect(
     () => () => {
       if (changeTimer.current !== null) clearTimeout(changeTimer.current);
@@ -192,6 +211,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
           const before = known.current.get(lesson.lessonId);
           if (before && before.version >= lesson.videoVersion) continue;
           known.current.set(lesson.lessonId, {
+            courseId: lesson.courseId,
             status: lesson.status,
             version: lesson.videoVersion,
           });
@@ -200,11 +220,13 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
           }
         }
         if (!first) changed(); // a reconnect: whatever changed meanwhile
+        else recount();
       },
       onVideo: (video) => {
         const before = known.current.get(video.lessonId);
         if (before && before.version >= video.videoVersion) return;
         known.current.set(video.lessonId, {
+          courseId: video.courseId,
           status: video.status,
           version: video.videoVersion,
           playbackId: video.playbackId,
@@ -225,7 +247,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
         setToasts((all) => all.filter((toast) => toast.lessonId !== lessonId));
       },
     });
-  }, [client, tell, userId, changed]);
+  }, [client, tell, userId, changed, recount]);
 
   const dismiss = (key: string) => {
     const buttons = Array.from(
@@ -241,7 +263,9 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
 
   return (
     <PermissionContext.Provider value={{ permission, request }}>
-      <VideoChangesContext.Provider value={changes}>{children}</VideoChangesContext.Provider>
+      <VideoChangesContext.Provider value={changes}>
+        <UploadingContext.Provider value={uploading}>{children}</UploadingContext.Provider>
+      </VideoChangesContext.Provider>
       <section className="toasts" aria-label="Notifications">
         <div ref={region} aria-live="polite" aria-relevant="additions text" data-testid="toasts">
           {toasts.map((toast) => (
@@ -279,6 +303,11 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
  * lessons change: a video's status, a lesson added or deleted, in any tab or by Mux. */
 export function useVideoChanges(): number {
   return useContext(VideoChangesContext);
+}
+
+/** The signed-in author's lessons whose video is `uploading`, with their course. */
+export function useUploadingLessons(): UploadingLesson[] {
+  return useContext(UploadingContext);
 }
 
 /** Whether browser notifications are allowed, and a way to ask. */

@@ -39,10 +39,13 @@ interface ChunkUpload {
 
 /** How long a sent upload stays in the tray, saying it is at Mux, before it goes. */
 export const SENT_SHOWN_MS = 8_000;
+/** How long a sent file still counts as this browser's upload (see `sending.ts`). */
+const SENT_MARK_MS = 120_000;
 
 export class UploadManager {
   private uploads = new Map<string, Upload>();
   private running = new Map<string, Running>();
+  private generations = new Map<string, number>();
   private listeners = new Set<() => void>();
   private snapshot: Upload[] = [];
   private client: ServiceClient | null = null;
@@ -93,6 +96,7 @@ export class UploadManager {
         upload?.abort();
       },
     });
+    this.generations.set(lessonId, (this.generations.get(lessonId) ?? 0) + 1);
     markSending(lessonId);
     this.put({
       lessonId,
@@ -118,7 +122,9 @@ export class UploadManager {
           this.update(lessonId, { percent: Number.isFinite(percent) ? percent : 0 });
         });
         upload.on("success", () => {
-          this.finish(lessonId);
+          // The file is at Mux, which says so by webhook in a moment: until the lesson moves
+          // on from `uploading`, it is still this browser's upload, not an interrupted one.
+          this.finish(lessonId, { markFor: SENT_MARK_MS });
           this.update(lessonId, { phase: "sent", percent: 100 });
           setTimeout(() => this.dismiss(lessonId), SENT_SHOWN_MS);
         });
@@ -181,9 +187,20 @@ export class UploadManager {
     this.changed();
   }
 
-  private finish(lessonId: string): void {
+  private finish(lessonId: string, { markFor = 0 }: { markFor?: number } = {}): void {
     this.running.delete(lessonId);
-    unmarkSending(lessonId);
+    if (markFor === 0) {
+      unmarkSending(lessonId);
+      return;
+    }
+    const generation = (this.generations.get(lessonId) ?? 0) + 1;
+    this.generations.set(lessonId, generation);
+    setTimeout(() => {
+      // Unless another upload of the lesson started meanwhile.
+      if (this.generations.get(lessonId) === generation && !this.running.has(lessonId)) {
+        unmarkSending(lessonId);
+      }
+    }, markFor);
   }
 
   private put(upload: Upload): void {

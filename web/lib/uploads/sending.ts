@@ -93,3 +93,9 @@ export function useNotSentHere(lessonIds: string[]): string[] {
   );
   return key === "" ? [] : key.split(",");
 }
+
+/** An `uploading` lesson whose file no tab of this browser is sending: "Upload interrupted". */
+export function useUploadInterrupted(lessonId: string, status: string | undefined): boolean {
+  const sending = useSendingHere(lessonId);
+  return status === "uploading" && !sending;
+}
