@@ -711,12 +711,16 @@ async def test_a_new_author_builds_a_course_and_learners_watch_it(
         await _axe(other_tab, "home with notifications")
         await _axe(page, "course page (author)")
         await _look(page, "course-author")
-        # A toast is dismissed (and focus stays among the notifications).
-        await page.get_by_role("button", name="Dismiss the notification about «Kneading»").click()
-        await expect(page.get_by_test_id("toast")).to_have_count(1)
-        await expect(
-            page.get_by_role("button", name="Dismiss the notification about «Proofing»")
-        ).to_be_focused()
+        # Success toasts go by themselves (a hidden tab keeps them until it is seen), and the
+        # header's list keeps them.
+        await expect(page.get_by_test_id("toast")).to_have_count(0, timeout=15_000)
+        await expect(other_tab.get_by_test_id("toast")).to_have_count(2)
+        await page.get_by_test_id("notifications-button").click()
+        listed = page.get_by_test_id("notifications-list")
+        await expect(listed.get_by_test_id("notification")).to_have_count(2)
+        await expect(listed).to_contain_text("«Kneading» is ready to watch.")
+        await page.keyboard.press("Escape")
+        await expect(page.get_by_test_id("notifications-button")).to_be_focused()
 
         # Reorder: by dragging once, by keyboard once.
         assert await _order(page) == [kneading, proofing]
@@ -1021,7 +1025,7 @@ async def test_an_author_works_by_keyboard_two_tabs_collide_and_an_upload_is_can
         assert (await lesson_row(db, first))["mux_playback_id"] == old
         # Told once that the video was ready; not again when the cancelled replacement left
         # the lesson with the video it had.
-        told = page.locator(f"[data-testid=toast][data-toast-lesson='{first}']")
+        told = page.locator(f"[data-testid=notification][data-notification-lesson='{first}']")
         await expect(told).to_have_count(1)
         await expect(told).to_contain_text("«First» is ready to watch.")
 
@@ -1383,3 +1387,75 @@ async def test_an_upload_no_tab_is_sending_says_upload_interrupted(
             await asyncio.sleep(0.2)
         assert (await lesson_row(db, other))["status"] in ("cancelled", "draft")
         held.released.set()
+
+
+def _intersect(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+async def test_notices_go_by_themselves_or_stay_out_of_the_way(
+    db: Database, web_stack: WebStack, browser: Browser, tmp_path: Path
+) -> None:
+    author = await web_stack.author(db)
+    course = await create_course(db, author, title="Quiet notices")
+    lesson = await create_lesson(db, author, course, title="Ready soon")
+    notes = tmp_path / "notes.mp4"
+    notes.write_text("these are lecture notes, not a video\n" * 50)
+    async with app_context(browser, web_stack, axe=True) as ctx:
+        page = await ctx.new_page()
+        await page.goto(web_stack.signed_in_url(author, f"/lessons/{lesson}"))
+        await _expect_status(page, "draft")
+        await _choose_file(page, SAMPLE)
+        toast = page.get_by_test_id("toast")
+        await expect(toast).to_contain_text("«Ready soon» is ready to watch.", timeout=20_000)
+        # The status line no longer says what is not true any more.
+        await expect(page.get_by_test_id("page-status")).not_to_contain_text("processing")
+        # Held while the pointer is on it; gone by itself once it leaves.
+        await toast.hover()
+        await page.wait_for_timeout(7_500)
+        await expect(toast).to_have_count(1)
+        await page.mouse.move(5, 400)
+        await expect(toast).to_have_count(0, timeout=10_000)
+        await page.get_by_test_id("notifications-button").click()
+        listed = page.get_by_test_id("notifications-list")
+        await expect(listed.get_by_test_id("notification")).to_have_text(
+            ["«Ready soon» is ready to watch."]
+        )
+        await _axe(page, "notifications list")
+        await page.keyboard.press("Escape")
+
+        # Failures stay until dismissed; on a phone at most two show, and never over the
+        # focused control.
+        await page.set_viewport_size({"width": 390, "height": 800})
+        await page.goto(f"{web_stack.web}/courses/{course}")
+        form = page.get_by_test_id("lesson-form")
+        for title in ("Bad one", "Bad two", "Bad three"):
+            await form.get_by_label("Title").fill(title)
+            await form.get_by_label("Video").set_input_files(str(notes))
+            await form.get_by_role("button", name="Add lesson").click()
+            await expect(page.get_by_test_id("page-status")).to_contain_text(f"«{title}» added")
+        await expect(toast).to_have_count(3, timeout=30_000)
+        await page.wait_for_timeout(7_000)
+        await expect(toast).to_have_count(3)
+        await page.evaluate("document.activeElement.blur()")
+        await page.wait_for_timeout(300)
+        shown = [t for t in await toast.all() if await t.is_visible()]
+        assert len(shown) == 2
+        await _axe(page, "course page with failures at 390 px")
+        add = form.get_by_role("button", name="Add lesson")
+        await add.evaluate("b => b.scrollIntoView({block: 'end'})")
+        await add.focus()
+        await page.wait_for_timeout(300)
+        control = await add.bounding_box()
+        assert control is not None
+        for one in await toast.all():
+            box = await one.bounding_box()
+            if box is not None and await one.is_visible():
+                assert not _intersect(box, control), (box, control)
+        await page.get_by_role("button", name="Dismiss the notification about «Bad three»").click()
+        await expect(toast).to_have_count(2)

@@ -67,6 +67,7 @@ export function LessonForm(props: LessonFormProps) {
         file
           ? `Lesson «${lesson.title}» added. Its video is uploading; you can add the next lesson meanwhile.`
           : `Lesson «${lesson.title}» added. Add its video on the lesson's page.`,
+        { about: { lessonId: lesson.lessonId, while: file ? ["draft", "uploading"] : ["draft"] } },
       );
       // Ready for the next lesson (keeping whatever the author typed while this one saved).
       form.clear(submitted);

@@ -13,7 +13,10 @@ import {
   type ReactNode,
 } from "react";
 
+import { useSettle } from "@/components/Announcer";
 import { subscribeToMe, type VideoStatus } from "@/lib/api";
+import { useAutoDismiss } from "@/lib/useAutoDismiss";
+import { useClearOfFocus } from "@/lib/useClearOfFocus";
 import { useServiceClient } from "@/lib/useServiceClient";
 
 /** A change worth telling the author about: a video became ready, or failed. */
@@ -28,7 +31,7 @@ export interface Toast {
 
 const MAX_TOASTS = 4;
 
-function textOf(toast: Toast): string {
+export function textOf(toast: Toast): string {
   return toast.kind === "ready"
     ? `«${toast.title}» is ready to watch.`
     : `«${toast.title}» failed: ${toast.error ?? "Mux gave no reason"}.`;
@@ -89,6 +92,10 @@ export interface UploadingLesson {
 }
 const CHANGES_COALESCE_MS = 300;
 
+/** Every notification of this session, newest first (the header's list). */
+const HistoryContext = createContext<Toast[]>([]);
+const HISTORY_KEPT = 50;
+
 const PermissionContext = createContext<{
   permission: Permission;
   request: () => Promise<Permission>;
@@ -106,6 +113,8 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
   const router = useRouter();
   const userId = session.status === "signed-in" ? session.session.user.id : null;
   const [toasts, setToasts] = useState<Toast[]>([]);
+  const [history, setHistory] = useState<Toast[]>([]);
+  const settle = useSettle();
   const [toastsOf, setToastsOf] = useState(userId);
   const permission = useSyncExternalStore(
     subscribePermission,
@@ -148,6 +157,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
   if (toastsOf !== userId) {
     setToastsOf(userId);
     setToasts([]);
+    setHistory([]);
   }
 
   const request = useCallback(async (): Promise<Permission> => {
@@ -163,6 +173,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
       if (told.current.has(toast.key)) return;
       told.current.add(toast.key);
       setToasts((all) => [...all, toast].slice(-MAX_TOASTS));
+      setHistory((all) => [toast, ...all].slice(0, HISTORY_KEPT));
       const api = browserNotifications();
       if (api !== null && api.permission === "granted" && document.visibilityState === "hidden") {
         const shown = new api(textOf(toast), { tag: toast.key });
@@ -233,6 +244,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
         });
         if (before?.status !== video.status) {
           changed();
+          settle(video.lessonId, video.status); // "…Mux is processing it" is no longer true
           // Back to the video it already had (a replacement cancelled): nothing new is ready.
           const same = before?.playbackId !== undefined && before.playbackId === video.playbackId;
           if (!(video.status === "published" && same)) {
@@ -247,7 +259,31 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
         setToasts((all) => all.filter((toast) => toast.lessonId !== lessonId));
       },
     });
-  }, [client, tell, userId, changed, recount]);
+  }, [client, tell, userId, changed, recount, settle]);
+
+  // A success goes by itself (paused while the pointer or focus is on the notifications); a
+  // failure stays until dismissed. They never cover the focused control.
+  const expire = useCallback(
+    (key: string) => setToasts((all) => all.filter((toast) => toast.key !== key)),
+    [],
+  );
+  const lasting = useCallback((toast: Toast) => toast.kind === "failed", []);
+  const timing = useAutoDismiss(toasts, lasting, expire);
+  const box = useRef<HTMLElement>(null);
+  const placement = useClearOfFocus(box);
+  const holdWhileUsed = useCallback(() => {
+    const section = box.current;
+    if (section === null) return;
+    const used = section.matches(":hover") || section.contains(document.activeElement);
+    // Nor while the tab is hidden: the author has not seen them yet.
+    if (used || document.visibilityState === "hidden") timing.pause();
+    else timing.resume();
+  }, [timing]);
+  useEffect(() => {
+    document.addEventListener("visibilitychange", holdWhileUsed);
+    return () => document.removeEventListener("visibilitychange", holdWhileUsed);
+  }, [holdWhileUsed]);
+  useEffect(holdWhileUsed, [toasts, holdWhileUsed]); // a toast arriving in a hidden tab waits
 
   const dismiss = (key: string) => {
     const buttons = Array.from(
@@ -264,9 +300,19 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
   return (
     <PermissionContext.Provider value={{ permission, request }}>
       <VideoChangesContext.Provider value={changes}>
-        <UploadingContext.Provider value={uploading}>{children}</UploadingContext.Provider>
+        <UploadingContext.Provider value={uploading}>
+          <HistoryContext.Provider value={history}>{children}</HistoryContext.Provider>
+        </UploadingContext.Provider>
       </VideoChangesContext.Provider>
-      <section className="toasts" aria-label="Notifications">
+      <section
+        className={`toasts toasts-${placement}`}
+        aria-label="Notifications"
+        ref={box}
+        onMouseEnter={timing.pause}
+        onMouseLeave={holdWhileUsed}
+        onFocus={timing.pause}
+        onBlur={() => requestAnimationFrame(holdWhileUsed)}
+      >
         <div ref={region} aria-live="polite" aria-relevant="additions text" data-testid="toasts">
           {toasts.map((toast) => (
             <div
@@ -308,6 +354,11 @@ export function useVideoChanges(): number {
 /** The signed-in author's lessons whose video is `uploading`, with their course. */
 export function useUploadingLessons(): UploadingLesson[] {
   return useContext(UploadingContext);
+}
+
+/** Every notification of this session, newest first (kept after its toast has gone). */
+export function useNotificationHistory(): Toast[] {
+  return useContext(HistoryContext);
 }
 
 /** Whether browser notifications are allowed, and a way to ask. */

@@ -71,6 +71,7 @@ function UploadsWatch() {
       if (upload.phase === "sent") {
         announce(
           `«${upload.title}» is uploaded. Mux is processing it; you will be told when it is ready.`,
+          { about: { lessonId: upload.lessonId, while: ["uploading", "processing"] } },
         );
       } // a failure is said in the tray and on the lesson's page, and stays there
     }
