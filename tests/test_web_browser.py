@@ -1459,3 +1459,67 @@ async def test_notices_go_by_themselves_or_stay_out_of_the_way(
                 assert not _intersect(box, control), (box, control)
         await page.get_by_role("button", name="Dismiss the notification about «Bad three»").click()
         await expect(toast).to_have_count(2)
+
+
+async def test_focus_follows_the_author_and_every_page_has_a_favicon(
+    db: Database, web_stack: WebStack, browser: Browser
+) -> None:
+    author = await web_stack.author(db)
+    course = await create_course(db, author, title="Focus course")
+    await create_lesson(db, author, course, title="Focus lesson")
+    async with httpx.AsyncClient() as http:
+        icon = await http.get(f"{web_stack.web}/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/")
+    async with app_context(browser, web_stack, axe=True) as ctx:
+        page = await ctx.new_page()
+        await page.goto(web_stack.signed_in_url(author, "/"))
+        await expect(page.locator("link[rel~=icon]")).to_have_count(1)
+        # After moving to a page, focus is on its heading, not the document's body.
+        await page.get_by_role("link", name="Open «Focus course»").click()
+        await expect(page).to_have_title("Focus course — Lessons")
+        await expect(page.get_by_role("heading", level=1)).to_be_focused()
+        # Edit moves focus into its form (the course's, a lesson's row).
+        await page.get_by_role("button", name="Edit course").click()
+        await expect(page.get_by_test_id("course-form").get_by_label("Title")).to_be_focused()
+        await page.get_by_test_id("course-form").get_by_role("button", name="Cancel").click()
+        await page.get_by_role("button", name="Edit «Focus lesson»").click()
+        row_form = page.locator("[data-testid=lesson-list] [data-testid=lesson-form]")
+        await expect(row_form.get_by_label("Title")).to_be_focused()
+        await row_form.get_by_role("button", name="Cancel").click()
+
+        # A new lesson's upload: "Cancel upload" is named with its visible text first.
+        held = HeldUploads(expected=1)
+        await ctx.route(f"{web_stack.stack.emulator}/upload/**", held.handle)
+        form = page.locator("section:has(#add-lesson-heading) [data-testid=lesson-form]")
+        await form.get_by_label("Title").fill("Second")
+        await form.get_by_label("Video").set_input_files(str(SAMPLE))
+        await form.get_by_role("button", name="Add lesson").click()
+        await asyncio.wait_for(held.all_held.wait(), 20)
+        cancels = page.get_by_role("button", name="Cancel upload of «Second»", exact=True)
+        await expect(cancels).to_have_count(2)  # under the form, and in the uploads tray
+        for button in await cancels.all():
+            assert (await button.inner_text()).strip() == "Cancel upload"
+        await _axe(page, "course page with an upload under the form")
+
+        # On the lesson's page the upload shows; cancelled, the page says what is left.
+        await page.locator("[data-testid=lesson-list]").get_by_role("link", name="Second").click()
+        await expect(page).to_have_title("Second — Lessons")
+        await expect(page.get_by_role("heading", level=1)).to_be_focused()
+        await expect(page.get_by_test_id("upload-progress")).to_be_visible()
+        await page.get_by_test_id("cancel-upload").click()
+        said = page.get_by_test_id("action-message")
+        await expect(said).to_have_text(
+            "Upload cancelled. The lesson has no video yet; choose a file to upload."
+        )
+        await expect(said).to_be_focused()
+        held.released.set()
+        # An upload that ends leaves focus on what it came to.
+        await page.get_by_role("button", name="Choose a video file").focus()
+        await _choose_file(page, SAMPLE)
+        await expect(page.get_by_test_id("upload-progress")).to_be_focused()
+        await _expect_status(page, "published")
+        await expect(page.get_by_test_id("notice")).to_be_focused()
+        await expect(said).to_have_count(0)  # what was said of the cancel no longer stands
+        await page.go_back()
+        await expect(page).to_have_title("Focus course — Lessons")
+        await expect(page.get_by_role("heading", level=1)).to_be_focused()

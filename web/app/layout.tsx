@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import type { ReactNode } from "react";
 
 import { AnnouncerProvider, PageStatus } from "@/components/Announcer";
+import { FocusOnNavigate } from "@/components/FocusOnNavigate";
 import { Header } from "@/components/Header";
 import { LeaveGuard } from "@/components/LeaveGuard";
 import { NotificationsProvider } from "@/components/Notifications";
@@ -32,6 +33,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
               <NotificationsProvider>
                 <UploadsProvider>
                   <LeaveGuard />
+                  <FocusOnNavigate />
                   <Header />
                   <UploadTray />
                   <main id="main" tabIndex={-1}>

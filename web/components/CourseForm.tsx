@@ -20,12 +20,15 @@ export function CourseForm({
   course,
   onSaved,
   onCancel,
+  autoFocus = false,
 }: {
   client: ServiceClient;
   /** The course to edit; none for a new one. */
   course?: CourseFields;
   onSaved: (course: CourseFields) => void;
   onCancel?: () => void;
+  /** Opened by an Edit or Rename button: focus goes into the form, on its title. */
+  autoFocus?: boolean;
 }) {
   const idBase = useId();
   const form = useDetailsForm<CourseFields>({
@@ -37,6 +40,7 @@ export function CourseForm({
         : createCourse(client, fields),
     onSaved,
     onCurrent: onSaved,
+    autoFocus,
   });
   const label = course ? (form.busy ? "Saving…" : "Save changes") : form.busy ? "Creating…" : "Create course";
   return (

@@ -171,6 +171,7 @@ function CourseWorkspace({ client, course }: { client: ServiceClient; course: Co
           <CourseForm
             client={client}
             course={fields}
+            autoFocus
             onSaved={(saved) => {
               setFields(saved);
               setEditing(false);

@@ -223,6 +223,7 @@ function CourseRow({
           <CourseForm
             client={client}
             course={course}
+            autoFocus
             onSaved={(saved) => {
               announce(`Saved «${saved.title}».`);
               close("rename");

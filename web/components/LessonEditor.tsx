@@ -12,7 +12,12 @@ import { NotFound } from "@/components/NotFound";
 import { PageTitle } from "@/components/PageTitle";
 import { UploadInterrupted } from "@/components/UploadInterrupted";
 import { VideoStatusBadge } from "@/components/VideoStatusBadge";
-import { describeError, VideoUploader, type UploaderHandle } from "@/components/VideoUploader";
+import {
+  describeError,
+  lostFocus,
+  VideoUploader,
+  type UploaderHandle,
+} from "@/components/VideoUploader";
 import {
   readLesson,
   removeVideo,
@@ -91,6 +96,13 @@ function LessonBody({
       saidRef.current?.focus();
     }
   }, [said]);
+
+  // A new upload: what was said of the last action no longer stands.
+  const [wasUploading, setWasUploading] = useState(uploadingHere);
+  if (uploadingHere !== wasUploading) {
+    setWasUploading(uploadingHere);
+    if (uploadingHere) setSaid(null);
+  }
 
   // The video failed at Mux, was cancelled or removed: the uploader offers a file again.
   useEffect(() => {
@@ -240,6 +252,12 @@ function LessonBody({
 }
 
 function VideoNotices({ video, live }: { video: LessonVideo; live: LiveVideo }) {
+  // The uploader (and the progress focus was on) goes when the video moves on: focus goes
+  // to what the page now says about it.
+  const said = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (lostFocus()) said.current?.focus();
+  }, [video.status]);
   let notice: { tone: string; text: string } | null = null;
   switch (video.status) {
     case "processing":
@@ -269,7 +287,7 @@ function VideoNotices({ video, live }: { video: LessonVideo; live: LiveVideo }) 
   return (
     <LiveRegion urgent={video.status === "errored"}>
       {notice && (
-        <p className={`notice notice-${notice.tone}`} data-testid="notice">
+        <p className={`notice notice-${notice.tone}`} data-testid="notice" tabIndex={-1} ref={said}>
           {notice.text}
         </p>
       )}

@@ -20,6 +20,8 @@ type LessonFormProps =
       lesson: Lesson;
       onSaved: (lesson: Lesson) => void;
       onCancel?: () => void;
+      /** Opened by an Edit button: focus goes into the form, on its title. */
+      autoFocus?: boolean;
     };
 
 /**
@@ -81,6 +83,7 @@ export function LessonForm(props: LessonFormProps) {
         form.titleRef.current?.focus();
       }
     },
+    autoFocus: props.mode === "edit" && props.autoFocus === true,
     onCurrent: (current) => {
       if (props.mode === "edit") props.onSaved(current);
       announce("The form now shows the version saved elsewhere.");

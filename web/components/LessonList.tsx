@@ -323,6 +323,7 @@ export function LessonList({
                     <div className="row-panel">
                       <LessonForm
                         mode="edit"
+                        autoFocus
                         client={client}
                         lesson={editing.lesson}
                         onSaved={() => {

@@ -32,6 +32,12 @@ export interface UploaderHandle {
   focus: () => void;
 }
 
+/** Focus that an element's removal left on the document's body. */
+export function lostFocus(): boolean {
+  const active = document.activeElement;
+  return active === null || active === document.body || !active.isConnected;
+}
+
 function phaseOf(upload: Upload | null): UploadPhase {
   if (upload === null) return { name: "idle" };
   switch (upload.phase) {
@@ -147,6 +153,13 @@ export function VideoUploader({
     }
   }, [uploading]);
 
+  // When it ends, focus goes to what it came to (the progress it was on is gone).
+  const result = useRef<HTMLElement | null>(null);
+  const ended = phase.name === "sent" || phase.name === "failed";
+  useEffect(() => {
+    if (ended && lostFocus()) result.current?.focus();
+  }, [ended]);
+
   const fileName = phase.name === "uploading" || phase.name === "sent" ? phase.file : null;
 
   return (
@@ -166,7 +179,12 @@ export function VideoUploader({
       )}
       <LiveRegion>
         {fileName !== null && (
-          <p className="upload-message" data-testid="upload-message">
+          <p
+            className="upload-message"
+            data-testid="upload-message"
+            tabIndex={-1}
+            ref={phase.name === "sent" ? (node) => void (result.current = node) : undefined}
+          >
             {phase.name === "uploading" ? `Uploading ${fileName}…` : `${fileName} is uploaded.`}
           </p>
         )}
@@ -178,7 +196,12 @@ export function VideoUploader({
           </p>
         )}
         {phase.name === "failed" && (
-          <div className="notice notice-error" data-testid="upload-error">
+          <div
+            className="notice notice-error"
+            data-testid="upload-error"
+            tabIndex={-1}
+            ref={(node) => void (result.current = node)}
+          >
             <p>{phase.message}</p>
             {lastFile !== null && (
               <button

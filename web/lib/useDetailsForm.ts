@@ -27,6 +27,7 @@ export function useDetailsForm<T extends Versioned>({
   save,
   onSaved,
   onCurrent,
+  autoFocus = false,
 }: {
   initial: Draft;
   revision: number | null;
@@ -37,6 +38,8 @@ export function useDetailsForm<T extends Versioned>({
   onSaved: (saved: T, submitted: Draft) => void;
   /** The author took the version saved elsewhere. */
   onCurrent?: (current: T) => void;
+  /** Opened by an Edit or Rename button: focus goes into the form, on its title. */
+  autoFocus?: boolean;
 }) {
   const [draft, setDraft] = useState<Draft>(initial);
   const [revision, setRevision] = useState<number | null>(initialRevision);
@@ -53,6 +56,12 @@ export function useDetailsForm<T extends Versioned>({
   useEffect(() => {
     if (conflict !== null) conflictRef.current?.focus();
   }, [conflict]);
+
+  const focusOnOpen = useRef(autoFocus);
+  useEffect(() => {
+    if (focusOnOpen.current) titleRef.current?.focus();
+    focusOnOpen.current = false;
+  }, []);
 
   const focusFirst = (found: FieldErrors) => {
     if (found.title) titleRef.current?.focus();
