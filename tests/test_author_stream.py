@@ -80,7 +80,10 @@ async def test_an_author_hears_of_every_change_to_their_lessons_and_nothing_else
             "errored",
         )
         assert errored["data"]["error"]
-        created = await create_lesson(db, author, second_course, title="Brand new")
+        # A draft: made public, it would be sent again (who may see it changed).
+        created = await create_lesson(
+            db, author, second_course, title="Brand new", visibility="draft"
+        )
         [new] = await events.read(1)
         assert (new["data"]["lessonId"], new["data"]["status"]) == (str(created), "draft")
         if db_route.name == "direct":  # polling (behind a pooler) notices no deletion

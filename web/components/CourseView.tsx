@@ -2,20 +2,23 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 
 import { useAnnounce } from "@/components/Announcer";
 import { ConfirmDeleteCourse } from "@/components/ConfirmDeleteCourse";
 import { ConnectionNotice } from "@/components/ConnectionNotice";
 import { CourseForm } from "@/components/CourseForm";
 import { LessonForm } from "@/components/LessonForm";
+import { PreviewLink } from "@/components/LearnerPreview";
 import { LessonList } from "@/components/LessonList";
 import { LoadState } from "@/components/LoadFailure";
 import { NotFound } from "@/components/NotFound";
 import { NotificationToggle } from "@/components/NotificationToggle";
 import { PageTitle } from "@/components/PageTitle";
+import { PublishControl } from "@/components/PublishControl";
 import { Thumbnail } from "@/components/Thumbnail";
 import {
+  asLearner,
   readCourse,
   type Course,
   type CourseFields,
@@ -27,14 +30,30 @@ import { useLoaded } from "@/lib/useLoaded";
 import { useServiceClient } from "@/lib/useServiceClient";
 
 /** A course page: its owner's workspace, or the learner's list of published lessons. */
-export function CourseView({ courseId }: { courseId: string }) {
-  const { client, session } = useServiceClient();
+export function CourseView({
+  courseId,
+  asLearner: preview = false,
+}: {
+  courseId: string;
+  /** "Preview as a learner": read and follow it without the author's token. */
+  asLearner?: boolean;
+}) {
+  const { client: signedIn, session } = useServiceClient();
+  const client = useMemo(
+    () => (signedIn && preview ? asLearner(signedIn) : signedIn),
+    [signedIn, preview],
+  );
   const load = useCallback((c: ServiceClient) => readCourse(c, courseId), [courseId]);
   const course = useLoaded(client, load);
 
   if (course.state === "failed" && course.error.status === 404) {
     return (
-      <NotFound what="Course" signedIn={session.status === "signed-in"} next={`/courses/${courseId}`} />
+      <NotFound
+        what="Course"
+        signedIn={session.status === "signed-in"}
+        next={`/courses/${courseId}`}
+        preview={preview}
+      />
     );
   }
   const ready = client !== null && course.state === "ready";
@@ -51,7 +70,12 @@ export function CourseView({ courseId }: { courseId: string }) {
         (course.value.editable ? (
           <CourseWorkspace key={courseId} client={client} course={course.value} />
         ) : (
-          <CourseLessons client={client} course={course.value} />
+          <CourseLessons
+            client={client}
+            course={course.value}
+            preview={preview}
+            signedIn={session.status === "signed-in"}
+          />
         ))}
     </>
   );
@@ -59,8 +83,24 @@ export function CourseView({ courseId }: { courseId: string }) {
 
 /** What a learner sees: the published lessons, in order, each opening its player page; kept
  * current by the course stream (a lesson published, renamed, moved or removed appears so). */
-function CourseLessons({ client, course }: { client: ServiceClient; course: Course }) {
+function CourseLessons({
+  client,
+  course,
+  preview,
+  signedIn,
+}: {
+  client: ServiceClient;
+  course: Course;
+  preview: boolean;
+  signedIn: boolean;
+}) {
   const live = useLiveCourse(client, course.courseId);
+  if (live.failure?.status === 404) {
+    const next = `/courses/${course.courseId}`;
+    return (
+      <NotFound what="Course" signedIn={signedIn} next={next} gone={!preview} preview={preview} />
+    );
+  }
   const current = currentLessons(live, course);
   const lessons = current.lessons.flatMap(({ lessonId, title }) => {
     const video = current.videos[lessonId];
@@ -83,7 +123,10 @@ function CourseLessons({ client, course }: { client: ServiceClient; course: Cour
             const duration = formatDuration(lesson.video.durationSeconds);
             return (
               <li key={lesson.lessonId} data-lesson={lesson.lessonId}>
-                <Link href={`/lessons/${lesson.lessonId}`} className="learner-lesson">
+                <Link
+                  href={`/lessons/${lesson.lessonId}${preview ? "/preview" : ""}`}
+                  className="learner-lesson"
+                >
                   <Thumbnail url={lesson.video.thumbnailUrl} />
                   <span className="learner-lesson-text">
                     <span className="learner-number" aria-hidden="true">
@@ -146,6 +189,15 @@ function CourseWorkspace({ client, course }: { client: ServiceClient; course: Co
         </div>
         {!editing && !deleting && (
           <div className="page-actions">
+            <PublishControl
+              client={client}
+              what="course"
+              id={fields.courseId}
+              title={fields.title}
+              visibility={fields.visibility}
+              onChanged={(visibility) => setFields((now) => ({ ...now, visibility }))}
+            />
+            <PreviewLink href={`/courses/${fields.courseId}/preview`} what="course" />
             <button
               type="button"
               className="button button-secondary"
@@ -204,7 +256,13 @@ function CourseWorkspace({ client, course }: { client: ServiceClient; course: Co
       <ConnectionNotice connection={live.connection} />
       <section aria-labelledby="lessons-heading" className="lessons-section">
         <h2 id="lessons-heading">Lessons</h2>
-        <LessonList client={client} courseId={fields.courseId} lessons={lessons} videos={videos} />
+        <LessonList
+          client={client}
+          courseId={fields.courseId}
+          lessons={lessons}
+          videos={videos}
+          courseVisibility={fields.visibility}
+        />
       </section>
       <section aria-labelledby="add-lesson-heading" className="panel">
         <h2 id="add-lesson-heading">Add a lesson</h2>

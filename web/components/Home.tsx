@@ -13,6 +13,7 @@ import { useUploadingLessons, useVideoChanges } from "@/components/Notifications
 import { PageTitle } from "@/components/PageTitle";
 import { INTERRUPTED_LABEL, STATUS_LABELS } from "@/components/StatusBadge";
 import { Thumbnail } from "@/components/Thumbnail";
+import { PublicSummary } from "@/components/VisibilityBadge";
 import {
   listCourses,
   readCatalog,
@@ -191,6 +192,11 @@ function CourseRow({
           <p className="muted" data-testid="course-counts">
             {statusSummary(course, interrupted.length)}
           </p>
+          <PublicSummary
+            visibility={course.visibility}
+            publicLessons={course.publicLessons}
+            lessonCount={course.lessonCount}
+          />
         </div>
         {mode === "view" && (
           <div className="row-actions">

@@ -1,15 +1,17 @@
 "use client";
 
 import Link from "next/link";
-import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 
 import { ConnectionNotice } from "@/components/ConnectionNotice";
+import { PreviewLink } from "@/components/LearnerPreview";
 import { LessonForm } from "@/components/LessonForm";
 import { LessonPlayer } from "@/components/LessonPlayer";
 import { LiveRegion } from "@/components/LiveRegion";
 import { LoadState } from "@/components/LoadFailure";
 import { NotFound } from "@/components/NotFound";
 import { PageTitle } from "@/components/PageTitle";
+import { PublishControl } from "@/components/PublishControl";
 import { UploadInterrupted } from "@/components/UploadInterrupted";
 import { VideoStatusBadge } from "@/components/VideoStatusBadge";
 import {
@@ -19,6 +21,7 @@ import {
   type UploaderHandle,
 } from "@/components/VideoUploader";
 import {
+  asLearner,
   readLesson,
   removeVideo,
   type Lesson,
@@ -34,14 +37,27 @@ import { useServiceClient } from "@/lib/useServiceClient";
 
 /** The lesson page: for its author the editor (details, video, live status); for everyone
  * else the published lesson, read-only. */
-export function LessonEditor({ lessonId }: { lessonId: string }) {
-  const { client, session } = useServiceClient();
+export function LessonEditor({
+  lessonId,
+  asLearner: preview = false,
+}: {
+  lessonId: string;
+  /** "Preview as a learner": read and follow it without the author's token. */
+  asLearner?: boolean;
+}) {
+  const { client: signedIn, session } = useServiceClient();
+  const client = useMemo(
+    () => (signedIn && preview ? asLearner(signedIn) : signedIn),
+    [signedIn, preview],
+  );
   const load = useCallback((c: ServiceClient) => readLesson(c, lessonId), [lessonId]);
   const lesson = useLoaded(client, load);
   const here = `/lessons/${lessonId}`;
 
   if (lesson.state === "failed" && lesson.error.status === 404) {
-    return <NotFound what="Lesson" signedIn={session.status === "signed-in"} next={here} />;
+    return (
+      <NotFound what="Lesson" signedIn={session.status === "signed-in"} next={here} preview={preview} />
+    );
   }
   const ready = client !== null && lesson.state === "ready";
   return (
@@ -59,6 +75,7 @@ export function LessonEditor({ lessonId }: { lessonId: string }) {
           client={client}
           lesson={lesson.value}
           signedIn={session.status === "signed-in"}
+          preview={preview}
         />
       )}
     </>
@@ -69,10 +86,12 @@ function LessonBody({
   client,
   lesson,
   signedIn,
+  preview,
 }: {
   client: ServiceClient;
   lesson: LessonDetail;
   signedIn: boolean;
+  preview: boolean;
 }) {
   const live = useLiveVideo(client, lesson.lessonId, lesson.video);
   const video = live.video ?? lesson.video;
@@ -110,9 +129,16 @@ function LessonBody({
   }, [video.status]);
 
   if (live.failure?.status === 404) {
-    return <NotFound what="Lesson" signedIn={signedIn} next={`/lessons/${lesson.lessonId}`} />;
+    const next = `/lessons/${lesson.lessonId}`;
+    return (
+      <NotFound what="Lesson" signedIn={signedIn} next={next} gone={!preview} preview={preview} />
+    );
   }
   const editable = lesson.editable;
+  const visibleToLearners =
+    details.visibility === "public" &&
+    lesson.courseVisibility === "public" &&
+    video.status === "published";
   const showUploader = editable && (!video.playbackId || replacing || uploadingHere);
   const duration = formatDuration(video.durationSeconds);
 
@@ -132,6 +158,19 @@ function LessonBody({
       <header className="lesson-header">
         <h1>{details.title}</h1>
         {editable && <VideoStatusBadge video={video} />}
+        {editable && (
+          <PublishControl
+            client={client}
+            what="lesson"
+            id={lesson.lessonId}
+            title={details.title}
+            visibility={details.visibility}
+            status={video.status}
+            courseVisibility={lesson.courseVisibility}
+            onChanged={(visibility) => setDetails((now) => ({ ...now, visibility }))}
+          />
+        )}
+        {editable && <PreviewLink href={`/lessons/${lesson.lessonId}/preview`} what="lesson" />}
       </header>
       {duration && video.playbackId && (
         <p className="lesson-meta">
@@ -144,7 +183,7 @@ function LessonBody({
       <LiveRegion urgent>
         {live.failure && <p className="notice notice-error">{live.failure.message}</p>}
       </LiveRegion>
-      {editable && <VideoNotices video={video} live={live} />}
+      {editable && <VideoNotices video={video} live={live} visibleToLearners={visibleToLearners} />}
       {editable && (
         <UploadInterrupted
           video={video}
@@ -251,7 +290,15 @@ function LessonBody({
   );
 }
 
-function VideoNotices({ video, live }: { video: LessonVideo; live: LiveVideo }) {
+function VideoNotices({
+  video,
+  live,
+  visibleToLearners,
+}: {
+  video: LessonVideo;
+  live: LiveVideo;
+  visibleToLearners: boolean;
+}) {
   // The uploader (and the progress focus was on) goes when the video moves on: focus goes
   // to what the page now says about it.
   const said = useRef<HTMLParagraphElement>(null);
@@ -268,7 +315,12 @@ function VideoNotices({ video, live }: { video: LessonVideo; live: LiveVideo }) 
       break;
     case "published":
       if (live.changedTo === "published") {
-        notice = { tone: "success", text: "Your video is ready and published." };
+        notice = {
+          tone: "success",
+          text: visibleToLearners
+            ? "Your video is ready and now visible to learners."
+            : "Your video is ready. Learners see it once the lesson and its course are public.",
+        };
       }
       break;
     case "errored":

@@ -6,6 +6,7 @@ import { useEffect, useLayoutEffect, useRef, useState, type DragEvent } from "re
 import { useAnnounce } from "@/components/Announcer";
 import { LessonForm } from "@/components/LessonForm";
 import { LiveRegion } from "@/components/LiveRegion";
+import { PublishControl } from "@/components/PublishControl";
 import { Thumbnail } from "@/components/Thumbnail";
 import { UploadProgress } from "@/components/UploadProgress";
 import { VideoStatusBadge } from "@/components/VideoStatusBadge";
@@ -19,6 +20,7 @@ import {
   type Lesson,
   type LessonVideo,
   type ServiceClient,
+  type Visibility,
 } from "@/lib/api";
 import { formatDuration, spokenDuration } from "@/lib/format";
 
@@ -46,14 +48,22 @@ export function LessonList({
   courseId,
   lessons,
   videos,
+  courseVisibility,
 }: {
   client: ServiceClient;
   courseId: string;
   /** In the order the course stream last sent. */
   lessons: CourseLessonEntry[];
   videos: Record<string, LessonVideo>;
+  courseVisibility?: Visibility;
 }) {
   const announce = useAnnounce();
+  // Publish / Unpublish shown at once; the course stream's next listing has the final word.
+  const [shownAtOnce, setShownAtOnce] = useState<{
+    of: CourseLessonEntry[];
+    visibility: Record<string, Visibility>;
+  }>({ of: lessons, visibility: {} });
+  const published = shownAtOnce.of === lessons ? shownAtOnce.visibility : {};
   const [localOrder, setLocalOrder] = useState<string[] | null>(null);
   const [pending, setPending] = useState(0);
   const [orderProblem, setOrderProblem] = useState<string | null>(null);
@@ -255,6 +265,22 @@ export function LessonList({
                       <span className="lesson-row-meta">
                         {video ? <VideoStatusBadge video={video} /> : null}
                         <UploadProgress lessonId={lessonId} />
+                        <PublishControl
+                          client={client}
+                          what="lesson"
+                          id={lessonId}
+                          title={lesson.title}
+                          compact
+                          visibility={published[lessonId] ?? lesson.visibility ?? "draft"}
+                          status={video?.status}
+                          courseVisibility={courseVisibility}
+                          onChanged={(visibility) =>
+                            setShownAtOnce({
+                              of: lessons,
+                              visibility: { ...published, [lessonId]: visibility },
+                            })
+                          }
+                        />
                         {duration && video?.playbackId && (
                           <span className="lesson-duration">
                             <span aria-hidden="true">{duration}</span>

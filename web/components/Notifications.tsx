@@ -27,14 +27,21 @@ export interface Toast {
   kind: "ready" | "failed";
   /** What Mux said, for a failure. */
   error: string | null;
+  /** A ready video learners now see (lesson and course public); else only the author. */
+  visible?: boolean;
 }
 
 const MAX_TOASTS = 4;
 
 export function textOf(toast: Toast): string {
   return toast.kind === "ready"
-    ? `«${toast.title}» is ready to watch.`
+    ? `«${toast.title}» ${readyText(toast)}`
     : `«${toast.title}» failed: ${toast.error ?? "Mux gave no reason"}.`;
+}
+
+/** "ready" for a video only its author sees; "ready and now visible to learners" when true. */
+function readyText(toast: Toast): string {
+  return toast.visible ? "is ready and now visible to learners." : "is ready.";
 }
 
 function browserNotifications(): typeof Notification | null {
@@ -202,6 +209,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
       status: VideoStatus,
       version: number,
       error: string | null,
+      visible: boolean,
     ) => {
       if (status !== "published" && status !== "errored") return;
       tell({
@@ -210,6 +218,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
         title,
         kind: status === "published" ? "ready" : "failed",
         error,
+        visible,
       });
     };
     return subscribeToMe(client, {
@@ -227,7 +236,9 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
             version: lesson.videoVersion,
           });
           if (!first && before && before.status !== lesson.status) {
-            toastFor(lesson.lessonId, lesson.title, lesson.status, lesson.videoVersion, null);
+            const visible = lesson.visibility === "public" && lesson.courseVisibility === "public";
+            const { lessonId, title, status, videoVersion } = lesson;
+            toastFor(lessonId, title, status, videoVersion, null, visible);
           }
         }
         if (!first) changed(); // a reconnect: whatever changed meanwhile
@@ -248,7 +259,14 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
           // Back to the video it already had (a replacement cancelled): nothing new is ready.
           const same = before?.playbackId !== undefined && before.playbackId === video.playbackId;
           if (!(video.status === "published" && same)) {
-            toastFor(video.lessonId, video.title, video.status, video.videoVersion, video.error);
+            toastFor(
+              video.lessonId,
+              video.title,
+              video.status,
+              video.videoVersion,
+              video.error,
+              video.visibleToLearners,
+            );
           }
         }
       },
@@ -325,7 +343,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
               <p>
                 «<Link href={`/lessons/${toast.lessonId}`}>{toast.title}</Link>»{" "}
                 {toast.kind === "ready"
-                  ? "is ready to watch."
+                  ? readyText(toast)
                   : `failed: ${toast.error ?? "Mux gave no reason"}.`}
               </p>
               <button

@@ -51,7 +51,12 @@ export function currentLessons(
 ): { lessons: CourseLessonEntry[]; videos: Record<string, LessonVideo> } {
   const lessons =
     live.listing?.lessons ??
-    course.lessons.map(({ lessonId, title, position }) => ({ lessonId, title, position }));
+    course.lessons.map(({ lessonId, title, position, visibility }) => ({
+      lessonId,
+      title,
+      position,
+      visibility,
+    }));
   const videos = {
     ...Object.fromEntries(course.lessons.map((lesson) => [lesson.lessonId, lesson.video])),
     ...live.videos,
