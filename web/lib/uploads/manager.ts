@@ -131,6 +131,9 @@ export class UploadManager {
         upload.on("error", (event) => {
           const detail = event.detail as { message?: string } | undefined;
           this.finish(lessonId);
+          // The file will not arrive (UpChunk has given up): the service is told now rather
+          // than leaving the lesson `uploading` until the stuck-upload repair.
+          cancelUpload(client, lessonId).catch(() => undefined);
           this.update(lessonId, {
             phase: "failed",
             message: `The upload failed: ${detail?.message ?? "no reason given"}`,
