@@ -1227,8 +1227,11 @@ async def test_saving_mine_after_a_conflict_keeps_what_another_tab_changed(
         await page.goto(web_stack.signed_in_url(author, f"/lessons/{lesson}"))
         details = page.get_by_test_id("lesson-form")
         await expect(details.get_by_label("Title")).to_have_value("Original title")
-        await _patch_as(web_stack, author, f"/api/lessons/{lesson}", {"title": "Renamed in A"})
         await details.get_by_label("Description").fill("Described in B")
+        await _patch_as(web_stack, author, f"/api/lessons/{lesson}", {"title": "Renamed in A"})
+        # The form being edited keeps the author's text, and says a newer version exists.
+        await expect(details.get_by_test_id("newer-version")).to_contain_text("«Renamed in A»")
+        await expect(details.get_by_label("Title")).to_have_value("Original title")
         await details.get_by_role("button", name="Save changes").click()
         conflict = page.get_by_test_id("edit-conflict")
         await expect(conflict).to_be_focused()
@@ -1255,8 +1258,9 @@ async def test_saving_mine_after_a_conflict_keeps_what_another_tab_changed(
         await page.get_by_role("button", name="Rename «Merging»").click()
         form = page.locator(f"[data-course='{course}'] [data-testid=course-form]")
         await expect(form.get_by_label("Title")).to_have_value("Merging")
-        await _patch_as(web_stack, author, f"/api/courses/{course}", {"description": "From A"})
         await form.get_by_label("Title").fill("Merged")
+        await _patch_as(web_stack, author, f"/api/courses/{course}", {"description": "From A"})
+        await expect(form.get_by_test_id("newer-version")).to_be_visible()
         await form.get_by_role("button", name="Save changes").click()
         conflict = form.get_by_test_id("edit-conflict")
         await expect(conflict.locator("[data-field=description]")).to_contain_text(
@@ -1535,3 +1539,57 @@ async def test_focus_follows_the_author_and_every_page_has_a_favicon(
         await page.go_back()
         await expect(page).to_have_title("Focus course — Lessons")
         await expect(page.get_by_role("heading", level=1)).to_be_focused()
+
+
+async def test_a_rename_elsewhere_shows_at_once_and_spares_a_form_being_edited(
+    db: Database, web_stack: WebStack, browser: Browser
+) -> None:
+    author = await web_stack.author(db)
+    course = await create_course(db, author, title="Before")
+    lesson = await create_lesson(db, author, course, title="Lesson before")
+    async with app_context(browser, web_stack, axe=True) as ctx:
+        home = await ctx.new_page()
+        await home.goto(web_stack.signed_in_url(author, "/"))
+        row = home.locator(f"[data-course='{course}']")
+        await expect(row).to_contain_text("Before")
+        course_page = await ctx.new_page()
+        await course_page.goto(f"{web_stack.web}/courses/{course}")
+        await expect(course_page).to_have_title("Before — Lessons")
+        # This tab is editing the course: its text stays.
+        await course_page.get_by_role("button", name="Edit course").click()
+        form = course_page.get_by_test_id("course-form")
+        await form.get_by_label("Description").fill("Mine, not saved yet")
+        lesson_page = await ctx.new_page()
+        await lesson_page.goto(f"{web_stack.web}/lessons/{lesson}")
+        await expect(lesson_page).to_have_title("Lesson before — Lessons")
+        await expect(lesson_page.get_by_test_id("connection")).to_have_attribute(
+            "data-state", "live"
+        )
+        await expect(course_page.get_by_test_id("connection")).to_have_attribute(
+            "data-state", "live"
+        )
+
+        # Another tab renames the course: every page showing it follows within a second.
+        await _patch_as(
+            web_stack, author, f"/api/courses/{course}", {"title": "After", "description": "New"}
+        )
+        await expect(course_page.get_by_role("heading", level=1)).to_have_text(
+            "After", timeout=1_000
+        )
+        await expect(course_page).to_have_title("After — Lessons", timeout=1_000)
+        await expect(row.get_by_role("heading", level=2)).to_have_text("After", timeout=1_000)
+        await expect(row).to_contain_text("New")
+        await expect(form.get_by_label("Title")).to_have_value("Before")
+        await expect(form.get_by_label("Description")).to_have_value("Mine, not saved yet")
+        await expect(form.get_by_test_id("newer-version")).to_contain_text("«After»")
+        await _axe(course_page, "course page told of a newer version while editing")
+
+        # A lesson renamed elsewhere: its open page follows, its untouched form too.
+        await _patch_as(web_stack, author, f"/api/lessons/{lesson}", {"title": "Lesson after"})
+        await expect(lesson_page.get_by_role("heading", level=1)).to_have_text(
+            "Lesson after", timeout=2_000
+        )
+        await expect(lesson_page).to_have_title("Lesson after — Lessons")
+        details = lesson_page.get_by_test_id("lesson-form")
+        await expect(details.get_by_label("Title")).to_have_value("Lesson after")
+        await expect(details.get_by_test_id("newer-version")).to_have_count(0)

@@ -3,6 +3,7 @@
 import { useId } from "react";
 
 import { DetailsFields, SaveProblems } from "@/components/DetailsFields";
+import { NewerVersion } from "@/components/NewerVersion";
 import {
   createCourse,
   updateCourse,
@@ -41,10 +42,17 @@ export function CourseForm({
     onSaved,
     onCurrent: onSaved,
     autoFocus,
+    latest: course ?? null,
   });
   const label = course ? (form.busy ? "Saving…" : "Save changes") : form.busy ? "Creating…" : "Create course";
   return (
     <form className="details-form" onSubmit={form.submit} noValidate data-testid="course-form">
+      <NewerVersion
+        what="course"
+        shown={form.revision}
+        revision={course?.revision}
+        title={course?.title}
+      />
       <DetailsFields
         idBase={idBase}
         what="course"

@@ -9,7 +9,11 @@ import { ConfirmDeleteCourse } from "@/components/ConfirmDeleteCourse";
 import { CourseForm } from "@/components/CourseForm";
 import { LoadState } from "@/components/LoadFailure";
 import { NotificationToggle } from "@/components/NotificationToggle";
-import { useUploadingLessons, useVideoChanges } from "@/components/Notifications";
+import {
+  useCurrentCourse,
+  useUploadingLessons,
+  useVideoChanges,
+} from "@/components/Notifications";
 import { PageTitle } from "@/components/PageTitle";
 import { INTERRUPTED_LABEL, STATUS_LABELS } from "@/components/StatusBadge";
 import { Thumbnail } from "@/components/Thumbnail";
@@ -151,13 +155,15 @@ function YourCourses({ client }: { client: ServiceClient }) {
 
 function CourseRow({
   client,
-  course,
+  course: listed,
   onChanged,
 }: {
   client: ServiceClient;
   course: CourseSummary;
   onChanged: () => void;
 }) {
+  // Renamed or described in another tab: shown at once, before the list is read again.
+  const course = useCurrentCourse(listed);
   const announce = useAnnounce();
   const [mode, setMode] = useState<"view" | "rename" | "delete">("view");
   const renameButton = useRef<HTMLButtonElement>(null);

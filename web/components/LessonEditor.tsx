@@ -31,6 +31,7 @@ import {
 } from "@/lib/api";
 import { formatDuration, spokenDuration } from "@/lib/format";
 import { useUpload, useUploadManager } from "@/lib/uploads/useUploads";
+import { useLiveLessonDetails } from "@/lib/useLiveLessonDetails";
 import { useLiveVideo, type LiveVideo } from "@/lib/useLiveVideo";
 import { useLoaded } from "@/lib/useLoaded";
 import { useServiceClient } from "@/lib/useServiceClient";
@@ -96,6 +97,10 @@ function LessonBody({
   const live = useLiveVideo(client, lesson.lessonId, lesson.video);
   const video = live.video ?? lesson.video;
   const [details, setDetails] = useState<Lesson>(lesson);
+  // Renamed elsewhere (another tab): shown at once; a form being edited keeps its text.
+  useLiveLessonDetails(client, details, (now) =>
+    setDetails((shown) => (now.revision > shown.revision ? { ...shown, ...now } : shown)),
+  );
   // "Replace video" stays open until a new playback id arrives (the new video is published).
   const [replacingFrom, setReplacingFrom] = useState<string | null>(null);
   const replacing = replacingFrom !== null && replacingFrom === video.playbackId;

@@ -4,6 +4,7 @@ import { useId, useRef, useState, type FormEvent } from "react";
 
 import { useAnnounce } from "@/components/Announcer";
 import { DetailsFields, SaveProblems } from "@/components/DetailsFields";
+import { NewerVersion } from "@/components/NewerVersion";
 import { LiveRegion } from "@/components/LiveRegion";
 import { addLesson, updateLesson, type Lesson, type ServiceClient } from "@/lib/api";
 import { describeError } from "@/lib/errors";
@@ -84,6 +85,7 @@ export function LessonForm(props: LessonFormProps) {
       }
     },
     autoFocus: props.mode === "edit" && props.autoFocus === true,
+    latest: editing,
     onCurrent: (current) => {
       if (props.mode === "edit") props.onSaved(current);
       announce("The form now shows the version saved elsewhere.");
@@ -103,6 +105,12 @@ export function LessonForm(props: LessonFormProps) {
   return (
     <>
       <form className="details-form" onSubmit={submit} noValidate data-testid="lesson-form">
+        <NewerVersion
+          what="lesson"
+          shown={form.revision}
+          revision={editing?.revision}
+          title={editing?.title}
+        />
         <DetailsFields
           idBase={idBase}
           what="lesson"

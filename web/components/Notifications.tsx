@@ -14,7 +14,7 @@ import {
 } from "react";
 
 import { useSettle } from "@/components/Announcer";
-import { subscribeToMe, type VideoStatus } from "@/lib/api";
+import { subscribeToMe, type CourseFields, type VideoStatus } from "@/lib/api";
 import { useAutoDismiss } from "@/lib/useAutoDismiss";
 import { useClearOfFocus } from "@/lib/useClearOfFocus";
 import { useServiceClient } from "@/lib/useServiceClient";
@@ -90,6 +90,12 @@ interface Known {
  * the app was open, counted at most once per CHANGES_COALESCE_MS: pages that show counts
  * read them again when it moves. */
 const VideoChangesContext = createContext(0);
+/** The author's lessons' titles as their stream last sent them, by lesson id. */
+const LessonTitlesContext = createContext<Record<string, string>>({});
+
+/** The author's courses as last sent by their stream (`event: course`), by id. */
+const CoursesContext = createContext<Record<string, CourseFields>>({});
+
 /** The author's lessons whose video is `uploading` (by course), kept current. */
 const UploadingContext = createContext<UploadingLesson[]>([]);
 
@@ -135,6 +141,11 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
   const region = useRef<HTMLDivElement>(null);
   const [changes, setChanges] = useState(0);
   const [uploading, setUploading] = useState<UploadingLesson[]>([]);
+  const [courses, setCourses] = useState<Record<string, CourseFields>>({});
+  const [titles, setTitles] = useState<Record<string, string>>({});
+  const titled = useCallback((lessonId: string, title: string) => {
+    setTitles((all) => (all[lessonId] === title ? all : { ...all, [lessonId]: title }));
+  }, []);
   const recount = useCallback(() => {
     const now: UploadingLesson[] = [];
     known.current.forEach((lesson, lessonId) => {
@@ -228,6 +239,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
         const first = !listed.current;
         listed.current = true;
         for (const lesson of lessons) {
+          titled(lesson.lessonId, lesson.title);
           const before = known.current.get(lesson.lessonId);
           if (before && before.version >= lesson.videoVersion) continue;
           known.current.set(lesson.lessonId, {
@@ -245,6 +257,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
         else recount();
       },
       onVideo: (video) => {
+        titled(video.lessonId, video.title); // renamed elsewhere: sent with the same version
         const before = known.current.get(video.lessonId);
         if (before && before.version >= video.videoVersion) return;
         known.current.set(video.lessonId, {
@@ -270,6 +283,11 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
           }
         }
       },
+      // A course renamed, described, published elsewhere: pages showing it read again.
+      onCourse: (course) => {
+        setCourses((all) => ({ ...all, [course.courseId]: course }));
+        changed();
+      },
       onRemoved: (lessonId) => {
         known.current.delete(lessonId);
         changed();
@@ -277,7 +295,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
         setToasts((all) => all.filter((toast) => toast.lessonId !== lessonId));
       },
     });
-  }, [client, tell, userId, changed, recount, settle]);
+  }, [client, tell, userId, changed, recount, settle, titled]);
 
   // A success goes by itself (paused while the pointer or focus is on the notifications); a
   // failure stays until dismissed. They never cover the focused control.
@@ -319,7 +337,11 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
     <PermissionContext.Provider value={{ permission, request }}>
       <VideoChangesContext.Provider value={changes}>
         <UploadingContext.Provider value={uploading}>
-          <HistoryContext.Provider value={history}>{children}</HistoryContext.Provider>
+          <HistoryContext.Provider value={history}>
+            <CoursesContext.Provider value={courses}>
+              <LessonTitlesContext.Provider value={titles}>{children}</LessonTitlesContext.Provider>
+            </CoursesContext.Provider>
+          </HistoryContext.Provider>
         </UploadingContext.Provider>
       </VideoChangesContext.Provider>
       <section
@@ -372,6 +394,18 @@ export function useVideoChanges(): number {
 /** The signed-in author's lessons whose video is `uploading`, with their course. */
 export function useUploadingLessons(): UploadingLesson[] {
   return useContext(UploadingContext);
+}
+
+/** The course as its stream last sent it, when that is newer than `course` (a page's own
+ * reading): renamed or described in another tab, shown at once. */
+export function useCurrentCourse<T extends CourseFields>(course: T): T {
+  const sent = useContext(CoursesContext)[course.courseId];
+  return sent !== undefined && sent.revision >= course.revision ? { ...course, ...sent } : course;
+}
+
+/** One of the author's lessons' title as their stream last sent it (null: not known). */
+export function useLessonTitle(lessonId: string): string | null {
+  return useContext(LessonTitlesContext)[lessonId] ?? null;
 }
 
 /** Every notification of this session, newest first (kept after its toast has gone). */

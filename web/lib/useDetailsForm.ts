@@ -28,6 +28,7 @@ export function useDetailsForm<T extends Versioned>({
   onSaved,
   onCurrent,
   autoFocus = false,
+  latest,
 }: {
   initial: Draft;
   revision: number | null;
@@ -40,11 +41,25 @@ export function useDetailsForm<T extends Versioned>({
   onCurrent?: (current: T) => void;
   /** Opened by an Edit or Rename button: focus goes into the form, on its title. */
   autoFocus?: boolean;
+  /** The row as it is saved now, kept current by the page (a live stream): an untouched form
+   * shows a newer version at once; one being edited keeps the author's text. */
+  latest?: Versioned | null;
 }) {
   const [draft, setDraft] = useState<Draft>(initial);
   const [revision, setRevision] = useState<number | null>(initialRevision);
   // The version the form was opened with (or last saved, or taken): what "changed" is against.
   const [base, setBase] = useState<Draft>(initial);
+  const [seenLatest, setSeenLatest] = useState(latest?.revision ?? null);
+  if (latest && latest.revision !== seenLatest) {
+    setSeenLatest(latest.revision);
+    const untouched = draft.title === base.title && draft.description === base.description;
+    if (revision !== null && latest.revision > revision && untouched) {
+      const now = draftOf(latest);
+      setDraft(now);
+      setBase(now);
+      setRevision(latest.revision);
+    }
+  }
   const [errors, setErrors] = useState<FieldErrors>({});
   const [problem, setProblem] = useState<string | null>(null);
   const [conflict, setConflict] = useState<T | null>(null);
@@ -114,6 +129,8 @@ export function useDetailsForm<T extends Versioned>({
   return {
     draft,
     setDraft,
+    /** The revision this form's changes are made against (null: a new one). */
+    revision,
     errors,
     problem,
     conflict,
