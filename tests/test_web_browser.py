@@ -1593,3 +1593,12 @@ async def test_a_rename_elsewhere_shows_at_once_and_spares_a_form_being_edited(
         details = lesson_page.get_by_test_id("lesson-form")
         await expect(details.get_by_label("Title")).to_have_value("Lesson after")
         await expect(details.get_by_test_id("newer-version")).to_have_count(0)
+        for tab, where in ((home, "home"), (lesson_page, "lesson page")):
+            await tab.bring_to_front()
+            await tab.get_by_test_id("notifications-button").click()  # the list, open
+            for width in WIDTHS:
+                await tab.set_viewport_size({"width": width, "height": 900})
+                await _axe(tab, f"{where} with the notifications list at {width} px")
+                box = await tab.get_by_test_id("notifications-list").bounding_box()
+                assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+            await _look(tab, f"{where.replace(' ', '-')}-notifications")
