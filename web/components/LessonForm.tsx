@@ -1,11 +1,12 @@
 "use client";
 
-import { useId, useRef, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 
 import { useAnnounce } from "@/components/Announcer";
 import { DetailsFields, SaveProblems } from "@/components/DetailsFields";
 import { NewerVersion } from "@/components/NewerVersion";
 import { LiveRegion } from "@/components/LiveRegion";
+import { lostFocus } from "@/components/VideoUploader";
 import { addLesson, updateLesson, type Lesson, type ServiceClient } from "@/lib/api";
 import { describeError } from "@/lib/errors";
 import { refusalOf } from "@/lib/uploads/checkFile";
@@ -180,6 +181,17 @@ function StartedUploads({
   const going = useUploads().filter(
     (upload) => lessonIds.includes(upload.lessonId) && upload.phase !== "sent",
   );
+  // A file sent takes its item (and the Cancel focus may have been on) away: focus goes to
+  // the lesson's row, which now says how its video is doing.
+  const shownKey = going.map((upload) => upload.lessonId).join(",");
+  const before = useRef<string[]>([]);
+  useEffect(() => {
+    const now = shownKey === "" ? [] : shownKey.split(",");
+    const gone = before.current.filter((id) => !now.includes(id));
+    before.current = now;
+    if (gone.length === 0 || !lostFocus()) return;
+    document.querySelector<HTMLElement>(`[data-lesson="${gone[0]}"] a`)?.focus();
+  }, [shownKey]);
   if (going.length === 0) return null;
   return (
     <ul className="uploads" aria-label="Uploads from this form">
