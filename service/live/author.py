@@ -8,7 +8,7 @@ Events:
 - `video`: a lesson's video JSON with its `courseId`, `title`, `videoVersion`, `visibility`,
   `courseVisibility` and `visibleToLearners` (public, in a public course, video published),
   whenever it changes: created, uploading, processing, published, errored, removed (back to
-  draft)... or its or its course's visibility changes (same `videoVersion` then).
+  draft)... or its or its course's visibility or its title changes (same `videoVersion` then).
 - `course`: one of the caller's courses (the author's course JSON, without lessons) whenever
   its row changes: renamed, described, published or made draft.
 - `removed` `{lessonId}`: a lesson deleted, or no longer the caller's.
@@ -75,7 +75,7 @@ class AuthorView:
         self.settings = settings
         self.known = known
         self.versions: dict[uuid.UUID, int] = {}  # what the client has, lesson by lesson
-        self.shown: dict[uuid.UUID, tuple[Any, Any]] = {}  # and their visibility
+        self.shown: dict[uuid.UUID, tuple[Any, ...]] = {}  # and their visibility and title
         self.synced = False
 
     def _had(self, row: Row) -> int | None:
@@ -97,7 +97,7 @@ class AuthorView:
             if had is None or row["video_version"] > had:
                 changed.append(row)
         self.versions, self.known, self.synced = versions, None, True
-        self.shown = {row["id"]: _visibility(row) for row in rows}
+        self.shown = {row["id"]: _shown(row) for row in rows}
         listing = sse(
             {
                 "lessons": [
@@ -120,7 +120,7 @@ class AuthorView:
 
     def video(self, row: Row) -> str:
         self.versions[row["id"]] = row["video_version"]
-        self.shown[row["id"]] = _visibility(row)
+        self.shown[row["id"]] = _shown(row)
         payload: dict[str, Any] = {
             **video_json(row, self.settings),
             "courseId": str(row["course_id"]),
@@ -133,10 +133,11 @@ class AuthorView:
         return sse(payload, event="video", event_id=versions_id(self.versions))
 
     def changed(self, row: Row) -> list[str]:
-        """A change to one of the caller's lessons (a new one included), or to who may see it;
-        renames and moves that leave the video as it was are not news here."""
+        """A change to one of the caller's lessons (a new one included), to who may see it, or
+        to its title (an open lesson page shows it); moves that leave the rest as it was are not
+        news here."""
         if row["video_version"] > self.versions.get(row["id"], -1) or (
-            row["id"] in self.versions and self.shown.get(row["id"]) != _visibility(row)
+            row["id"] in self.versions and self.shown.get(row["id"]) != _shown(row)
         ):
             return [self.video(row)]
         return []
@@ -150,8 +151,9 @@ class AuthorView:
         ]
 
 
-def _visibility(row: Row) -> tuple[Any, Any]:
-    return row["visibility"], row["course_visibility"]
+def _shown(row: Row) -> tuple[Any, ...]:
+    """What a `video` event shows besides the video: sent again when it changes."""
+    return row["visibility"], row["course_visibility"], row["title"]
 
 
 async def author_events(request: Request) -> StreamingResponse:

@@ -25,7 +25,7 @@ import {
   type ServiceClient,
 } from "@/lib/api";
 import { formatDuration, spokenDuration } from "@/lib/format";
-import { currentLessons, useLiveCourse } from "@/lib/useLiveCourse";
+import { currentFields, currentLessons, useLiveCourse } from "@/lib/useLiveCourse";
 import { useLoaded } from "@/lib/useLoaded";
 import { useServiceClient } from "@/lib/useServiceClient";
 
@@ -106,7 +106,8 @@ function CourseLessons({
     const video = current.videos[lessonId];
     return video?.status === "published" ? [{ lessonId, title, video }] : [];
   });
-  const title = live.listing?.title ?? course.title;
+  // Renamed or described elsewhere: shown at once (`event: course`).
+  const { title, description } = currentFields(live, course);
   return (
     <section className="course" data-testid="learner-course">
       <PageTitle title={title} />
@@ -114,7 +115,7 @@ function CourseLessons({
         <Link href="/">← All courses</Link>
       </p>
       <h1>{title}</h1>
-      {course.description && <p className="lead">{course.description}</p>}
+      {description && <p className="lead">{description}</p>}
       {lessons.length === 0 ? (
         <p className="muted">No lessons are published yet.</p>
       ) : (
@@ -157,7 +158,10 @@ function CourseWorkspace({ client, course }: { client: ServiceClient; course: Co
   const live = useLiveCourse(client, course.courseId);
   const router = useRouter();
   const announce = useAnnounce();
-  const [fields, setFields] = useState<CourseFields>(course);
+  const [own, setFields] = useState<CourseFields>(course);
+  // Renamed or described in another tab: shown at once (`event: course`); a form being edited
+  // keeps what the author typed and says a newer version exists.
+  const fields = currentFields(live, own);
   const [editing, setEditing] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const editButton = useRef<HTMLButtonElement>(null);
@@ -223,6 +227,7 @@ function CourseWorkspace({ client, course }: { client: ServiceClient; course: Co
           <CourseForm
             client={client}
             course={fields}
+            autoFocus
             onSaved={(saved) => {
               setFields(saved);
               setEditing(false);

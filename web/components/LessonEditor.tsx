@@ -12,11 +12,16 @@ import { LoadState } from "@/components/LoadFailure";
 import { NotFound } from "@/components/NotFound";
 import { PageTitle } from "@/components/PageTitle";
 import { PublishControl } from "@/components/PublishControl";
-import { StatusBadge } from "@/components/StatusBadge";
-import { describeError, VideoUploader, type UploaderHandle } from "@/components/VideoUploader";
+import { UploadInterrupted } from "@/components/UploadInterrupted";
+import { VideoStatusBadge } from "@/components/VideoStatusBadge";
+import {
+  describeError,
+  lostFocus,
+  VideoUploader,
+  type UploaderHandle,
+} from "@/components/VideoUploader";
 import {
   asLearner,
-  cancelUpload,
   readLesson,
   removeVideo,
   type Lesson,
@@ -25,6 +30,8 @@ import {
   type ServiceClient,
 } from "@/lib/api";
 import { formatDuration, spokenDuration } from "@/lib/format";
+import { useUpload, useUploadManager } from "@/lib/uploads/useUploads";
+import { useLiveLessonDetails } from "@/lib/useLiveLessonDetails";
 import { useLiveVideo, type LiveVideo } from "@/lib/useLiveVideo";
 import { useLoaded } from "@/lib/useLoaded";
 import { useServiceClient } from "@/lib/useServiceClient";
@@ -90,10 +97,17 @@ function LessonBody({
   const live = useLiveVideo(client, lesson.lessonId, lesson.video);
   const video = live.video ?? lesson.video;
   const [details, setDetails] = useState<Lesson>(lesson);
+  // Renamed elsewhere (another tab): shown at once; a form being edited keeps its text.
+  useLiveLessonDetails(client, details, (now) =>
+    setDetails((shown) => (now.revision > shown.revision ? { ...shown, ...now } : shown)),
+  );
   // "Replace video" stays open until a new playback id arrives (the new video is published).
   const [replacingFrom, setReplacingFrom] = useState<string | null>(null);
   const replacing = replacingFrom !== null && replacingFrom === video.playbackId;
-  const [uploadingHere, setUploadingHere] = useState(false);
+  // The lesson's file going up from this tab (started on any page): the manager's.
+  const uploads = useUploadManager();
+  const upload = useUpload(lesson.lessonId);
+  const uploadingHere = upload?.phase === "starting" || upload?.phase === "uploading";
   const [said, setSaid] = useState<{ text: string; tone: "success" | "error" } | null>(null);
   const saidRef = useRef<HTMLParagraphElement>(null);
   const uploader = useRef<UploaderHandle>(null);
@@ -106,6 +120,13 @@ function LessonBody({
       saidRef.current?.focus();
     }
   }, [said]);
+
+  // A new upload: what was said of the last action no longer stands.
+  const [wasUploading, setWasUploading] = useState(uploadingHere);
+  if (uploadingHere !== wasUploading) {
+    setWasUploading(uploadingHere);
+    if (uploadingHere) setSaid(null);
+  }
 
   // The video failed at Mux, was cancelled or removed: the uploader offers a file again.
   useEffect(() => {
@@ -123,7 +144,7 @@ function LessonBody({
     details.visibility === "public" &&
     lesson.courseVisibility === "public" &&
     video.status === "published";
-  const showUploader = editable && (!video.playbackId || replacing);
+  const showUploader = editable && (!video.playbackId || replacing || uploadingHere);
   const duration = formatDuration(video.durationSeconds);
 
   /** Says what an action did, next to the video, and takes focus there (the control that
@@ -141,7 +162,7 @@ function LessonBody({
       </p>
       <header className="lesson-header">
         <h1>{details.title}</h1>
-        {editable && <StatusBadge status={video.status} />}
+        {editable && <VideoStatusBadge video={video} />}
         {editable && (
           <PublishControl
             client={client}
@@ -168,6 +189,15 @@ function LessonBody({
         {live.failure && <p className="notice notice-error">{live.failure.message}</p>}
       </LiveRegion>
       {editable && <VideoNotices video={video} live={live} visibleToLearners={visibleToLearners} />}
+      {editable && (
+        <UploadInterrupted
+          video={video}
+          onUploadAgain={() => {
+            if (video.playbackId) setReplacingFrom(video.playbackId);
+            else uploader.current?.focus();
+          }}
+        />
+      )}
       <LessonPlayer video={video} title={details.title} />
       {editable && (
         <section className="video-controls" aria-label="Video">
@@ -178,7 +208,10 @@ function LessonBody({
                 type="button"
                 className="link"
                 onClick={() => {
-                  uploader.current?.stop();
+                  // A replacement already going up is given up properly: not left uploading.
+                  if (uploadingHere) {
+                    uploads.cancel(lesson.lessonId).then(live.replace, () => undefined);
+                  }
                   setReplacingFrom(null);
                   requestAnimationFrame(() => replaceButton.current?.focus());
                 }}
@@ -189,11 +222,10 @@ function LessonBody({
           )}
           {showUploader && (
             <VideoUploader
-              client={client}
               lessonId={lesson.lessonId}
+              title={details.title}
               ref={uploader}
               autoFocus={replacing}
-              onPhase={(phase) => setUploadingHere(phase.name === "uploading")}
             />
           )}
           <VideoActions
@@ -217,13 +249,16 @@ function LessonBody({
               ) : null
             }
             onCancel={async () => {
-              // Stop what this browser is sending first: otherwise its next chunk meets a
-              // cancelled upload ("Server responded with 400").
-              uploader.current?.stop();
-              const next = await cancelUpload(client, video.lessonId);
+              // The manager stops what this browser is sending first (otherwise its next
+              // chunk meets a cancelled upload), then the service cancels it.
+              const next = await uploads.cancel(video.lessonId);
               live.replace(next);
               setReplacingFrom(null);
-              tell("Upload cancelled. The lesson keeps the video it had before.");
+              tell(
+                next.playbackId
+                  ? "Upload cancelled. The lesson keeps the video it had before."
+                  : "Upload cancelled. The lesson has no video yet; choose a file to upload.",
+              );
             }}
             onRemove={async () => {
               live.replace(await removeVideo(client, video.lessonId));
@@ -269,6 +304,12 @@ function VideoNotices({
   live: LiveVideo;
   visibleToLearners: boolean;
 }) {
+  // The uploader (and the progress focus was on) goes when the video moves on: focus goes
+  // to what the page now says about it.
+  const said = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (lostFocus()) said.current?.focus();
+  }, [video.status]);
   let notice: { tone: string; text: string } | null = null;
   switch (video.status) {
     case "processing":
@@ -303,7 +344,7 @@ function VideoNotices({
   return (
     <LiveRegion urgent={video.status === "errored"}>
       {notice && (
-        <p className={`notice notice-${notice.tone}`} data-testid="notice">
+        <p className={`notice notice-${notice.tone}`} data-testid="notice" tabIndex={-1} ref={said}>
           {notice.text}
         </p>
       )}

@@ -7,8 +7,9 @@ import { useAnnounce } from "@/components/Announcer";
 import { LessonForm } from "@/components/LessonForm";
 import { LiveRegion } from "@/components/LiveRegion";
 import { PublishControl } from "@/components/PublishControl";
-import { StatusBadge } from "@/components/StatusBadge";
 import { Thumbnail } from "@/components/Thumbnail";
+import { UploadProgress } from "@/components/UploadProgress";
+import { VideoStatusBadge } from "@/components/VideoStatusBadge";
 import { describeError } from "@/components/VideoUploader";
 import {
   ApiError,
@@ -262,7 +263,8 @@ export function LessonList({
                         {lesson.title}
                       </Link>
                       <span className="lesson-row-meta">
-                        {video ? <StatusBadge status={video.status} /> : null}
+                        {video ? <VideoStatusBadge video={video} /> : null}
+                        <UploadProgress lessonId={lessonId} />
                         <PublishControl
                           client={client}
                           what="lesson"
@@ -347,6 +349,7 @@ export function LessonList({
                     <div className="row-panel">
                       <LessonForm
                         mode="edit"
+                        autoFocus
                         client={client}
                         lesson={editing.lesson}
                         onSaved={() => {

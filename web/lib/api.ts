@@ -224,9 +224,17 @@ export function createUpload(client: ServiceClient, lessonId: string): Promise<U
 }
 
 /** Gives up the upload in flight (Mux's cancel): the lesson returns to the video it had, or
- * `draft`. 409 `no_upload_in_progress` when there is none. */
-export function cancelUpload(client: ServiceClient, lessonId: string): Promise<LessonVideo> {
-  return request(client, `/api/lessons/${segment(lessonId)}/upload`, { method: "DELETE" });
+ * `draft`. 409 `no_upload_in_progress` when there is none. `keepalive`: the request outlives
+ * the page (sent as the tab closes). */
+export function cancelUpload(
+  client: ServiceClient,
+  lessonId: string,
+  options: { keepalive?: boolean } = {},
+): Promise<LessonVideo> {
+  return request(client, `/api/lessons/${segment(lessonId)}/upload`, {
+    method: "DELETE",
+    keepalive: options.keepalive,
+  });
 }
 
 /** Removes the lesson's video: `draft` at once; its asset is deleted at Mux by the service's
