@@ -86,6 +86,7 @@ class Settings:
     worker_retry_max_seconds: float = 3600.0
     worker_poll_seconds: float = 1.0
     unmatched_max_age_seconds: int = 7 * 24 * 3600
+    inbox_retention_days: int = 30
     reconcile_interval_seconds: int = 300
     reconcile_uploading_after_seconds: int = 3900
     reconcile_processing_after_seconds: int = 900
@@ -212,6 +213,7 @@ class Settings:
             unmatched_max_age_seconds=_int(
                 get, "UNMATCHED_MAX_AGE_SECONDS", 7 * 24 * 3600, minimum=60
             ),
+            inbox_retention_days=_int(get, "INBOX_RETENTION_DAYS", 30, minimum=0),
             reconcile_interval_seconds=_int(get, "RECONCILE_INTERVAL_SECONDS", 300, minimum=1),
             reconcile_uploading_after_seconds=_int(
                 get, "RECONCILE_UPLOADING_AFTER_SECONDS", 3900, minimum=1

@@ -1,5 +1,5 @@
 """The inbox worker: retries failed events, re-applies parked ones, carries out the Mux
-cleanup outbox, reconciles periodically.
+cleanup outbox, reconciles periodically, and deletes settled events past their retention.
 
 Any number of workers (and service instances) can run against one database: events are
 claimed with `FOR UPDATE SKIP LOCKED`, one transaction each, so a worker killed mid-event
@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from datetime import timedelta
 
 from service.database.pool import Database
 from service.ingest import events
@@ -24,6 +25,10 @@ log = logging.getLogger(__name__)
 
 BATCH = 100
 SWEEP_INTERVAL_SECONDS = 30.0
+# Inbox retention: small deletes (short transactions, no long lock on the inbox), a bounded
+# number per sweep so a first run on a large backlog never starves the event work.
+PRUNE_BATCH = 500
+PRUNE_BATCHES_PER_SWEEP = 20
 
 
 class Worker:
@@ -50,6 +55,7 @@ class Worker:
                             "unmatched events swept",
                             extra={"rematched": rematched, "expired": expired},
                         )
+                    await self.prune(stop)
                 if self.mux is not None:
                     cleaned = await cleanup.run(self.db, self.mux, self.settings)
                     busy = busy or any(c.state == "done" for c in cleaned)
@@ -62,6 +68,24 @@ class Worker:
             if not busy:
                 await _sleep_unless(stop, self.settings.worker_poll_seconds)
         log.info("worker stopped", extra={"processed": self.processed})
+
+    async def prune(self, stop: asyncio.Event | None = None) -> int:
+        """Delete settled inbox events older than INBOX_RETENTION_DAYS (0: keep them all),
+        PRUNE_BATCH at a time; the number deleted."""
+        days = self.settings.inbox_retention_days
+        if days == 0:
+            return 0
+        deleted = 0
+        for _ in range(PRUNE_BATCHES_PER_SWEEP):
+            if stop is not None and stop.is_set():
+                break
+            n = await events.prune(self.db, timedelta(days=days), PRUNE_BATCH)
+            deleted += n
+            if n < PRUNE_BATCH:
+                break
+        if deleted:
+            log.info("settled inbox events deleted", extra={"deleted": deleted, "days": days})
+        return deleted
 
     async def drain(self, stop: asyncio.Event | None = None) -> bool:
         """Apply due events until none is due (or BATCH done, or stop). True if any was."""

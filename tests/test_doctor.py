@@ -64,6 +64,7 @@ async def test_a_correct_deployment_passes_every_check(settings: Settings) -> No
         "row level security": "ok",
         "API roles and grants": "ok",
         "realtime": "ok",
+        "inbox": "ok",
         "session connection": "ok",
         "Mux credentials": "ok",
         "webhook secret": "ok",
@@ -177,6 +178,20 @@ async def test_pending_migration(settings: Settings, deployment: str) -> None:
     assert latest.path.name in check.detail
 
 
+async def test_a_newer_schema_is_ok_and_names_both_versions(
+    settings: Settings, deployment: str
+) -> None:
+    _sql(
+        deployment,
+        "insert into mux_lessons_meta.schema_migrations (version, name, checksum) "
+        "values ('29991231000000', 'a_later_release', 'x')",
+    )
+    check = (await _verdicts(settings))["migrations"]
+    assert check.verdict == "ok", check.detail
+    assert "1 of a later release (database at 29991231000000" in check.detail
+    assert f"this package at {migrations.discover()[-1].version}" in check.detail
+
+
 async def test_table_without_row_level_security(settings: Settings, deployment: str) -> None:
     _sql(deployment, "alter table public.courses disable row level security")
     check = (await _verdicts(settings))["row level security"]
@@ -286,3 +301,15 @@ async def test_session_connection_for_live_status(settings: Settings, deployment
     check = (await _verdicts(unreachable))["session connection"]
     assert check.verdict == "FAIL"
     assert "pw" not in check.detail
+
+
+async def test_the_inbox_its_size_age_and_retention(settings: Settings, deployment: str) -> None:
+    _sql(
+        deployment,
+        "insert into mux_events (id, type, payload, state, received_at) "
+        "values ('e1', 'video.asset.ready', '{}', 'applied', now() - interval '3 days')",
+    )
+    check = (await _verdicts(settings))["inbox"]
+    assert check.verdict == "ok"
+    assert "about 1 events" in check.detail and "oldest received 3.0 days ago" in check.detail
+    assert "deleted after 30 days (INBOX_RETENTION_DAYS)" in check.detail

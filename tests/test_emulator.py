@@ -65,6 +65,18 @@ async def _wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> Non
         await asyncio.sleep(0.02)
 
 
+async def _stats_until(
+    client: httpx.AsyncClient, condition: Callable[[dict[str, Any]], bool], timeout: float = 10.0
+) -> dict[str, Any]:
+    """The emulator's counters once `condition` holds of them (they are counted after the
+    request they count is answered, so a test reading them once can run ahead of them)."""
+    deadline = time.monotonic() + timeout
+    while not condition(stats := (await client.get("/_emulator/stats")).json()):
+        assert time.monotonic() < deadline, stats
+        await asyncio.sleep(0.02)
+    return stats
+
+
 def _types(receiver: Receiver) -> list[str]:
     return [event["type"] for event in receiver.events()]
 
@@ -238,7 +250,8 @@ async def test_webhooks_are_retried_with_growing_attempts_until_2xx(
     assert [len(event["attempts"]) for event in deliveries] == [0, 1, 2, 3]
     last = deliveries[-1]["attempts"][-1]
     assert last["response_status_code"] == 503 and last["max_attempts"] == 8
-    stats = (await client.get("/_emulator/stats")).json()
+    # The receiver answers before the emulator counts the answer: wait for the count.
+    stats = await _stats_until(client, lambda s: s["webhooks"].get("delivered") == 1)
     assert stats["webhooks"] == {"failed_attempts": 3, "delivered": 1}
     assert stats["requests"]["create_upload"] == 1
 

@@ -118,6 +118,16 @@ async def test_webhook_deliveries_latency_inbox_and_lessons_follow_the_events(
     assert value(after, "mux_lessons_lessons", status="published") == 1
     assert value(after, "mux_lessons_lessons", status="uploading") == 1
     async with db.service_session() as conn:
+        await conn.execute("analyze mux_events")
+        await conn.execute(
+            "update mux_events set received_at = now() - interval '2 days' where id = %s",
+            (ready["id"],),
+        )
+    sized = await scrape(http)
+    assert value(sized, "mux_lessons_inbox_rows") == 3  # one row an event, whatever its state
+    assert value(sized, "mux_lessons_inbox_bytes") > 0
+    assert 2 * 86400 <= value(sized, "mux_lessons_inbox_oldest_age_seconds") < 3 * 86400
+    async with db.service_session() as conn:
         await conn.execute("update mux_events set state = 'dead' where state = 'failed'")
     dead = await scrape(http)
     assert value(dead, "mux_lessons_inbox_dead_events") == 1

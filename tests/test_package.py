@@ -4,17 +4,12 @@ cannot see what the wheel leaves out; these run the README's production steps as
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import signal
-import subprocess
-import sys
 import time
 import uuid
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -23,95 +18,27 @@ import pytest
 
 from devstack import postgres
 from devstack.ports import free_port
-from mux_emulator.config import EmulatorConfig
 from mux_emulator.server import BackgroundServer
 from service.database import migrations
-from tests.mux_scenario import TEST_SECRET, Video, signed_request
-from tests.tokens import JWT_SECRET
+from tests.installed import (
+    ROOT,
+    Installed,
+    install,
+    production_settings,
+    source_tree,
+    stop,
+    wait_ready,
+)
+from tests.mux_scenario import Video, signed_request
 
-ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
-
-
-@dataclass(frozen=True)
-class Installed:
-    wheel: Path
-    venv: Path
-    workdir: Path
-
-    @property
-    def bin(self) -> Path:
-        return self.venv / "bin"
-
-    @property
-    def site_packages(self) -> Path:
-        [site] = self.venv.glob("lib/python*/site-packages")
-        return site
-
-    def env(self, **settings: str) -> dict[str, str]:
-        """A clean environment: the venv's bin first on PATH, nothing of the checkout's."""
-        keep = ("HOME", "LANG", "LC_ALL", "TMPDIR", "USER")
-        env = {k: v for k, v in os.environ.items() if k in keep}
-        env["PATH"] = f"{self.bin}{os.pathsep}/usr/local/bin:/usr/bin:/bin"
-        env["PYTHONUNBUFFERED"] = "1"
-        return {**env, **settings}
-
-    def run(
-        self, command: str, env: dict[str, str], timeout: float = 120
-    ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["/bin/sh", "-c", command],
-            env=env,
-            cwd=self.workdir,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-
-
-def _source_tree(destination: Path) -> Path:
-    """The files git would check out (tracked, or new and not ignored), links kept as links:
-    a build in the checkout itself would leave `build/` and an egg-info behind in it."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for relative in filter(None, listed.split("\0")):
-        source, target = ROOT / relative, destination / relative
-        if not source.is_symlink() and not source.exists():
-            continue  # deleted in the working tree, not yet committed
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_symlink():
-            target.symlink_to(os.readlink(source))
-        elif source.is_file():
-            shutil.copy2(source, target)
-    return destination
 
 
 @pytest.fixture(scope="session")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    """`pip wheel --no-deps .` in a copy of the source tree, then the wheel (with its declared
-    dependencies from the package index) into a new virtual environment."""
+    """This checkout's wheel in a new virtual environment."""
     root = tmp_path_factory.mktemp("package")
-    source = _source_tree(root / "source")
-    dist = root / "dist"
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run(
-        [*pip, "wheel", "--no-deps", "-w", str(dist), str(source)], check=True, timeout=300
-    )
-    [wheel] = dist.glob("mux_lessons-*.whl")
-    venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    subprocess.run(
-        [*pip, "--python", str(venv / "bin" / "python"), "install", str(wheel)],
-        check=True,
-        timeout=600,
-    )
-    workdir = root / "elsewhere"
-    workdir.mkdir()
-    return Installed(wheel, venv, workdir)
+    return install(source_tree(root / "source"), root)
 
 
 def _readme_production_steps() -> list[str]:
@@ -130,20 +57,6 @@ def supabase_like(pg_server: str) -> Iterator[str]:
         conn.execute("create publication supabase_realtime")
     yield url
     postgres.drop_database(pg_server, url)
-
-
-def _production_settings(database: str, mux_server: BackgroundServer) -> dict[str, str]:
-    emulator: EmulatorConfig = mux_server.app.state.config
-    return {
-        "APP_ENV": "production",
-        "DATABASE_URL": database,
-        "MUX_API_URL": mux_server.url,
-        "MUX_TOKEN_ID": emulator.token_id,
-        "MUX_TOKEN_SECRET": emulator.token_secret,
-        "MUX_WEBHOOK_SECRET": TEST_SECRET,
-        "SUPABASE_JWT_SECRET": JWT_SECRET,
-        "CORS_ALLOWED_ORIGINS": "https://app.example.test",
-    }
 
 
 _SCHEMA = """
@@ -229,35 +142,6 @@ def test_without_database_url_the_installed_service_names_the_setting(
         assert "Traceback" not in result.stderr
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> httpx.Response:
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None, log.read_text()
-        try:
-            return httpx.get(f"{url}/readyz", timeout=2)
-        except httpx.HTTPError:
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
-
-
-def _start(
-    installed: Installed, command: str, env: dict[str, str], log: Path
-) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            ["/bin/sh", "-c", f"exec {command}"],
-            env=env,
-            cwd=installed.workdir,
-            stdout=out,
-            stderr=out,
-        )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> int:
-    process.send_signal(signal.SIGTERM)
-    return process.wait(timeout=30)
-
-
 def _lesson_with_upload(url: str, upload_id: str) -> uuid.UUID:
     """A lesson whose upload Mux issued (what the author API leaves behind)."""
     with psycopg.connect(url, autocommit=True) as conn:
@@ -291,7 +175,7 @@ def test_the_readme_production_steps_migrate_serve_and_report_readiness_truthful
     steps = _readme_production_steps()
     install, migrate, doctor, web, worker = steps
     assert install.startswith("pip install ") and install.endswith(".whl")
-    env = installed.env(**_production_settings(supabase_like, mux_server))
+    env = installed.env(**production_settings(supabase_like, mux_server))
 
     result = installed.run(migrate, env)
     assert result.returncode == 0, result.stderr
@@ -305,11 +189,11 @@ def test_the_readme_production_steps_migrate_serve_and_report_readiness_truthful
     port = free_port()
     service = f"http://127.0.0.1:{port}"
     log = tmp_path / "web.log"
-    web_process = _start(installed, f"{web} --host 127.0.0.1 --port {port}", env, log)
+    web_process = installed.start(f"{web} --host 127.0.0.1 --port {port}", env, log)
     worker_log = tmp_path / "worker.log"
-    worker_process = _start(installed, worker, env, worker_log)
+    worker_process = installed.start(worker, env, worker_log)
     try:
-        ready = _wait_ready(service, web_process, log)
+        ready = wait_ready(service, web_process, log)
         assert (ready.status_code, ready.json()["status"]) == (200, "ready"), ready.text
 
         video = Video(lesson_id=None)
@@ -344,8 +228,8 @@ def test_the_readme_production_steps_migrate_serve_and_report_readiness_truthful
             assert time.monotonic() < deadline, worker_log.read_text()
             time.sleep(0.1)
     finally:
-        web_code = _stop(web_process)
-        worker_code = _stop(worker_process)
+        web_code = stop(web_process)
+        worker_code = stop(worker_process)
     assert web_code in (0, -signal.SIGTERM), log.read_text()
     assert worker_code == 0, worker_log.read_text()
     assert "Traceback" not in log.read_text() + worker_log.read_text()

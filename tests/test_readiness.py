@@ -37,7 +37,35 @@ async def scratch_db(scratch_database: str) -> AsyncIterator[Database]:
 async def test_ready_when_every_migration_is_applied(db: Database) -> None:
     response = await _get(db)
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "database": "ok", "migrations": "current"}
+    latest = migrations.discover()[-1].version
+    assert response.json() == {
+        "status": "ready",
+        "database": "ok",
+        "migrations": "current",
+        "schema": {"package": latest, "database": latest},
+    }
+
+
+async def test_a_newer_schema_is_ready_and_names_both_versions(
+    scratch_database: str, scratch_db: Database
+) -> None:
+    """A later release migrated the database while this one still serves: a rolling deploy's
+    normal state, compatible by the upgrade rules (docs/upgrades.md)."""
+    migrations.migrate(scratch_database)
+    with psycopg.connect(scratch_database, autocommit=True) as conn:
+        conn.execute(
+            "insert into mux_lessons_meta.schema_migrations (version, name, checksum) "
+            "values ('29991231000000', 'a_later_release', 'x')"
+        )
+    response = await _get(scratch_db)
+    assert response.status_code == 200, response.text
+    latest = migrations.discover()[-1].version
+    assert response.json()["migrations"] == "newer"
+    assert response.json()["schema"] == {
+        "package": latest,
+        "database": "29991231000000",
+        "newer": ["29991231000000"],
+    }
 
 
 async def test_not_ready_on_an_unmigrated_database_names_every_migration(

@@ -189,3 +189,59 @@ async def test_unmatched_events_expire_into_ignored_with_a_reason(
     assert await events.sweep_unmatched(db, webhook_settings) == (0, 1)
     [row] = await inbox_rows(db)
     assert row["state"] == "ignored" and row["outcome"].startswith("expired")
+
+
+async def _events_in_every_state(db: Database, days_ago: int) -> dict[str, str]:
+    """One stored event per inbox state, received `days_ago` days ago: {state: event id}."""
+    ids = {}
+    async with db.service_session() as conn:
+        for state in ("pending", "applied", "ignored", "unmatched", "failed", "dead"):
+            event = Video(None).asset_ready()
+            await conn.execute(
+                "insert into mux_events (id, type, payload, state, received_at) "
+                "values (%s, %s, %s::jsonb, %s, now() - make_interval(days => %s))",
+                (event["id"], event["type"], json.dumps(event), state, days_ago),
+            )
+            ids[state] = event["id"]
+    return ids
+
+
+async def _states_left(db: Database) -> dict[str, str]:
+    return {row["id"]: row["state"] for row in await inbox_rows(db)}
+
+
+async def test_settled_events_past_their_retention_go_work_and_recent_ones_stay(
+    db: Database, webhook_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = await _events_in_every_state(db, days_ago=31)
+    recent = await _events_in_every_state(db, days_ago=29)
+    # More settled events than one batch, so the worker deletes in several.
+    monkeypatch.setattr("service.worker.PRUNE_BATCH", 2)
+    extra = [await _events_in_every_state(db, days_ago=40) for _ in range(3)]
+    worker = Worker(db, dataclasses.replace(webhook_settings, inbox_retention_days=30))
+
+    assert await worker.prune() == 2 + 3 * 2
+    left = await _states_left(db)
+    gone = {old["applied"], old["ignored"]} | {e[s] for e in extra for s in ("applied", "ignored")}
+    assert not gone & set(left)
+    for state in ("pending", "failed", "dead", "unmatched"):
+        assert left[old[state]] == state
+        assert all(left[e[state]] == state for e in extra)
+    assert {left[i] for i in recent.values()} == set(recent)  # all six, untouched
+    assert await worker.prune() == 0
+
+
+async def test_a_sweep_deletes_a_bounded_number_and_zero_days_keeps_everything(
+    db: Database, webhook_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(4):
+        await _events_in_every_state(db, days_ago=90)
+    keep = Worker(db, dataclasses.replace(webhook_settings, inbox_retention_days=0))
+    assert await keep.prune() == 0 and len(await _states_left(db)) == 24
+
+    monkeypatch.setattr("service.worker.PRUNE_BATCH", 2)
+    monkeypatch.setattr("service.worker.PRUNE_BATCHES_PER_SWEEP", 3)
+    worker = Worker(db, dataclasses.replace(webhook_settings, inbox_retention_days=30))
+    assert await worker.prune() == 6  # 3 batches of 2, of the 8 settled ones
+    assert await worker.prune() == 2
+    assert len(await _states_left(db)) == 16

@@ -237,6 +237,31 @@ async def applied_versions(conn: Connection) -> set[str]:
     return {str(row["version"]) for row in rows}
 
 
-def pending_migrations(applied: set[str]) -> list[str]:
-    """Migration files of this package not applied yet, by file name."""
-    return [m.path.name for m in discover() if m.version not in applied]
+@dataclass(frozen=True)
+class SchemaVersions:
+    """Where the database's schema stands against this package's migrations."""
+
+    package: str  # the latest version this package carries
+    database: str | None  # the latest version applied (by either history)
+    pending: list[str]  # this package's migrations not applied, by file name
+    newer: list[str]  # versions applied after this package's latest: a later release's
+
+    def detail(self) -> dict[str, object]:
+        detail: dict[str, object] = {"package": self.package, "database": self.database}
+        if self.newer:
+            detail["newer"] = self.newer
+        return detail
+
+
+def schema_versions(applied: set[str]) -> SchemaVersions:
+    """A schema *newer* than this package (a later release migrated it, as during a rolling
+    deploy) is compatible by the upgrade rules (docs/upgrades.md); an *older* one, with any of
+    this package's migrations pending, is not."""
+    shipped = discover()
+    package = shipped[-1].version
+    return SchemaVersions(
+        package=package,
+        database=max(applied) if applied else None,
+        pending=[m.path.name for m in shipped if m.version not in applied],
+        newer=sorted(v for v in applied if v > package),
+    )

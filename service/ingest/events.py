@@ -53,6 +53,14 @@ async def sweep_unmatched(db: Database, settings: Settings) -> tuple[int, int]:
     return row["rematched"], row["expired"]
 
 
+async def prune(db: Database, older_than: timedelta, limit: int) -> int:
+    """Delete up to `limit` settled events (applied, ignored) received before `older_than`
+    ago, oldest first; the number deleted. Pending, failed, unmatched and dead stay."""
+    row = await db.call("select public.mux_events_prune(%s, %s) as deleted", (older_than, limit))
+    assert row is not None
+    return int(row["deleted"])
+
+
 async def replay(db: Database, event_id: str, preferred_policy: str) -> WorkResult | None:
     """Apply a stored event again now (an operator's choice); None when there is no such event."""
     async with db.service_session() as conn:

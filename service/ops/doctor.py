@@ -24,12 +24,13 @@ from service.database.migrations import (
     MigrationError,
     applied_versions,
     discover,
-    pending_migrations,
+    schema_versions,
 )
 from service.database.pool import Connection
 from service.mux.client import MuxClient, MuxError, MuxRejected
 from service.request.auth import JWKS_PATH
 from service.settings import DATABASE_URL_MISSING, Settings, SettingsError
+from service.telemetry.metrics import INBOX_SIZE
 
 OK, FAIL, WARN, SKIP = "ok", "FAIL", "warn", "skip"
 API_ROLES = ("anon", "authenticated", "service_role")
@@ -128,7 +129,13 @@ def exit_code(checks: list[Check]) -> int:
     return 1 if any(c.verdict == FAIL for c in checks) else 0
 
 
-DATABASE_CHECKS = ("migrations", "row level security", "API roles and grants", "realtime")
+DATABASE_CHECKS = (
+    "migrations",
+    "row level security",
+    "API roles and grants",
+    "realtime",
+    "inbox",
+)
 
 
 async def _database_checks(settings: Settings) -> list[Check]:
@@ -157,11 +164,14 @@ async def _database_checks(settings: Settings) -> list[Check]:
             checks.append(
                 Check("database", OK, f"PostgreSQL {row['v'] if row else '?'} at {where}")
             )
-            for name, check in zip(
-                DATABASE_CHECKS,
-                (_migrations, _row_level_security, _roles_and_grants, _realtime),
-                strict=True,
-            ):
+            database_checks: tuple[Callable[[Connection], Awaitable[Check]], ...] = (
+                _migrations,
+                _row_level_security,
+                _roles_and_grants,
+                _realtime,
+                functools.partial(_inbox, settings=settings),
+            )
+            for name, check in zip(DATABASE_CHECKS, database_checks, strict=True):
                 checks.append(await _guarded(name, functools.partial(check, conn)))
     except psycopg.Error as exc:  # the connection was lost between checks
         if not checks:
@@ -184,7 +194,8 @@ def _describe(url: str) -> str:
 
 async def _migrations(conn: Connection) -> Check:
     shipped = discover()
-    pending = pending_migrations(await applied_versions(conn))
+    versions = schema_versions(await applied_versions(conn))
+    pending = versions.pending
     if pending and len(pending) == len(shipped):
         return Check(
             "migrations",
@@ -197,8 +208,37 @@ async def _migrations(conn: Connection) -> Check:
             FAIL,
             f"{len(pending)} not applied ({', '.join(pending)}): {MIGRATE_HINT}",
         )
+    if versions.newer:
+        return Check(
+            "migrations",
+            OK,
+            f"all {len(shipped)} migrations this package carries are applied, and "
+            f"{len(versions.newer)} of a later release (database at {versions.database}, "
+            f"this package at {versions.package}): compatible while the deploy rolls out",
+        )
     return Check(
-        "migrations", OK, f"all {len(shipped)} migrations this package carries are applied"
+        "migrations",
+        OK,
+        f"all {len(shipped)} migrations this package carries are applied "
+        f"(schema {versions.package})",
+    )
+
+
+async def _inbox(conn: Connection, *, settings: Settings) -> Check:
+    size = await (await conn.execute(INBOX_SIZE)).fetchone()
+    assert size is not None
+    days = settings.inbox_retention_days
+    kept = (
+        f"settled events are deleted after {days} days (INBOX_RETENTION_DAYS)"
+        if days
+        else "every event is kept (INBOX_RETENTION_DAYS=0)"
+    )
+    oldest = float(size["oldest"])
+    age = f"oldest received {oldest / 86400:.1f} days ago" if size["rows"] else "empty"
+    return Check(
+        "inbox",
+        OK,
+        f"about {int(size['rows']):,} events, {int(size['bytes']) / 2**20:.1f} MiB, {age}; {kept}",
     )
 
 

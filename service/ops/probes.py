@@ -7,7 +7,9 @@
 - `GET /readyz`: may this process take traffic? Ready means the database answers and every
   migration shipped in this package (never none) is applied (by `mux-lessons migrate` or by
   `supabase db push`), and the process is not shutting down. Otherwise 503 saying what is
-  missing, so a deploy whose migrations did not run never gets traffic.
+  missing, so a deploy whose migrations did not run never gets traffic. A schema *newer*
+  than this package (a later release migrated it: the normal state while a rolling deploy
+  replaces this process) is ready, `migrations: "newer"`; `schema` names both versions.
 - `GET /metrics`: Prometheus text (`telemetry.metrics`), with `Authorization: Bearer
   <METRICS_TOKEN>`; 404 while that is unset.
 """
@@ -23,7 +25,7 @@ from psycopg_pool import PoolTimeout
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from service.database.migrations import MigrationError, applied_versions, pending_migrations
+from service.database.migrations import MigrationError, applied_versions, schema_versions
 from service.database.pool import Database
 from service.errors import ApiError
 from service.live.hub import LiveHub
@@ -61,16 +63,24 @@ async def readyz(request: Request) -> JSONResponse:
     except (psycopg.Error, PoolTimeout):
         return _not_ready("database_unavailable", "the database does not answer", database="down")
     try:
-        pending = pending_migrations(applied)
+        versions = schema_versions(applied)
     except MigrationError as exc:  # the installation itself lacks migrations: never ready
         return _not_ready("migrations_missing", str(exc))
-    if pending:
+    if versions.pending:
         return _not_ready(
             "migrations_pending",
-            f"{len(pending)} migration(s) not applied: run `mux-lessons migrate`",
-            pending=pending,
+            f"{len(versions.pending)} migration(s) not applied: run `mux-lessons migrate`",
+            pending=versions.pending,
+            schema=versions.detail(),
         )
-    return JSONResponse({"status": "ready", "database": "ok", "migrations": "current"})
+    return JSONResponse(
+        {
+            "status": "ready",
+            "database": "ok",
+            "migrations": "newer" if versions.newer else "current",
+            "schema": versions.detail(),
+        }
+    )
 
 
 def _not_ready(code: str, message: str, *, database: str = "ok", **extra: Any) -> JSONResponse:

@@ -106,6 +106,16 @@ _CLEANUPS = """
 select action, state::text as state, count(*)::bigint as n
 from public.mux_cleanups where state in ('pending', 'failed', 'dead')
 group by 1, 2"""
+# The whole inbox, cheaply however large it grows: the planner's row estimate (an exact count
+# while the table was never analyzed, which is while it is small), its size on disk with its
+# indexes, and the age of its oldest row (the first entry of the received_at index).
+INBOX_SIZE = """
+select case when c.reltuples < 0 then (select count(*) from public.mux_events)
+            else c.reltuples end::bigint as rows,
+       pg_total_relation_size(c.oid)::bigint as bytes,
+       coalesce(extract(epoch from now() - (select min(e.received_at)
+                                              from public.mux_events e)), 0)::float8 as oldest
+from pg_class c where c.oid = 'public.mux_events'::regclass"""
 CLEANUP_ACTIONS = ("delete_asset", "cancel_upload")
 CLEANUP_STATES = ("pending", "failed", "dead")
 _LESSONS = "select status::text as status, count(*)::bigint as n from public.lessons group by 1"
@@ -120,6 +130,7 @@ class DatabaseFigures:
     read_at: float = float("-inf")
     up: bool = False
     inbox: dict[str, tuple[int, float]] = field(default_factory=dict)
+    inbox_size: dict[str, float] = field(default_factory=dict)
     lessons: dict[str, int] = field(default_factory=dict)
     cleanups: dict[tuple[str, str], int] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -132,6 +143,7 @@ class DatabaseFigures:
                 return  # another scrape just read them
             try:
                 inbox = await self.database.call_all(_INBOX)
+                [size] = await self.database.call_all(INBOX_SIZE)
                 lessons = await self.database.call_all(_LESSONS)
                 cleanups = await self.database.call_all(_CLEANUPS)
             except (psycopg.Error, PoolTimeout) as exc:
@@ -140,6 +152,7 @@ class DatabaseFigures:
             else:
                 self.up = True
                 self.inbox = {r["state"]: (int(r["n"]), float(r["oldest"])) for r in inbox}
+                self.inbox_size = {k: float(size[k]) for k in ("rows", "bytes", "oldest")}
                 self.lessons = {r["status"]: int(r["n"]) for r in lessons}
                 self.cleanups = {(r["action"], r["state"]): int(r["n"]) for r in cleanups}
             self.read_at = time.monotonic()
@@ -178,6 +191,18 @@ class DatabaseCollector(Collector):
         waiting = [f.inbox[s][1] for s in ("pending", "failed") if s in f.inbox]
         oldest.add_metric([], max(waiting, default=0.0))
         yield oldest
+        for name, key, text in (
+            ("inbox_rows", "rows", "Inbox events in every state (the planner's estimate)"),
+            ("inbox_bytes", "bytes", "The inbox's size on disk, with its indexes"),
+            (
+                "inbox_oldest_age_seconds",
+                "oldest",
+                "Age of the inbox's oldest event, any state (INBOX_RETENTION_DAYS bounds it)",
+            ),
+        ):
+            size = GaugeMetricFamily(f"{PREFIX}_{name}", text)
+            size.add_metric([], f.inbox_size.get(key, 0.0))
+            yield size
         lessons = GaugeMetricFamily(
             f"{PREFIX}_lessons", "Lessons by video status", labels=["status"]
         )

@@ -2,11 +2,14 @@ import type { Metadata } from "next";
 import type { ReactNode } from "react";
 
 import { AnnouncerProvider, PageStatus } from "@/components/Announcer";
+import { FocusOnNavigate } from "@/components/FocusOnNavigate";
 import { Header } from "@/components/Header";
 import { LeaveGuard } from "@/components/LeaveGuard";
 import { NotificationsProvider } from "@/components/Notifications";
 import { PageTitle } from "@/components/PageTitle";
 import { RuntimeConfigProvider } from "@/components/RuntimeConfig";
+import { UploadsProvider } from "@/components/UploadsProvider";
+import { UploadTray } from "@/components/UploadTray";
 import { readRuntimeConfig } from "@/lib/config";
 
 import "./globals.css";
@@ -28,12 +31,16 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <RuntimeConfigProvider config={result.config}>
             <AnnouncerProvider>
               <NotificationsProvider>
-                <LeaveGuard />
-                <Header />
-                <main id="main" tabIndex={-1}>
-                  <PageStatus />
-                  {children}
-                </main>
+                <UploadsProvider>
+                  <LeaveGuard />
+                  <FocusOnNavigate />
+                  <Header />
+                  <UploadTray />
+                  <main id="main" tabIndex={-1}>
+                    <PageStatus />
+                    {children}
+                  </main>
+                </UploadsProvider>
               </NotificationsProvider>
             </AnnouncerProvider>
           </RuntimeConfigProvider>
