@@ -18,7 +18,10 @@ create table public.courses (
   updated_at timestamptz not null default now(),
   description text check (description is null or length(description) <= 2000),
   -- counts edits of what the author writes (title, description): see courses_before_update
-  revision integer not null default 1
+  revision integer not null default 1,
+  -- the author's decision: learners see a course only when it is public (90_access.sql)
+  visibility text not null default 'draft'
+    constraint courses_visibility_check check (visibility in ('draft', 'public'))
 );
 create index courses_owner_id_idx on public.courses (owner_id);
 
@@ -42,6 +45,10 @@ create table public.lessons (
   updated_at timestamptz not null default now(),
   description text check (description is null or length(description) <= 2000),
   revision integer not null default 1,
+  -- the author's decision: learners see a lesson only when it, its course and its video are
+  -- public and published (lesson_reaches_learners, 90_access.sql)
+  visibility text not null default 'draft'
+    constraint lessons_visibility_check check (visibility in ('draft', 'public')),
   -- Checked at the end of each statement, so one statement may move every lesson of a course.
   constraint lessons_course_position_key unique (course_id, position)
     deferrable initially immediate

@@ -548,6 +548,30 @@ begin
   select * into rematched, expired from public.mux_sweep_unmatched(p_preferred_policy, p_max_age);
 end $$;
 
+-- The inbox over time (issue 27): settled events (`applied`, `ignored`) older than the worker's
+-- INBOX_RETENTION_DAYS are deleted, a small batch a call, oldest first; `pending`, `failed`,
+-- `unmatched` and `dead` ones never are (they are work, or an operator's to look at). Nothing
+-- reads a settled event again: the state machine decides from the lesson's row, and parked
+-- events are matched from `unmatched` rows only. Rows another transaction holds are skipped,
+-- never waited for. Expand only: a new function; the previous release does not call it.
+create function public.mux_events_prune(p_older_than interval, p_limit integer)
+  returns integer
+  language plpgsql set search_path = '' as $$
+declare
+  deleted integer;
+begin
+  delete from public.mux_events e
+   where e.id in (
+     select x.id from public.mux_events x
+      where x.received_at < now() - p_older_than
+        and x.state in ('applied', 'ignored')
+      order by x.received_at
+      limit p_limit
+      for update skip locked);
+  get diagnostics deleted = row_count;
+  return deleted;
+end $$;
+
 revoke all on function
   public.mux_event_upload_id(text,jsonb),
   public.mux_event_asset_id(text,jsonb),
@@ -563,7 +587,8 @@ revoke all on function
   public.mux_work_next(text,integer,double precision,double precision),
   public.mux_sweep_unmatched(text,interval,integer),
   public.mux_work_next_bounded(text,integer,double precision,double precision,text),
-  public.mux_sweep_unmatched_bounded(text,interval,text)
+  public.mux_sweep_unmatched_bounded(text,interval,text),
+  public.mux_events_prune(interval,integer)
   from public, anon, authenticated;
 
 grant execute on function
@@ -577,5 +602,6 @@ grant execute on function
   public.mux_work_next(text,integer,double precision,double precision),
   public.mux_sweep_unmatched(text,interval,integer),
   public.mux_work_next_bounded(text,integer,double precision,double precision,text),
-  public.mux_sweep_unmatched_bounded(text,interval,text)
+  public.mux_sweep_unmatched_bounded(text,interval,text),
+  public.mux_events_prune(interval,integer)
   to service_role;

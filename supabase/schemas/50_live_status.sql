@@ -25,13 +25,51 @@ end $$;
 
 create trigger lessons_notify_insert after insert on public.lessons
   for each row execute function public.lessons_notify_video_change();
+-- A lesson's visibility changing is announced like a rename, with the same payload (every
+-- listener decides again, as the viewer it serves, what it may now show).
 create trigger lessons_notify_update after update on public.lessons
   for each row when (old.video_version is distinct from new.video_version
                      or old.title is distinct from new.title
-                     or old.position is distinct from new.position)
+                     or old.revision is distinct from new.revision
+                     or old.position is distinct from new.position
+                     or old.visibility is distinct from new.visibility)
   execute function public.lessons_notify_video_change();
 create trigger lessons_notify_delete after delete on public.lessons
   for each row execute function public.lessons_notify_video_change();
+
+-- Polling (no LISTEN behind a transaction pooler) finds the lessons of a course changed lately
+-- by this index, as it finds lessons changed lately by lessons_updated_at_idx.
+create index courses_updated_at_idx on public.courses (updated_at);
+
+-- A course's own change: `course_change` {id, owner_id, deleted} (a new channel: course
+-- streams send the course again, or end). When its visibility changes, each of its lessons is
+-- announced on `lesson_video` too, in that channel's shape, so streams of either release drop
+-- or show them at once.
+create function public.courses_notify_change() returns trigger
+  language plpgsql set search_path = '' as $$
+declare
+  c public.courses := case when tg_op = 'DELETE' then old else new end;
+begin
+  perform pg_notify('course_change', json_build_object(
+    'id', c.id, 'owner_id', c.owner_id, 'deleted', tg_op = 'DELETE')::text);
+  if tg_op = 'UPDATE' and old.visibility is distinct from new.visibility then
+    perform pg_notify('lesson_video', json_build_object(
+      'id', l.id,
+      'course_id', l.course_id,
+      'owner_id', c.owner_id,
+      'video_version', l.video_version,
+      'deleted', false)::text)
+    from public.lessons l where l.course_id = c.id;
+  end if;
+  return null;
+end $$;
+
+create trigger courses_notify_update after update on public.courses
+  for each row when ((old.title, old.description, old.visibility)
+                     is distinct from (new.title, new.description, new.visibility))
+  execute function public.courses_notify_change();
+create trigger courses_notify_delete after delete on public.courses
+  for each row execute function public.courses_notify_change();
 
 -- For each request {"claims": <verified JWT claims, or null when anonymous>, "lessons": [ids]},
 -- the ids among its lessons that RLS lets that viewer read, exactly as a request of theirs
@@ -86,6 +124,7 @@ end $$;
 
 revoke all on function
   public.lessons_notify_video_change(),
+  public.courses_notify_change(),
   public.lesson_visibility(jsonb)
   from public, anon, authenticated;
 
