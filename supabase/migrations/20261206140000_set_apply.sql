@@ -21,6 +21,9 @@
 -- mux_apply_transitions and mux_apply_asset_part (the per-event path, which the previous
 -- release calls) now use the same transitions (mux_transition, mux_apply_part_to): their
 -- signatures and effects are unchanged.
+--
+-- Expand only. contract in the release after 2026-12-06: mux_ingest_batch_bounded and
+-- mux_ingest_batch, the previous release's batch path, which this release no longer calls.
 
 -- What the state machine makes of an event type: 'lesson' (an upload's or asset's step),
 -- 'part' (a caption track or download of an asset) or null (not used by this service).

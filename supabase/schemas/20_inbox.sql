@@ -372,6 +372,7 @@ begin
     from public.mux_events e where e.id = p_payload ->> 'id';
 end $$;
 
+-- The previous release's batch path (contract in the release after 2026-12-06).
 -- Many events in one transaction (the service batches concurrent webhook deliveries, so a
 -- burst costs one commit, not one per event). Events are applied in upload-key order, so
 -- concurrent batches take their locks in one global order; `idx` maps each result to its
@@ -446,6 +447,7 @@ begin
     from public.mux_ingest_event(p_payload, p_preferred_policy, p_source, p_created_at);
 end $$;
 
+-- The previous release's batch path (contract in the release after 2026-12-06).
 create function public.mux_ingest_batch_bounded(
   p_payloads jsonb[], p_created_at timestamptz[], p_preferred_policy text, p_source text,
   p_lock_timeout text)
