@@ -7,7 +7,9 @@ import { LeaveGuard } from "@/components/LeaveGuard";
 import { NotificationsProvider } from "@/components/Notifications";
 import { PageTitle } from "@/components/PageTitle";
 import { RuntimeConfigProvider } from "@/components/RuntimeConfig";
+import { SessionSync } from "@/components/SessionSync";
 import { readRuntimeConfig } from "@/lib/config";
+import { currentViewer } from "@/lib/viewer";
 
 import "./globals.css";
 
@@ -19,8 +21,9 @@ export const metadata: Metadata = {
   description: "Course lessons with Mux video",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
   const result = readRuntimeConfig();
+  const viewer = await currentViewer(); // whom the server renders for (lib/viewer.ts)
   return (
     <html lang="en">
       <body>
@@ -29,6 +32,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <AnnouncerProvider>
               <NotificationsProvider>
                 <LeaveGuard />
+                <SessionSync serverUserId={viewer?.userId ?? null} />
                 <Header />
                 <main id="main" tabIndex={-1}>
                   <PageStatus />

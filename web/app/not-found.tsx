@@ -1,8 +1,14 @@
 import Link from "next/link";
+import { headers } from "next/headers";
 
+import { RouteNotFound } from "@/components/learner/RouteNotFound";
 import { PageTitle } from "@/components/PageTitle";
+import { MISSING_HEADER } from "@/lib/pageAccess";
 
-export default function NotFoundPage() {
+export default async function NotFoundPage() {
+  // A lesson or course the viewer may not see (proxy.ts asked the service as them).
+  const missing = (await headers()).get(MISSING_HEADER);
+  if (missing === "Lesson" || missing === "Course") return <RouteNotFound what={missing} />;
   return (
     <section className="panel">
       <PageTitle title="Page not found" />

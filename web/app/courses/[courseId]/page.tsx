@@ -1,6 +1,34 @@
-import { CourseView } from "@/components/CourseView";
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
 
-export default async function CoursePage({ params }: { params: Promise<{ courseId: string }> }) {
+import { CourseView } from "@/components/CourseView";
+import { LearnerCourse } from "@/components/learner/LearnerCourse";
+import { PageFailure } from "@/components/learner/PageFailure";
+import { watchable } from "@/lib/learner";
+import { courseSummary, loadCourse, pageMetadata } from "@/lib/learnerPages";
+
+type Params = { params: Promise<{ courseId: string }> };
+
+export async function generateMetadata({ params }: Params): Promise<Metadata> {
   const { courseId } = await params;
-  return <CourseView courseId={courseId} />;
+  const loaded = await loadCourse(courseId);
+  if (loaded.state !== "ready" || loaded.value.editable) return {}; // titled by what renders
+  const course = loaded.value;
+  return pageMetadata({
+    title: course.title,
+    description: courseSummary(course),
+    path: `/courses/${course.courseId}`,
+    image: watchable(course)[0]?.video.thumbnailUrl ?? null,
+  });
+}
+
+/** Its owner: the course workspace (client-rendered, live). Anyone else: the course as the
+ * service shows it to them, rendered on the server; a course they may not see is a 404. */
+export default async function CoursePage({ params }: Params) {
+  const { courseId } = await params;
+  const loaded = await loadCourse(courseId);
+  if (loaded.state === "not-found") notFound();
+  if (loaded.state === "failed") return <PageFailure what="Course" error={loaded.error} />;
+  if (loaded.value.editable) return <CourseView courseId={courseId} />;
+  return <LearnerCourse course={loaded.value} signedIn={loaded.viewer.userId !== null} />;
 }

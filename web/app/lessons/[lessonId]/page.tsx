@@ -1,6 +1,48 @@
-import { LessonEditor } from "@/components/LessonEditor";
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
 
-export default async function LessonPage({ params }: { params: Promise<{ lessonId: string }> }) {
+import { CourseRefresher } from "@/components/learner/CourseRefresher";
+import { LearnerLessonView } from "@/components/learner/LearnerLessonView";
+import { PageFailure } from "@/components/learner/PageFailure";
+import { LessonEditor } from "@/components/LessonEditor";
+import { summaryOf } from "@/lib/learner";
+import { loadLesson, pageMetadata } from "@/lib/learnerPages";
+
+type Params = { params: Promise<{ lessonId: string }> };
+
+export async function generateMetadata({ params }: Params): Promise<Metadata> {
   const { lessonId } = await params;
-  return <LessonEditor lessonId={lessonId} />;
+  const loaded = await loadLesson(lessonId);
+  if (loaded.state !== "ready" || loaded.value.course === null) return {};
+  const { lesson, course } = loaded.value;
+  return pageMetadata({
+    title: lesson.title,
+    description: summaryOf(lesson.description, `A video lesson of «${course.title}».`),
+    path: `/lessons/${lesson.lessonId}`,
+    image: lesson.video.thumbnailUrl,
+    type: "article",
+  });
+}
+
+/** Its author: the lesson editor (client-rendered, live). Anyone else: the lesson as the
+ * service shows it to them, with its course's outline, rendered on the server; a lesson they
+ * may not see is a 404. */
+export default async function LessonPage({ params }: Params) {
+  const { lessonId } = await params;
+  const loaded = await loadLesson(lessonId);
+  if (loaded.state === "not-found") notFound();
+  if (loaded.state === "failed") return <PageFailure what="Lesson" error={loaded.error} />;
+  const { lesson, course } = loaded.value;
+  if (course === null) return <LessonEditor lessonId={lessonId} />;
+  return (
+    <>
+      <LearnerLessonView
+        key={lesson.lessonId}
+        lesson={lesson}
+        course={course}
+        signedIn={loaded.viewer.userId !== null}
+      />
+      <CourseRefresher courseId={course.courseId} />
+    </>
+  );
 }

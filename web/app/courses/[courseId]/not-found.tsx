@@ -1,0 +1,5 @@
+import { RouteNotFound } from "@/components/learner/RouteNotFound";
+
+export default function CourseNotFound() {
+  return <RouteNotFound what="Course" />;
+}
