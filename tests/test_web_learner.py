@@ -290,6 +290,7 @@ async def test_a_learner_resumes_a_lesson_where_they_left_it(
         page = await context.new_page()
         await page.goto(web_stack.signed_in_url(learner, f"/courses/{course.id}"))
         await expect(page.get_by_test_id("course-progress")).to_have_text("0 of 2 complete")
+        await expect(page).to_have_title("Pastry — Lessons")
         await expect(page.get_by_test_id("continue")).to_contain_text("Start the course")
         await _axe(page, "course page (learner with progress)")
         await page.get_by_test_id("continue").click()

@@ -1,7 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 
 import { readRuntimeConfig } from "@/lib/config";
-import { MISSING_HEADER, missingPage } from "@/lib/pageAccess";
+import { missingPage } from "@/lib/pageAccess";
 import { STATIC_HEADERS, contentSecurityPolicy } from "@/lib/securityHeaders";
 import { proxySession } from "@/lib/sessionRefresh";
 
@@ -10,7 +10,7 @@ import { proxySession } from "@/lib/sessionRefresh";
  * run-time configuration, on the response and on the request (where Next.js reads the nonce
  * for the scripts it renders), plus nosniff, no framing and a strict Referrer-Policy. A
  * Supabase session about to expire is refreshed first, so the page renders as its user; a
- * lesson or course page the viewer may not see is answered by the not-found page (404).
+ * lesson or course page the viewer may not see is answered with a 404 status.
  */
 export async function proxy(request: NextRequest) {
   const result = readRuntimeConfig();
@@ -20,23 +20,14 @@ export async function proxy(request: NextRequest) {
   const policy = contentSecurityPolicy(result, nonce);
   const headers = new Headers(request.headers);
   headers.set("Content-Security-Policy", policy);
-  headers.delete(MISSING_HEADER);
-  // Documents only: an in-app navigation (an RSC request) shows the page's own notFound().
+  // Documents only: an in-app navigation (an RSC request) needs no status; its page says it.
   const document = request.headers.get("rsc") === null;
   const missing =
     result.ok && document
       ? await missingPage(request.nextUrl.pathname, result.config, session.accessToken)
       : null;
-  let response: NextResponse;
-  if (missing) {
-    headers.set(MISSING_HEADER, missing);
-    response = NextResponse.rewrite(new URL("/_missing", request.url), {
-      status: 404,
-      request: { headers },
-    });
-  } else {
-    response = NextResponse.next({ request: { headers } });
-  }
+  // A page the viewer may not see says "not found" itself; it is sent with a 404 status.
+  const response = NextResponse.next({ request: { headers }, ...(missing ? { status: 404 } : {}) });
   response.headers.set("Content-Security-Policy", policy);
   for (const { key, value } of STATIC_HEADERS) response.headers.set(key, value);
   for (const { name, value, options } of session.cookies) response.cookies.set(name, value, options);

@@ -1,8 +1,5 @@
 import type { RuntimeConfig } from "@/lib/config";
 
-/** A header proxy.ts sets on a request it rewrites to the not-found page: what was missing. */
-export const MISSING_HEADER = "x-lessons-missing";
-
 const PAGES: ReadonlyArray<{ pattern: RegExp; what: "Lesson" | "Course"; api: string }> = [
   { pattern: /^\/lessons\/([^/]+)$/, what: "Lesson", api: "/api/lessons/" },
   { pattern: /^\/courses\/([^/]+)$/, what: "Course", api: "/api/courses/" },
@@ -10,10 +7,10 @@ const PAGES: ReadonlyArray<{ pattern: RegExp; what: "Lesson" | "Course"; api: st
 
 /**
  * For proxy.ts: whether the lesson or course a page shows is one the viewer may not see, as
- * the service answers when asked as them (404). Next.js renders a `notFound()` thrown by a
- * page as an empty shell filled in by JavaScript (vercel/next.js#62228), so a page that is
- * not found is answered here instead, by the not-found page with its content and a 404. Any
- * other answer (or none) lets the page render and say what happened itself.
+ * the service answers when asked as them (404). Next.js sends a `notFound()` thrown by a page
+ * as an empty shell filled in by JavaScript (vercel/next.js#62228), so the pages render "not
+ * found" themselves and proxy.ts gives that answer its 404 status. Only a status: the page
+ * decides what to show from its own reading.
  */
 export async function missingPage(
   pathname: string,

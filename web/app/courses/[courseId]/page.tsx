@@ -1,9 +1,9 @@
 import type { Metadata } from "next";
-import { notFound } from "next/navigation";
 
 import { CourseView } from "@/components/CourseView";
 import { LearnerCourse } from "@/components/learner/LearnerCourse";
 import { PageFailure } from "@/components/learner/PageFailure";
+import { RouteNotFound } from "@/components/learner/RouteNotFound";
 import { watchable } from "@/lib/learner";
 import { courseSummary, loadCourse, pageMetadata } from "@/lib/learnerPages";
 
@@ -23,11 +23,13 @@ export async function generateMetadata({ params }: Params): Promise<Metadata> {
 }
 
 /** Its owner: the course workspace (client-rendered, live). Anyone else: the course as the
- * service shows it to them, rendered on the server; a course they may not see is a 404. */
+ * service shows it to them, rendered on the server; a course they may not see is a 404
+ * (its status set by proxy.ts). */
 export default async function CoursePage({ params }: Params) {
   const { courseId } = await params;
   const loaded = await loadCourse(courseId);
-  if (loaded.state === "not-found") notFound();
+  // Not thrown with notFound(): Next.js would send that as an empty shell (proxy.ts).
+  if (loaded.state === "not-found") return <RouteNotFound what="Course" />;
   if (loaded.state === "failed") return <PageFailure what="Course" error={loaded.error} />;
   if (loaded.value.editable) return <CourseView courseId={courseId} />;
   return <LearnerCourse course={loaded.value} signedIn={loaded.viewer.userId !== null} />;

@@ -1,9 +1,9 @@
 import type { Metadata } from "next";
-import { notFound } from "next/navigation";
 
 import { CourseRefresher } from "@/components/learner/CourseRefresher";
 import { LearnerLessonView } from "@/components/learner/LearnerLessonView";
 import { PageFailure } from "@/components/learner/PageFailure";
+import { RouteNotFound } from "@/components/learner/RouteNotFound";
 import { LessonEditor } from "@/components/LessonEditor";
 import { summaryOf } from "@/lib/learner";
 import { loadLesson, pageMetadata } from "@/lib/learnerPages";
@@ -26,11 +26,13 @@ export async function generateMetadata({ params }: Params): Promise<Metadata> {
 
 /** Its author: the lesson editor (client-rendered, live). Anyone else: the lesson as the
  * service shows it to them, with its course's outline, rendered on the server; a lesson they
- * may not see is a 404. */
+ * may not see is a 404
+ * (its status set by proxy.ts). */
 export default async function LessonPage({ params }: Params) {
   const { lessonId } = await params;
   const loaded = await loadLesson(lessonId);
-  if (loaded.state === "not-found") notFound();
+  // Not thrown with notFound(): Next.js would send that as an empty shell (proxy.ts).
+  if (loaded.state === "not-found") return <RouteNotFound what="Lesson" />;
   if (loaded.state === "failed") return <PageFailure what="Lesson" error={loaded.error} />;
   const { lesson, course } = loaded.value;
   if (course === null) return <LessonEditor lessonId={lessonId} />;
