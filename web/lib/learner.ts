@@ -94,3 +94,12 @@ export function summaryOf(text: string | null | undefined, fallback: string): st
   const cut = flat.slice(0, 157);
   return `${cut.slice(0, Math.max(cut.lastIndexOf(" "), 120))}…`;
 }
+
+/** What a learner's page shows of a course's listing (its title, lessons and their order),
+ * to compare the page's data with the course stream's `lessons` events. */
+export function listingSignature(
+  title: string,
+  lessons: ReadonlyArray<{ lessonId: string; title: string; position: number | null }>,
+): string {
+  return JSON.stringify([title, lessons.map((l) => [l.lessonId, l.title, l.position])]);
+}

@@ -4,7 +4,13 @@ import { CourseRefresher } from "@/components/learner/CourseRefresher";
 import { Paragraphs } from "@/components/learner/Paragraphs";
 import { Thumbnail } from "@/components/Thumbnail";
 import { formatDuration, spokenDuration } from "@/lib/format";
-import { completedCount, continueAt, watchable, type LearnerCourse as Course } from "@/lib/learner";
+import {
+  completedCount,
+  continueAt,
+  listingSignature,
+  watchable,
+  type LearnerCourse as Course,
+} from "@/lib/learner";
 
 import "@/app/learner.css";
 
@@ -76,7 +82,10 @@ export function LearnerCourse({ course, signedIn }: { course: Course; signedIn: 
           })}
         </ol>
       )}
-      <CourseRefresher courseId={course.courseId} />
+      <CourseRefresher
+        courseId={course.courseId}
+        shown={listingSignature(course.title, course.lessons)}
+      />
     </section>
   );
 }

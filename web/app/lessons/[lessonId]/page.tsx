@@ -5,7 +5,7 @@ import { LearnerLessonView } from "@/components/learner/LearnerLessonView";
 import { PageFailure } from "@/components/learner/PageFailure";
 import { RouteNotFound } from "@/components/learner/RouteNotFound";
 import { LessonEditor } from "@/components/LessonEditor";
-import { summaryOf } from "@/lib/learner";
+import { listingSignature, summaryOf } from "@/lib/learner";
 import { loadLesson, pageMetadata } from "@/lib/learnerPages";
 
 type Params = { params: Promise<{ lessonId: string }> };
@@ -44,7 +44,10 @@ export default async function LessonPage({ params }: Params) {
         course={course}
         signedIn={loaded.viewer.userId !== null}
       />
-      <CourseRefresher courseId={course.courseId} />
+      <CourseRefresher
+        courseId={course.courseId}
+        shown={listingSignature(course.title, course.lessons)}
+      />
     </>
   );
 }
