@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 
-import { Home } from "@/components/Home";
+import { AuthorHome } from "@/components/learner/AuthorPages";
 import { LearnerCatalog } from "@/components/learner/LearnerCatalog";
 import { PageFailure } from "@/components/learner/PageFailure";
 import { loadCatalog, pageMetadata } from "@/lib/learnerPages";
@@ -25,7 +25,7 @@ export async function generateMetadata(): Promise<Metadata> {
  * rendered on the server with their data. */
 export default async function HomePage() {
   const viewer = await currentViewer();
-  if (viewer === null || viewer.userId !== null) return <Home />;
+  if (viewer === null || viewer.userId !== null) return <AuthorHome />;
   const catalog = await loadCatalog();
   if (catalog.state === "failed") return <PageFailure what="Courses" error={catalog.error} />;
   return <LearnerCatalog courses={catalog.state === "ready" ? catalog.value : []} />;

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 
-import { CourseView } from "@/components/CourseView";
+import { AuthorCourse } from "@/components/learner/AuthorPages";
 import { LearnerCourse } from "@/components/learner/LearnerCourse";
 import { PageFailure } from "@/components/learner/PageFailure";
 import { RouteNotFound } from "@/components/learner/RouteNotFound";
@@ -31,6 +31,6 @@ export default async function CoursePage({ params }: Params) {
   // Not thrown with notFound(): Next.js would send that as an empty shell (proxy.ts).
   if (loaded.state === "not-found") return <RouteNotFound what="Course" />;
   if (loaded.state === "failed") return <PageFailure what="Course" error={loaded.error} />;
-  if (loaded.value.editable) return <CourseView courseId={courseId} />;
+  if (loaded.value.editable) return <AuthorCourse courseId={courseId} />;
   return <LearnerCourse course={loaded.value} signedIn={loaded.viewer.userId !== null} />;
 }

@@ -1,10 +1,10 @@
 import type { Metadata } from "next";
 
+import { AuthorLesson } from "@/components/learner/AuthorPages";
 import { CourseRefresher } from "@/components/learner/CourseRefresher";
 import { LearnerLessonView } from "@/components/learner/LearnerLessonView";
 import { PageFailure } from "@/components/learner/PageFailure";
 import { RouteNotFound } from "@/components/learner/RouteNotFound";
-import { LessonEditor } from "@/components/LessonEditor";
 import { listingSignature, summaryOf } from "@/lib/learner";
 import { loadLesson, pageMetadata } from "@/lib/learnerPages";
 
@@ -35,7 +35,7 @@ export default async function LessonPage({ params }: Params) {
   if (loaded.state === "not-found") return <RouteNotFound what="Lesson" />;
   if (loaded.state === "failed") return <PageFailure what="Lesson" error={loaded.error} />;
   const { lesson, course } = loaded.value;
-  if (course === null) return <LessonEditor lessonId={lessonId} />;
+  if (course === null) return <AuthorLesson lessonId={lessonId} />;
   return (
     <>
       <LearnerLessonView
