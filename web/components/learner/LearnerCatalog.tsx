@@ -22,10 +22,14 @@ export function LearnerCatalog({ courses }: { courses: CatalogCourse[] }) {
           <p className="muted">No course is published yet.</p>
         ) : (
           <ul className="catalog-grid" data-testid="catalog">
-            {courses.map((course) => (
+            {courses.map((course, index) => (
               <li key={course.courseId} className="catalog-card" data-course={course.courseId}>
                 <Link href={`/courses/${course.courseId}`} className="catalog-link">
-                  <Thumbnail url={course.firstLesson.thumbnailUrl} className="catalog-thumb" />
+                  <Thumbnail
+                    url={course.firstLesson.thumbnailUrl}
+                    className="catalog-thumb"
+                    priority={index < 2}
+                  />
                   <span className="catalog-title">{course.title}</span>
                 </Link>
                 {course.description && <p className="catalog-description">{course.description}</p>}

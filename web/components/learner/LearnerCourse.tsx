@@ -61,7 +61,7 @@ export function LearnerCourse({ course, signedIn }: { course: Course; signedIn: 
             return (
               <li key={lesson.lessonId} data-lesson={lesson.lessonId} className="learner-lesson-item">
                 <Link href={`/lessons/${lesson.lessonId}`} className="learner-lesson">
-                  <Thumbnail url={lesson.video.thumbnailUrl} />
+                  <Thumbnail url={lesson.video.thumbnailUrl} priority={index === 0} />
                   <span className="learner-lesson-text">
                     <span className="learner-number" aria-hidden="true">
                       {done ? "✓ " : ""}Lesson {index + 1}
