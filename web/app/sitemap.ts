@@ -8,6 +8,9 @@ import { siteOrigin } from "@/lib/viewer";
 // Read on every request, as anyone (never as the requester): what is public now.
 export const dynamic = "force-dynamic";
 
+/** Courses read at a time: the service's pool is shared with everyone else's requests. */
+const READ_AT_ONCE = 8;
+
 /** The catalog, every public course and each of its public lessons. */
 export default async function sitemap(): Promise<MetadataRoute.Sitemap> {
   const origin = await siteOrigin();
@@ -15,10 +18,16 @@ export default async function sitemap(): Promise<MetadataRoute.Sitemap> {
   const entries: MetadataRoute.Sitemap = [{ url: `${origin}/`, changeFrequency: "daily" }];
   if (!config.ok) return entries;
   const anyone: ServiceClient = { baseUrl: config.config.apiUrl, accessToken: null };
-  const catalog = await readCatalog(anyone);
-  const courses = await Promise.all(
-    catalog.map((c) => readCourse(anyone, c.courseId).catch(() => null) as Promise<LearnerCourse | null>),
-  );
+  const catalog = await readCatalog(anyone); // at most 200 courses
+  const courses: (LearnerCourse | null)[] = [];
+  for (let i = 0; i < catalog.length; i += READ_AT_ONCE) {
+    const batch = catalog.slice(i, i + READ_AT_ONCE);
+    courses.push(
+      ...(await Promise.all(
+        batch.map((c) => readCourse(anyone, c.courseId).catch(() => null) as Promise<LearnerCourse | null>),
+      )),
+    );
+  }
   for (const course of courses) {
     if (course === null) continue;
     entries.push({ url: `${origin}/courses/${course.courseId}`, lastModified: course.updatedAt });
