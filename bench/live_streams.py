@@ -52,13 +52,15 @@ def raise_file_limit() -> int:
 
 
 def seed_published(url: str, count: int) -> list[uuid.UUID]:
-    """`count` published lessons (anyone may watch them) in one course; their ids."""
+    """`count` published lessons, made public in a public course (anyone may watch them);
+    their ids."""
     with psycopg.connect(url, autocommit=True) as conn:
         _, course = seed_owner_and_course(conn, "Streams")
+        conn.execute("update courses set visibility = 'public' where id = %s", (course,))
         rows = conn.execute(
             """insert into lessons (course_id, title, status, mux_playback_id, playback_policy,
-                                    duration_seconds, aspect_ratio)
-               select %s, 'Lesson ' || i, 'published', 'pb-' || i, 'public', 60, '16:9'
+                                    duration_seconds, aspect_ratio, visibility)
+               select %s, 'Lesson ' || i, 'published', 'pb-' || i, 'public', 60, '16:9', 'public'
                from generate_series(1, %s) as i returning id""",
             (course, count),
         ).fetchall()

@@ -83,6 +83,11 @@ async def _seed(database_url: str, service: str, origin: str, auth: AuthStandIn)
                 created = await cur.fetchone()
                 assert created is not None
                 lessons.append(str(created["id"]))
+            # Made public by their author, as learners need (new rows start `draft`).
+            await conn.execute("update courses set visibility = 'public' where id = %s", (course,))
+            await conn.execute(
+                "update lessons set visibility = 'public' where course_id = %s", (course,)
+            )
         email = f"bench-{author.hex[:6]}@example.test"
         token = auth.session(auth.add_user(author, email, email))["access_token"]
         async with httpx.AsyncClient(base_url=service, timeout=30) as http:

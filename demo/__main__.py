@@ -24,11 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import jwt
 
 from demo.stack import (
-    DEV_JWT_SECRET,
-    ROOT,
     add_data_dir_argument,
     create_demo_lesson,
     database_url,
@@ -36,11 +33,9 @@ from demo.stack import (
     running_stack,
     until_interrupted,
 )
+from demo.upload import FRONT_END_ORIGIN, SAMPLE, access_token, upload_like_a_browser
 from service.database.pool import Database
 
-SAMPLE = ROOT / "demo" / "sample.mp4"
-FRONT_END_ORIGIN = "http://localhost:3000"
-CHUNK_BYTES = 16 * 1024
 TIMEOUT_SECONDS = 60.0
 # `--lifecycle`: new uploads ask for generated English captions and an MP4 download.
 LIFECYCLE_SETTINGS = {
@@ -70,44 +65,6 @@ async def repaired_by_reconciler(database_url: str, lesson: uuid.UUID) -> bool:
             return await cur.fetchone() is not None
     finally:
         await db.close()
-
-
-def access_token(author: uuid.UUID) -> str:
-    now = int(time.time())
-    claims = {
-        "sub": str(author),
-        "role": "authenticated",
-        "aud": "authenticated",
-        "iat": now,
-        "exp": now + 3600,
-    }
-    return jwt.encode(claims, DEV_JWT_SECRET, algorithm="HS256")
-
-
-async def upload_like_a_browser(http: httpx.AsyncClient, url: str) -> int:
-    """PUT the sample in resumable chunks as @mux/upchunk does; returns the chunk count."""
-    data = SAMPLE.read_bytes()
-    chunks = 0
-    offset = 0
-    while offset < len(data):
-        end = min(offset + CHUNK_BYTES, len(data)) - 1
-        response = await http.put(
-            url,
-            content=data[offset : end + 1],
-            headers={
-                "Content-Range": f"bytes {offset}-{end}/{len(data)}",
-                "Origin": FRONT_END_ORIGIN,
-            },
-        )
-        chunks += 1
-        if response.status_code == 308:
-            stored = response.headers.get("range", "bytes=0--1")
-            offset = int(stored.rsplit("-", 1)[1]) + 1
-        elif response.status_code in (200, 201):
-            return chunks
-        else:
-            raise SystemExit(f"upload failed: {response.status_code} {response.text}")
-    return chunks
 
 
 def _is_final(video: dict[str, Any]) -> bool:
@@ -192,7 +149,10 @@ async def run(args: argparse.Namespace) -> int:
         print(f"  live      {live['mode']}{degraded}")
         demo = await create_demo_lesson(stack.database_url)
         lesson = demo.lesson
-        print(f'  lesson    {lesson} ("Demo lesson", course "Demo course")\n')
+        print(
+            f'  lesson    {lesson} ("Demo lesson", course "Demo course"; the demo published '
+            "both: visitors see the lesson once its video is ready)\n"
+        )
         token = access_token(demo.author)
         clock = Clock()
         first_done = _with_media if args.lifecycle else _is_final
@@ -219,6 +179,12 @@ async def run(args: argparse.Namespace) -> int:
             return 1
         if await repaired_by_reconciler(stack.database_url, lesson):
             print("the lost `video.asset.ready` was repaired by the reconciler")
+        async with httpx.AsyncClient(timeout=10) as visitor:  # no token: any visitor
+            seen = await visitor.get(f"{service}/api/lessons/{lesson}/video")
+        if seen.status_code != 200 or seen.json()["status"] != "published":
+            print(f"visitors cannot watch it: {seen.status_code} {seen.text}")
+            return 1
+        print("visitors      can watch it (the demo published its course and lesson)")
         print(f"playback id   {final['playbackId']}")
         print(f"watch it      {emulator}/stream/{final['playbackId']}.mp4")
         print(f"status page   {service}/admin")

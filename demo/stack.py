@@ -106,7 +106,8 @@ class DemoLesson:
 
 
 async def create_demo_lesson(database_url: str) -> DemoLesson:
-    """A demo author (as Supabase Auth would have) and, as that author, a course and lesson."""
+    """A demo author (as Supabase Auth would have) and, as that author, a course and lesson,
+    both published by the author (public): visitors see the lesson once its video is ready."""
     db = Database(database_url, min_size=1, max_size=2)
     await db.open()
     try:
@@ -130,6 +131,13 @@ async def create_demo_lesson(database_url: str) -> DemoLesson:
                     (course["id"], "Demo lesson"),
                 )
             ).fetchone()
+            assert lesson is not None
+            await conn.execute(
+                "update courses set visibility = 'public' where id = %s", (course["id"],)
+            )
+            await conn.execute(
+                "update lessons set visibility = 'public' where id = %s", (lesson["id"],)
+            )
         assert lesson is not None
         return DemoLesson(author, email, course["id"], lesson["id"])
     finally:

@@ -2,7 +2,9 @@
 
 Starts what `make demo` starts (PostgreSQL, the Mux emulator, the service with its worker), a
 local stand-in for Supabase Auth, and the built web app (`next start`), all on free ports;
-creates the demo author, course and lesson; prints the home URL signed in as that author (a
+creates the demo author, course and lesson, uploads the sample as the lesson's video and waits
+until visitors can watch it (the demo publishes its course and lesson); prints the home URL
+signed in as that author (a
 magic-link URL, as Supabase sends), and the author's email and password for the sign-in page,
 where a newcomer can also sign up. Runs until Ctrl-C; `--once` exits 0 once the home page
 answers.
@@ -15,6 +17,7 @@ import asyncio
 import secrets
 import shutil
 import sys
+import uuid
 from pathlib import Path
 
 import httpx
@@ -31,6 +34,7 @@ from demo.stack import (
     until_interrupted,
 )
 from demo.supabase_auth import AuthStandIn
+from demo.upload import access_token, upload_like_a_browser
 from devstack.ports import free_port
 from mux_emulator.server import BackgroundServer
 
@@ -63,6 +67,27 @@ def next_start(port: int) -> list[str]:
     return [node, str(next_bin), "start", "--hostname", "127.0.0.1", "--port", str(port)]
 
 
+async def give_it_a_video(service: str, lesson: uuid.UUID, author: uuid.UUID, origin: str) -> bool:
+    """The sample uploaded to the demo lesson as the author's browser would; True once any
+    visitor (no token) can watch it."""
+    token = access_token(author)
+    async with httpx.AsyncClient(timeout=10) as http:
+        made = await http.post(
+            f"{service}/api/mux/upload",
+            json={"lessonId": str(lesson)},
+            headers={"Authorization": f"Bearer {token}", "Origin": origin},
+        )
+        if made.status_code != 201:
+            return False
+        await upload_like_a_browser(http, made.json()["url"], origin)
+        for _ in range(300):
+            seen = await http.get(f"{service}/api/lessons/{lesson}/video")
+            if seen.status_code == 200 and seen.json()["status"] == "published":
+                return True
+            await asyncio.sleep(0.1)
+    return False
+
+
 async def run(args: argparse.Namespace) -> int:
     web_port = free_port()
     web = f"http://127.0.0.1:{web_port}"
@@ -86,6 +111,9 @@ async def run(args: argparse.Namespace) -> int:
             await stack.wait_until_up()
             await stack.wait_for("web", f"{web}/sign-in")
             demo = await create_demo_lesson(stack.database_url)
+            if not await give_it_a_video(stack.service, demo.lesson, demo.author, web):
+                print(f"the demo lesson's video was not published; see {stack.logs}")
+                return 1
             password = secrets.token_urlsafe(9)
             user = auth.add_user(demo.author, demo.email, password)
             home = f"{web}/"
@@ -102,7 +130,8 @@ async def run(args: argparse.Namespace) -> int:
             print("Open the app, signed in as the demo author (who owns the demo course):")
             print(f"  {home}{auth.magic_link_fragment(user)}\n")
             print(f"course page   {web}/courses/{demo.course}")
-            print(f"lesson        {web}/lessons/{demo.lesson}")
+            print(f"lesson        {web}/lessons/{demo.lesson}  (published by the demo: any visitor")
+            print("              can watch it; new courses and lessons start as drafts)")
             print(f"sign in       {web}/sign-in   {demo.email} / {password}")
             print(f"sign up       {web}/sign-in   (make an account of your own)")
             print(f"status page   {stack.service}/admin")

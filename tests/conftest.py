@@ -14,6 +14,7 @@ import dataclasses
 import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -28,7 +29,9 @@ from service.app import create_app
 from service.database import migrations
 from service.database.pool import Database
 from service.settings import Settings
+from tests.installed import Installed
 from tests.mux_scenario import TEST_SECRET
+from tests.rolling_deploy import RollingDeploy, build_previous
 from tests.tokens import ADMIN_TOKEN, JWT_SECRET, SUPABASE_URL
 from tests.webhook_receiver import Receiver
 
@@ -116,6 +119,37 @@ async def db(database_url: str, db_route: DbRoute) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture(scope="session")
+def previous_release() -> Installed:
+    """The release before this one, installed from git history (tests/rolling_deploy.py)."""
+    return build_previous()
+
+
+@pytest.fixture
+def upgrade_database(pg_server: str) -> Iterator[str]:
+    """An empty database as a new Supabase project has it (the realtime publication)."""
+    url = postgres.create_scratch_database(pg_server, prefix="mux_lessons_upgrade")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("create publication supabase_realtime")
+    yield url
+    postgres.drop_database(pg_server, url)
+
+
+@pytest.fixture
+def rolling_deploy(
+    previous_release: Installed,
+    upgrade_database: str,
+    mux_server: BackgroundServer,
+    tmp_path: Path,
+) -> Iterator[RollingDeploy]:
+    """Both releases' processes on one new database, stopped (and their logs checked) after."""
+    deploy = RollingDeploy(previous_release, upgrade_database, mux_server, tmp_path)
+    try:
+        yield deploy
+    finally:
+        deploy.close()
 
 
 @pytest.fixture

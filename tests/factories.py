@@ -23,25 +23,48 @@ async def create_user(db: Database, email: str | None = None) -> uuid.UUID:
     return user_id
 
 
-async def create_course(db: Database, owner: uuid.UUID, title: str = "Course") -> uuid.UUID:
+async def create_course(
+    db: Database, owner: uuid.UUID, title: str = "Course", *, visibility: str = "public"
+) -> uuid.UUID:
+    """A course its owner created (as they would: it starts `draft`) and, unless `visibility`
+    says `draft`, then made public: learners see its lessons whose videos are published."""
     async with db.user_session(claims_for(owner)) as conn:
         cur = await conn.execute("insert into courses (title) values (%s) returning id", (title,))
         row = await cur.fetchone()
     assert row
-    return uuid.UUID(str(row["id"]))
+    course = uuid.UUID(str(row["id"]))
+    await _make(db, "courses", course, visibility)
+    return course
 
 
 async def create_lesson(
-    db: Database, owner: uuid.UUID, course: uuid.UUID | None = None, title: str = "Lesson"
+    db: Database,
+    owner: uuid.UUID,
+    course: uuid.UUID | None = None,
+    title: str = "Lesson",
+    *,
+    visibility: str = "public",
 ) -> uuid.UUID:
-    course = course or await create_course(db, owner)
+    """A lesson its owner added (it starts `draft`) and, unless `visibility` says `draft`,
+    then made public: learners see it once its video is published (in a public course)."""
+    course = course or await create_course(db, owner, visibility=visibility)
     async with db.user_session(claims_for(owner)) as conn:
         cur = await conn.execute(
             "insert into lessons (course_id, title) values (%s, %s) returning id", (course, title)
         )
         row = await cur.fetchone()
     assert row
-    return uuid.UUID(str(row["id"]))
+    lesson = uuid.UUID(str(row["id"]))
+    await _make(db, "lessons", lesson, visibility)
+    return lesson
+
+
+async def _make(db: Database, table: str, row: uuid.UUID, visibility: str) -> None:
+    if visibility != "draft":
+        async with db.service_session() as conn:
+            await conn.execute(
+                f"update {table} set visibility = %s where id = %s", (visibility, row)
+            )
 
 
 async def lesson_row(db: Database, lesson_id: uuid.UUID) -> dict[str, Any]:

@@ -80,7 +80,10 @@ async def test_an_author_hears_of_every_change_to_their_lessons_and_nothing_else
             "errored",
         )
         assert errored["data"]["error"]
-        created = await create_lesson(db, author, second_course, title="Brand new")
+        # A draft: made public, it would be sent again (who may see it changed).
+        created = await create_lesson(
+            db, author, second_course, title="Brand new", visibility="draft"
+        )
         [new] = await events.read(1)
         assert (new["data"]["lessonId"], new["data"]["status"]) == (str(created), "draft")
         if db_route.name == "direct":  # polling (behind a pooler) notices no deletion
@@ -92,6 +95,39 @@ async def test_an_author_hears_of_every_change_to_their_lessons_and_nothing_else
                 {"lessonId": str(second.lesson_id)},
             )
     assert str(theirs.lesson_id) not in str(listing) + str(processing) + str(errored)
+
+
+async def test_a_renamed_lesson_is_sent_again_with_its_title_and_the_same_video_version(
+    db: Database, live_service: BackgroundServer
+) -> None:
+    """An author's open lesson page shows a rename made in another tab (issue 29): the stream
+    sends the lesson again, its video as it was. A move alone is not sent."""
+    author = await create_user(db)
+    course = await create_course(db, author)
+    lesson = await _lesson(db, author, course, "Before")
+    other = await _lesson(db, author, course, "Other")
+    async with (
+        httpx.AsyncClient(base_url=live_service.url, timeout=10) as http,
+        http.stream("GET", PATH, headers=_headers(author)) as stream,
+    ):
+        events = SseReader(stream)
+        [listing] = await events.read(1)
+        version = {x["lessonId"]: x["videoVersion"] for x in listing["data"]["lessons"]}
+        moved = await http.put(
+            f"/api/courses/{course}/lesson-order",
+            json={"lessonIds": [str(other.lesson_id), str(lesson.lesson_id)]},
+            headers=_headers(author),
+        )
+        assert moved.status_code == 200, moved.text
+        renamed = await http.patch(
+            f"/api/lessons/{lesson.lesson_id}", json={"title": "After"}, headers=_headers(author)
+        )
+        assert renamed.status_code == 200, renamed.text
+        [event] = await events.read(1)
+    assert event["event"] == "video"
+    assert (event["data"]["lessonId"], event["data"]["title"]) == (str(lesson.lesson_id), "After")
+    assert event["data"]["videoVersion"] == version[str(lesson.lesson_id)]
+    assert event["data"]["status"] == "uploading"
 
 
 async def test_a_reconnecting_client_is_sent_only_what_changed_since(

@@ -30,6 +30,7 @@ def test_demo_publishes_the_sample_lesson(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "status: processing" in result.stdout
     assert "status: published" in result.stdout
+    assert "visitors      can watch it (the demo published its course and lesson)" in result.stdout
     assert "embedded PostgreSQL" in result.stdout
     assert ("repaired by the reconciler" in result.stdout) is (flag == "--chaos")
     assert ("PgBouncer, transaction mode" in result.stdout) is (
@@ -95,3 +96,4 @@ def test_make_web_serves_the_home_page_signed_in_as_the_demo_author(
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/#access_token=.*", home), home
     assert "refresh_token=" in home and "token_type=bearer" in home
     assert "/sign-in" in result.stdout and "@example.test / " in result.stdout
+    assert "published by the demo: any visitor" in result.stdout

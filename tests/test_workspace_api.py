@@ -356,6 +356,9 @@ async def test_learners_see_published_lessons_in_order_and_the_catalog_lists_the
         await _publish_at_mux(
             author_client, mux_store, await _upload(author_client, author, lesson)
         )
+    for path in [f"/api/lessons/{lesson}" for lesson in lessons] + [f"/api/courses/{course}"]:
+        made = await author_client.patch(path, json={"visibility": "public"}, headers=_auth(author))
+        assert made.status_code == 200, made.text
     await author_client.put(
         f"/api/courses/{course}/lesson-order",
         json={"lessonIds": [str(lessons[i]) for i in (2, 0, 1)]},

@@ -40,7 +40,9 @@ _OWNED_COURSES = f"""
 select {COURSE_COLUMNS},
        coalesce((select jsonb_object_agg(s.status, s.n) from (
                    select l.status::text as status, count(*) as n from public.lessons l
-                   where l.course_id = courses.id group by 1) s), '{{}}') as statuses
+                   where l.course_id = courses.id group by 1) s), '{{}}') as statuses,
+       (select count(*) from public.lessons l
+         where l.course_id = courses.id and l.visibility = 'public') as public_lessons
 from public.courses
 where courses.owner_id = (select auth.uid())
 order by courses.created_at desc, courses.id
@@ -48,9 +50,15 @@ order by courses.created_at desc, courses.id
 
 
 def owned_course_json(row: dict[str, Any]) -> dict[str, Any]:
-    """A course as its owner's list shows it: its lessons counted, by video status too."""
+    """A course as its owner's list shows it: its lessons counted, by video status too, and
+    how many of them the author made public."""
     counts = {status: int(row["statuses"].get(status, 0)) for status in STATUSES}
-    return {**course_json(row), "lessonCount": sum(counts.values()), "lessonsByStatus": counts}
+    return {
+        **course_json(row),
+        "lessonCount": sum(counts.values()),
+        "lessonsByStatus": counts,
+        "publicLessons": int(row["public_lessons"]),
+    }
 
 
 async def list_courses(request: Request) -> JSONResponse:
@@ -70,7 +78,7 @@ async def create_course(request: Request) -> JSONResponse:
     async with db.user_session(claims) as conn:
         cur = await conn.execute(
             "insert into public.courses (title, description) values (%(title)s, %(description)s) "
-            f"returning {COURSE_COLUMNS}, '{{}}'::jsonb as statuses",
+            f"returning {COURSE_COLUMNS}, '{{}}'::jsonb as statuses, 0 as public_lessons",
             fields,
         )
         row = await cur.fetchone()
@@ -93,8 +101,9 @@ async def _owned(conn: Connection, course_id: uuid.UUID) -> dict[str, Any] | Non
 
 
 async def update_course(request: Request) -> JSONResponse:
-    """`PATCH /api/courses/{id}` `{title?, description?}`: against the revision named by
-    `If-Match` (or `revision`); a stale one is 409 `edit_conflict` with the current course."""
+    """`PATCH /api/courses/{id}` `{title?, description?, visibility?}`: against the revision
+    named by `If-Match` (or `revision`); a stale one is 409 `edit_conflict` with the current
+    course."""
     claims = await required_claims(request)
     course_id = path_uuid(request, "course_id", course_not_found())
     body = await json_object(request, BODY_LIMIT)

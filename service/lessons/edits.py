@@ -1,5 +1,5 @@
-"""Changes to one lesson's own fields: `PATCH /api/lessons/{id}` (title, description) and
-`DELETE /api/lessons/{id}`.
+"""Changes to one lesson's own fields: `PATCH /api/lessons/{id}` (title, description,
+visibility) and `DELETE /api/lessons/{id}`.
 
 As the caller, under RLS: a lesson whose course the caller does not own is a 404. A change
 names the revision it was made against (`If-Match`, or `revision`); a stale one is 409
@@ -34,7 +34,8 @@ _OWNED_LESSON = (
 
 
 async def update_lesson(request: Request) -> JSONResponse:
-    """`PATCH /api/lessons/{id}` `{title?, description?}`: the lesson, or 409 `edit_conflict`
+    """`PATCH /api/lessons/{id}` `{title?, description?, visibility?}`: the lesson, or 409
+    `edit_conflict`
     when it was changed since the revision the caller names."""
     claims = await required_claims(request)
     lesson_id = path_uuid(request, "lesson_id", lesson_not_found())

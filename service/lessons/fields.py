@@ -1,25 +1,26 @@
 """What an author writes about a course or a lesson: a title (required, at most 200 characters,
-trimmed) and a description (optional, at most 2,000). The database holds the same limits
-(check constraints); these answer first, with 422 naming the field."""
+trimmed), a description (optional, at most 2,000) and, on a change, its visibility (`draft` or
+`public`; new ones start `draft`). The database holds the same limits (check constraints);
+these answer first, with 422 naming the field."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from service.errors import ApiError
-from service.request.body import only_fields, text_field
+from service.request.body import invalid_field, only_fields, text_field
 
 BODY_LIMIT = 64 * 1024
 TITLE_MAX = 200
 DESCRIPTION_MAX = 2000
+VISIBILITIES = ("draft", "public")
+_WRITTEN = ("title", "description", "visibility")
 
 
 def written_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     """The fields to store: on creation a title (and maybe a description); on a change the
     ones sent (and maybe the `revision` it was made against, read by `revisions`)."""
-    only_fields(
-        body, ("title", "description") if creating else ("title", "description", "revision")
-    )
+    only_fields(body, ("title", "description") if creating else (*_WRITTEN, "revision"))
     fields: dict[str, Any] = {}
     if creating or "title" in body:
         fields["title"] = text_field(body, "title", max_length=TITLE_MAX, required=True)
@@ -27,13 +28,20 @@ def written_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         fields["description"] = text_field(
             body, "description", max_length=DESCRIPTION_MAX, required=False
         )
+    if not creating and "visibility" in body:
+        if body["visibility"] not in VISIBILITIES:
+            raise invalid_field("visibility", 'visibility must be "draft" or "public".')
+        fields["visibility"] = body["visibility"]
     if not fields:
         raise ApiError(
-            422, "invalid_request", "Send a title or a description to change.", field="title"
+            422,
+            "invalid_request",
+            "Send a title, a description or a visibility to change.",
+            field="title",
         )
     return fields
 
 
 def assignments(fields: dict[str, Any]) -> str:
     """`title = %(title)s, ...` for the fields `written_fields` returned (known names only)."""
-    return ", ".join(f"{name} = %({name})s" for name in fields if name in ("title", "description"))
+    return ", ".join(f"{name} = %({name})s" for name in fields if name in _WRITTEN)

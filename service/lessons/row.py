@@ -11,13 +11,19 @@ from service.database.pool import Connection
 
 VIDEO_COLUMNS = """
 lessons.id, lessons.course_id, lessons.title, lessons.position, lessons.created_at,
-lessons.video_version,
+lessons.video_version, lessons.visibility,
+(select c.visibility from public.courses c where c.id = lessons.course_id) as course_visibility,
+public.lesson_reaches_learners(lessons.status, lessons.visibility, lessons.course_id)
+  as visible_to_learners,
 lessons.status::text as status, lessons.mux_playback_id, lessons.playback_policy,
 lessons.duration_seconds, lessons.aspect_ratio, lessons.video_error, lessons.status_changed_at,
 public.lesson_media_json(lessons.mux_asset_id) as media
 """
 """What the GET route, the live streams and the polled lesson changes carry, for one lesson
-(as a caller) or many (viewer_access). `media` is the current asset's captions and downloads."""
+(as a caller) or many (viewer_access). `media` is the current asset's captions and downloads;
+`visibility` and `course_visibility` are the author's decisions (issue 28), and
+`visible_to_learners` what they mean together with the video's status (the database's rule,
+the one its RLS policies apply)."""
 _VIDEO_QUERY = f"select {VIDEO_COLUMNS} from public.lessons where id = %s"
 
 
@@ -32,8 +38,8 @@ LESSON_COLUMNS = f"{VIDEO_COLUMNS}, lessons.description, lessons.revision"
 _LESSON_QUERY = f"select {LESSON_COLUMNS} from public.lessons where id = %s"
 
 COURSE_COLUMNS = (
-    "courses.id, courses.title, courses.description, courses.revision, courses.created_at, "
-    "courses.updated_at"
+    "courses.id, courses.title, courses.description, courses.visibility, courses.revision, "
+    "courses.created_at, courses.updated_at"
 )
 """A course's own fields (`view.course_json`)."""
 

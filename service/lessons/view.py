@@ -95,6 +95,7 @@ def lesson_json(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
         "description": row.get("description"),
         "position": row["position"],
         "revision": row.get("revision"),
+        "visibility": row["visibility"],
         "video": video_json(row, settings),
     }
 
@@ -105,6 +106,7 @@ def course_json(row: dict[str, Any]) -> dict[str, Any]:
         "courseId": str(row["id"]),
         "title": row["title"],
         "description": row["description"],
+        "visibility": row["visibility"],
         "revision": row["revision"],
         "createdAt": _iso(row["created_at"]),
         "updatedAt": _iso(row["updated_at"]),

@@ -2,10 +2,15 @@
 Events connection (an author's notifications, on any page of the app).
 
 Events:
-- `lessons` `{lessons: [{lessonId, courseId, title, status, videoVersion}]}`: every lesson the
-  caller owns, first (and again after the service lost track of changes).
-- `video`: a lesson's video JSON with its `courseId`, `title` and `videoVersion`, whenever it
-  changes: created, uploading, processing, published, errored, removed (back to draft)...
+- `lessons` `{lessons: [{lessonId, courseId, title, status, videoVersion, visibility,
+  courseVisibility}]}`: every lesson the caller owns, first (and again after the service lost
+  track of changes).
+- `video`: a lesson's video JSON with its `courseId`, `title`, `videoVersion`, `visibility`,
+  `courseVisibility` and `visibleToLearners` (public, in a public course, video published),
+  whenever it changes: created, uploading, processing, published, errored, removed (back to
+  draft)... or its or its course's visibility or its title changes (same `videoVersion` then).
+- `course`: one of the caller's courses (the author's course JSON, without lessons) whenever
+  its row changes: renamed, described, published or made draft.
 - `removed` `{lessonId}`: a lesson deleted, or no longer the caller's.
 - `end` `{reason}`: `token_expired`, `unavailable`, `shutting_down`; the stream then ends.
 
@@ -29,11 +34,18 @@ from starlette.responses import StreamingResponse
 from service.database.pool import Database
 from service.errors import ApiError
 from service.lessons.row import VIDEO_COLUMNS
-from service.lessons.view import video_json
+from service.lessons.view import course_json, video_json
 from service.live.sse import end_event, event_stream, open_stream, retry_hint, sse
 from service.live.versions import known_versions, prefix, versions_id
 from service.live.visibility import Claims, Row, expires_at
-from service.live.watchers import Ended, Heartbeat, Hidden, StreamQueue, stream_items
+from service.live.watchers import (
+    CourseChanged,
+    Ended,
+    Heartbeat,
+    Hidden,
+    StreamQueue,
+    stream_items,
+)
 from service.request.auth import AuthError
 from service.request.caller import stream_claims
 from service.settings import Settings
@@ -63,6 +75,7 @@ class AuthorView:
         self.settings = settings
         self.known = known
         self.versions: dict[uuid.UUID, int] = {}  # what the client has, lesson by lesson
+        self.shown: dict[uuid.UUID, tuple[Any, ...]] = {}  # and their visibility and title
         self.synced = False
 
     def _had(self, row: Row) -> int | None:
@@ -84,6 +97,7 @@ class AuthorView:
             if had is None or row["video_version"] > had:
                 changed.append(row)
         self.versions, self.known, self.synced = versions, None, True
+        self.shown = {row["id"]: _shown(row) for row in rows}
         listing = sse(
             {
                 "lessons": [
@@ -93,6 +107,8 @@ class AuthorView:
                         "title": row["title"],
                         "status": row["status"],
                         "videoVersion": row["video_version"],
+                        "visibility": row["visibility"],
+                        "courseVisibility": row["course_visibility"],
                     }
                     for row in rows
                 ]
@@ -104,27 +120,40 @@ class AuthorView:
 
     def video(self, row: Row) -> str:
         self.versions[row["id"]] = row["video_version"]
+        self.shown[row["id"]] = _shown(row)
         payload: dict[str, Any] = {
             **video_json(row, self.settings),
             "courseId": str(row["course_id"]),
             "title": row["title"],
             "videoVersion": row["video_version"],
+            "visibility": row["visibility"],
+            "courseVisibility": row["course_visibility"],
+            "visibleToLearners": bool(row["visible_to_learners"]),
         }
         return sse(payload, event="video", event_id=versions_id(self.versions))
 
     def changed(self, row: Row) -> list[str]:
-        """A change to one of the caller's lessons (a new one included); renames and moves
-        that leave the video as it was are not news here."""
-        if row["video_version"] > self.versions.get(row["id"], -1):
+        """A change to one of the caller's lessons (a new one included), to who may see it, or
+        to its title (an open lesson page shows it); moves that leave the rest as it was are not
+        news here."""
+        if row["video_version"] > self.versions.get(row["id"], -1) or (
+            row["id"] in self.versions and self.shown.get(row["id"]) != _shown(row)
+        ):
             return [self.video(row)]
         return []
 
     def removed(self, lesson: uuid.UUID) -> list[str]:
+        self.shown.pop(lesson, None)
         if self.versions.pop(lesson, None) is None:
             return []
         return [
             sse({"lessonId": str(lesson)}, event="removed", event_id=versions_id(self.versions))
         ]
+
+
+def _shown(row: Row) -> tuple[Any, ...]:
+    """What a `video` event shows besides the video: sent again when it changes."""
+    return row["visibility"], row["course_visibility"], row["title"]
 
 
 async def author_events(request: Request) -> StreamingResponse:
@@ -160,6 +189,8 @@ async def follow_owner(
             chunks = [end_event(item.reason)]
         elif isinstance(item, dict):
             chunks = view.changed(item)
+        elif isinstance(item, CourseChanged):
+            chunks = [sse(course_json(item.row), event="course")]
         elif isinstance(item, Hidden):
             chunks = view.removed(item.lesson_id)
         else:  # Resync: changes were missed, read it all again

@@ -2,12 +2,17 @@
 see, on one Server-Sent Events connection (a course page with live badges).
 
 Events:
-- `lessons` `{courseId, title, lessons: [{lessonId, title, position}]}`: the lessons the caller
-  may see, in order; first, and again whenever that list changes (a lesson published to a
-  student, one re-uploaded and so hidden again, one added, deleted, renamed or moved).
+- `lessons` `{courseId, title, lessons: [{lessonId, title, position, visibility}]}`: the
+  lessons the caller may see, in order; first, and again whenever that list changes (a lesson
+  published to a student or made draft again, one added, deleted, renamed or moved, or its
+  visibility changed).
+- `course`: the course's own JSON (as `GET /api/courses/{id}` without its lessons: courseId,
+  title, description, visibility, revision, ...) as the caller may see it, whenever its row
+  changes (renamed, described, published or made draft).
 - `video`: one lesson's video JSON (as `GET /api/lessons/{id}/video`), first for each lesson
   and then on each change.
-- `end` `{reason}`: `not_visible` (the course is no longer visible to the caller),
+- `end` `{reason}`: `not_visible` (the course is no longer visible to the caller: made draft,
+  deleted, or its last lesson they could see gone),
   `token_expired`, `unavailable`; the stream then ends.
 
 Visibility is decided again on every change, as the caller, together with every other viewer
@@ -27,7 +32,7 @@ from starlette.responses import StreamingResponse
 
 from service.database.pool import Database
 from service.lessons.row import VIDEO_COLUMNS
-from service.lessons.view import video_json
+from service.lessons.view import course_json, video_json
 from service.live.sse import (
     end_event,
     event_stream,
@@ -37,7 +42,14 @@ from service.live.sse import (
 )
 from service.live.versions import known_versions, prefix, versions_id
 from service.live.visibility import Claims, Row, expires_at
-from service.live.watchers import Ended, Heartbeat, Hidden, StreamQueue, stream_items
+from service.live.watchers import (
+    CourseChanged,
+    Ended,
+    Heartbeat,
+    Hidden,
+    StreamQueue,
+    stream_items,
+)
 from service.request.caller import stream_claims
 from service.request.paths import course_not_found, path_uuid
 from service.settings import Settings
@@ -79,7 +91,12 @@ class CourseView:
                 "courseId": str(self.course["id"]),
                 "title": self.course["title"],
                 "lessons": [
-                    {"lessonId": str(r["id"]), "title": r["title"], "position": r["position"]}
+                    {
+                        "lessonId": str(r["id"]),
+                        "title": r["title"],
+                        "position": r["position"],
+                        "visibility": r["visibility"],
+                    }
                     for r in ordered
                 ],
             },
@@ -118,14 +135,16 @@ class CourseView:
             return self.hidden(lesson)
         before = self.lessons.get(lesson)
         self.lessons[lesson] = row
-        relist = before is None or (before["title"], before["position"]) != (
-            row["title"],
-            row["position"],
-        )
+        relist = before is None or _listed(before) != _listed(row)
         chunks = [self.listing()] if relist else []
         if row["video_version"] > self.versions.get(lesson, -1):
             chunks.append(self.video(row))
         return chunks
+
+    def course_changed(self, row: Row) -> list[str]:
+        """The course's own row changed: sent as `course`; later listings carry its title."""
+        self.course = {**self.course, "title": row["title"]}
+        return [sse(course_json(row), event="course")]
 
     def hidden(self, lesson: uuid.UUID) -> list[str]:
         if self.lessons.pop(lesson, None) is None:
@@ -170,6 +189,8 @@ async def follow_course(
             chunks = [end_event(item.reason)]
         elif isinstance(item, dict):
             chunks = view.changed(item)
+        elif isinstance(item, CourseChanged):
+            chunks = view.course_changed(item.row)
         elif isinstance(item, Hidden):
             chunks = view.hidden(item.lesson_id)
             if chunks and not view.lessons and not await _still_visible(db, course_id, claims):
@@ -183,6 +204,11 @@ async def follow_course(
             chunks = view.reset(snapshot[1])
         for chunk in chunks:
             yield chunk
+
+
+def _listed(row: Row) -> tuple[Any, ...]:
+    """What a lesson's entry in `lessons` shows."""
+    return row["title"], row["position"], row["visibility"]
 
 
 async def _still_visible(db: Database, course_id: uuid.UUID, claims: Claims | None) -> bool:

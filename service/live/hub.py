@@ -7,8 +7,9 @@ oldest queued updates, never the newest.
 
 LISTEN needs a session of its own, which a transaction pooler cannot give. Without a
 session-capable URL the hub polls instead: one query per process every `poll_seconds`, only
-while someone is subscribed, for the `video_version` of the lessons watched (and, for the
-status page, of lessons changed lately). Subscribers see the same rows either way.
+while someone is subscribed, for the `video_version` and visibility of the lessons watched
+(and of lessons changed lately, or whose course changed lately: a course made draft).
+Subscribers see the same rows either way; course changes (`COURSE_CHANNEL`) need LISTEN.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ from service.live.queue import latest_queue, put_latest
 log = logging.getLogger(__name__)
 
 CHANNEL = "lesson_video"
+COURSE_CHANNEL = "course_change"
+"""A course's own row changed (title, description, visibility) or went: {id, owner_id, deleted}.
+Heard only with LISTEN; polling follows lessons alone."""
 ALL_LESSONS = None
 RESYNC: dict[str, Any] = {"resync": True}
 """Queued after a reconnect: changes may have been missed, re-read the current state."""
@@ -42,6 +46,9 @@ select {VIDEO_COLUMNS},
 from public.lessons
 where id = any(%(ids)s::uuid[])
    or (%(all)s and updated_at > now() - make_interval(secs => %(recent)s))
+   or (%(all)s and course_id in (
+         select c.id from public.courses c
+         where c.updated_at > now() - make_interval(secs => %(recent)s)))
 """
 
 
@@ -61,8 +68,9 @@ class LiveHub:
         self._poll_seconds = poll_seconds
         self._reconnect = reconnect_seconds
         self._subscribers: dict[uuid.UUID | None, set[asyncio.Queue[dict[str, Any]]]] = {}
+        self._course_subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
         self._task: asyncio.Task[None] | None = None
-        self._versions: dict[uuid.UUID, int] = {}
+        self._versions: dict[uuid.UUID, Any] = {}
 
     @property
     def mode(self) -> str:
@@ -105,6 +113,20 @@ class LiveHub:
                 if not queues:
                     del self._subscribers[lesson_id]
 
+    @contextmanager
+    def subscribe_courses(self) -> Iterator[asyncio.Queue[dict[str, Any]]]:
+        """Every course change (`COURSE_CHANNEL`) while the block runs."""
+        queue: asyncio.Queue[dict[str, Any]] = latest_queue()
+        self._course_subscribers.add(queue)
+        try:
+            yield queue
+        finally:
+            self._course_subscribers.discard(queue)
+
+    def publish_course(self, change: dict[str, Any]) -> None:
+        for queue in self._course_subscribers:
+            put_latest(queue, change)
+
     def publish(self, change: dict[str, Any]) -> None:
         for key in (change["id"], ALL_LESSONS):
             for queue in self._subscribers.get(key, ()):
@@ -121,13 +143,18 @@ class LiveHub:
             try:
                 async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
                     await conn.execute(f"listen {CHANNEL}")
+                    await conn.execute(f"listen {COURSE_CHANNEL}")
                     if connected_before:
                         self._resync_all()
                     connected_before = True
                     log.info("listening for lesson changes")
                     async for notify in conn.notifies():
                         try:
-                            self.publish(parse_change(notify.payload))
+                            change = parse_change(notify.payload)
+                            if notify.channel == COURSE_CHANNEL:
+                                self.publish_course(change)
+                            else:
+                                self.publish(change)
                         except (ValueError, KeyError):
                             log.error(
                                 "unreadable lesson notification", extra={"payload": notify.payload}
@@ -163,11 +190,13 @@ class LiveHub:
         )
 
     def publish_new(self, rows: list[dict[str, Any]]) -> None:
-        """Publish the rows whose video_version is new to this hub; forget rows not seen."""
-        seen: dict[uuid.UUID, int] = {}
+        """Publish the rows whose video_version (or visibility) is new to this hub; forget rows
+        not seen."""
+        seen: dict[uuid.UUID, Any] = {}
         for row in rows:
-            seen[row["id"]] = row["video_version"]
-            if self._versions.get(row["id"]) != row["video_version"]:
+            key = (row["video_version"], row.get("visibility"), row.get("course_visibility"))
+            seen[row["id"]] = key
+            if self._versions.get(row["id"]) != key:
                 self.publish(row)
         self._versions = seen
 

@@ -19,7 +19,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from service.database.pool import Database
-from service.lessons.row import VIDEO_COLUMNS
+from service.lessons.row import COURSE_COLUMNS, VIDEO_COLUMNS
 
 Claims = Mapping[str, Any]
 ViewerKey = str
@@ -60,6 +60,7 @@ class ViewDecider:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self.db = db
         self._claims: dict[ViewerKey, Claims | None] = {}
         self._waiting: dict[_Pair, asyncio.Future[Row | None]] = {}
         self._running: dict[_Pair, asyncio.Future[Row | None]] = {}
@@ -142,3 +143,20 @@ async def visible_to(
         *(decider.decide(claims, [lesson_id]) for claims in distinct.values())
     )
     return {key: answer[lesson_id] for key, answer in zip(distinct, answers, strict=True)}
+
+
+_COURSE_QUERY = f"select {COURSE_COLUMNS}, courses.owner_id from public.courses where id = %s"
+
+
+async def course_views(db: Database, course_id: uuid.UUID) -> tuple[Row | None, Row | None]:
+    """A course's row as its owner sees it, and as learners see it (RLS as `anon`: every
+    learner, signed in or not, sees the same), None where it may not be seen. Two statements
+    per course change, however many viewers follow it."""
+    owner = await db.call(_COURSE_QUERY, (course_id,))
+    async with db.user_session(None) as conn:
+        learner = await (await conn.execute(_COURSE_QUERY, (course_id,))).fetchone()
+    return owner, learner
+
+
+def is_owner(claims: Claims | None, owner_id: Any) -> bool:
+    return claims is not None and owner_id is not None and str(claims.get("sub")) == str(owner_id)

@@ -12,7 +12,8 @@ decided (every anonymous student of a published lesson) costs no database round 
 decisions asked at the same time (a reconnect storm) share statements (`ViewDecider`).
 
 What a stream's queue receives: a lesson's row (newer or not; the stream compares versions),
-`Hidden(lesson_id)` for a lesson the viewer may no longer see (course streams), or
+`Hidden(lesson_id)` for a lesson the viewer may no longer see (course streams),
+`CourseChanged(row)` when a course's own row changed (course streams and the author's), or
 `Ended(reason)` after which the stream ends. A slow stream loses its oldest queued items,
 never the newest.
 """
@@ -33,7 +34,15 @@ from typing import Any
 from service.errors import ApiError
 from service.live.hub import ALL_LESSONS, RESYNC, LiveHub
 from service.live.queue import latest_queue, put_latest
-from service.live.visibility import Claims, Row, ViewDecider, ViewerKey, viewer_key
+from service.live.visibility import (
+    Claims,
+    Row,
+    ViewDecider,
+    ViewerKey,
+    course_views,
+    is_owner,
+    viewer_key,
+)
 from service.telemetry import metrics
 
 log = logging.getLogger(__name__)
@@ -50,6 +59,13 @@ class Ended:
 
 
 @dataclass(frozen=True)
+class CourseChanged:
+    """The course's own row (title, description, visibility...) as the stream's viewer sees it."""
+
+    row: Row
+
+
+@dataclass(frozen=True)
 class Resync:
     """The hub lost notifications: course streams re-read what they show."""
 
@@ -62,7 +78,7 @@ class Heartbeat:
 HEARTBEAT = Heartbeat()
 HEARTBEAT_SECONDS = 15
 
-Item = Row | Hidden | Ended | Resync | Heartbeat
+Item = Row | Hidden | CourseChanged | Ended | Resync | Heartbeat
 StreamQueue = asyncio.Queue[Item]
 
 
@@ -146,6 +162,7 @@ class Watchers:
     async def start(self) -> None:
         self._tasks = [
             asyncio.create_task(self._follow(), name="watchers"),
+            asyncio.create_task(self._follow_courses(), name="course-watchers"),
             asyncio.create_task(self._beat(), name="heartbeats"),
         ]
 
@@ -318,6 +335,52 @@ class Watchers:
             else:
                 self._decide(course, lesson_id, lambda row: row if row else Hidden(lesson_id))
         self._owner_changed(lesson_id, _uuid(owner_id) if owner_id else None, deleted)
+
+    async def _follow_courses(self) -> None:
+        with self._hub.subscribe_courses() as changes:
+            while True:
+                change = await changes.get()
+                if "id" in change:
+                    self._course_changed(
+                        change["id"], change.get("owner_id"), bool(change.get("deleted"))
+                    )
+
+    def _course_changed(self, course_id: uuid.UUID, owner_id: Any, deleted: bool) -> None:
+        """A course's own row changed: its streams are sent it as each viewer sees it (its
+        owner the author's view, everyone else the learners'), or end when a viewer may no
+        longer see it (made draft, deleted); its owner's stream is sent it too."""
+        course = self._courses.get(course_id)
+        owned = self._owners.get(owner_id) if isinstance(owner_id, uuid.UUID) else None
+        if deleted:
+            if course is not None:
+                self._deliver(course, dict.fromkeys(course.viewers), lambda _: Ended("not_visible"))
+            return
+        if course is None and owned is None:
+            return
+
+        async def decide() -> None:
+            try:
+                as_owner, as_learner = await course_views(self.decider.db, course_id)
+            except Exception as exc:
+                log.warning("live status decision failed", extra={"error": str(exc)})
+                if course is not None:
+                    ended = dict.fromkeys(course.viewers)
+                    self._deliver(course, ended, lambda _: Ended("unavailable"))
+                return
+            if course is not None:
+                for viewer in list(course.viewers.values()):
+                    row = as_owner if is_owner(viewer.claims, owner_id) else as_learner
+                    message: Item = CourseChanged(row) if row else Ended("not_visible")
+                    for queue in viewer.queues:
+                        put_latest(queue, message)
+            if owned is not None and as_owner is not None:
+                self._deliver(
+                    owned, dict.fromkeys(owned.viewers), lambda _: CourseChanged(as_owner)
+                )
+
+        task = asyncio.create_task(decide())
+        self._decisions.add(task)
+        task.add_done_callback(self._decisions.discard)
 
     def _owner_changed(self, lesson_id: uuid.UUID, owner: uuid.UUID | None, deleted: bool) -> None:
         """An owner's stream hears of each change to their lessons (the notification names the

@@ -2,12 +2,15 @@ import type { Metadata } from "next";
 import type { ReactNode } from "react";
 
 import { AnnouncerProvider, PageStatus } from "@/components/Announcer";
+import { FocusOnNavigate } from "@/components/FocusOnNavigate";
 import { Header } from "@/components/Header";
 import { LeaveGuard } from "@/components/LeaveGuard";
 import { NotificationsProvider } from "@/components/Notifications";
 import { PageTitle } from "@/components/PageTitle";
 import { RuntimeConfigProvider } from "@/components/RuntimeConfig";
 import { SessionSync } from "@/components/SessionSync";
+import { UploadsProvider } from "@/components/UploadsProvider";
+import { UploadTray } from "@/components/UploadTray";
 import { readRuntimeConfig } from "@/lib/config";
 import { currentViewer } from "@/lib/viewer";
 
@@ -31,13 +34,17 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           <RuntimeConfigProvider config={result.config}>
             <AnnouncerProvider>
               <NotificationsProvider>
-                <LeaveGuard />
-                <SessionSync serverUserId={viewer?.userId ?? null} />
-                <Header />
-                <main id="main" tabIndex={-1}>
-                  <PageStatus />
-                  {children}
-                </main>
+                <UploadsProvider>
+                  <LeaveGuard />
+                  <SessionSync serverUserId={viewer?.userId ?? null} />
+                  <FocusOnNavigate />
+                  <Header />
+                  <UploadTray />
+                  <main id="main" tabIndex={-1}>
+                    <PageStatus />
+                    {children}
+                  </main>
+                </UploadsProvider>
               </NotificationsProvider>
             </AnnouncerProvider>
           </RuntimeConfigProvider>

@@ -3,6 +3,7 @@
 import { useId } from "react";
 
 import { DetailsFields, SaveProblems } from "@/components/DetailsFields";
+import { NewerVersion } from "@/components/NewerVersion";
 import {
   createCourse,
   updateCourse,
@@ -20,12 +21,15 @@ export function CourseForm({
   course,
   onSaved,
   onCancel,
+  autoFocus = false,
 }: {
   client: ServiceClient;
   /** The course to edit; none for a new one. */
   course?: CourseFields;
   onSaved: (course: CourseFields) => void;
   onCancel?: () => void;
+  /** Opened by an Edit or Rename button: focus goes into the form, on its title. */
+  autoFocus?: boolean;
 }) {
   const idBase = useId();
   const form = useDetailsForm<CourseFields>({
@@ -37,10 +41,18 @@ export function CourseForm({
         : createCourse(client, fields),
     onSaved,
     onCurrent: onSaved,
+    autoFocus,
+    latest: course ?? null,
   });
   const label = course ? (form.busy ? "Saving…" : "Save changes") : form.busy ? "Creating…" : "Create course";
   return (
     <form className="details-form" onSubmit={form.submit} noValidate data-testid="course-form">
+      <NewerVersion
+        what="course"
+        shown={form.revision}
+        revision={course?.revision}
+        title={course?.title}
+      />
       <DetailsFields
         idBase={idBase}
         what="course"

@@ -2,39 +2,58 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 
 import { useAnnounce } from "@/components/Announcer";
 import { ConfirmDeleteCourse } from "@/components/ConfirmDeleteCourse";
 import { ConnectionNotice } from "@/components/ConnectionNotice";
 import { CourseForm } from "@/components/CourseForm";
 import { LessonForm } from "@/components/LessonForm";
+import { PreviewLink } from "@/components/LearnerPreview";
 import { LessonList } from "@/components/LessonList";
 import { LoadState } from "@/components/LoadFailure";
 import { NotFound } from "@/components/NotFound";
 import { NotificationToggle } from "@/components/NotificationToggle";
 import { PageTitle } from "@/components/PageTitle";
+import { PublishControl } from "@/components/PublishControl";
 import { Thumbnail } from "@/components/Thumbnail";
 import {
+  asLearner,
   readCourse,
   type Course,
   type CourseFields,
   type ServiceClient,
 } from "@/lib/api";
 import { formatDuration, spokenDuration } from "@/lib/format";
-import { currentLessons, useLiveCourse } from "@/lib/useLiveCourse";
+import { currentFields, currentLessons, useLiveCourse } from "@/lib/useLiveCourse";
 import { useLoaded } from "@/lib/useLoaded";
 import { useServiceClient } from "@/lib/useServiceClient";
 
 /** A course page: its owner's workspace, or the learner's list of published lessons. */
-export function CourseView({ courseId }: { courseId: string }) {
-  const { client, session } = useServiceClient();
+export function CourseView({
+  courseId,
+  asLearner: preview = false,
+}: {
+  courseId: string;
+  /** "Preview as a learner": read and follow it without the author's token. */
+  asLearner?: boolean;
+}) {
+  const { client: signedIn, session } = useServiceClient();
+  const client = useMemo(
+    () => (signedIn && preview ? asLearner(signedIn) : signedIn),
+    [signedIn, preview],
+  );
   const load = useCallback((c: ServiceClient) => readCourse(c, courseId), [courseId]);
   const course = useLoaded(client, load);
 
   if (course.state === "failed" && course.error.status === 404) {
     return (
-      <NotFound what="Course" signedIn={session.status === "signed-in"} next={`/courses/${courseId}`} />
+      <NotFound
+        what="Course"
+        signedIn={session.status === "signed-in"}
+        next={`/courses/${courseId}`}
+        preview={preview}
+      />
     );
   }
   const ready = client !== null && course.state === "ready";
@@ -51,7 +70,12 @@ export function CourseView({ courseId }: { courseId: string }) {
         (course.value.editable ? (
           <CourseWorkspace key={courseId} client={client} course={course.value} />
         ) : (
-          <CourseLessons client={client} course={course.value} />
+          <CourseLessons
+            client={client}
+            course={course.value}
+            preview={preview}
+            signedIn={session.status === "signed-in"}
+          />
         ))}
     </>
   );
@@ -59,14 +83,31 @@ export function CourseView({ courseId }: { courseId: string }) {
 
 /** What a learner sees: the published lessons, in order, each opening its player page; kept
  * current by the course stream (a lesson published, renamed, moved or removed appears so). */
-function CourseLessons({ client, course }: { client: ServiceClient; course: Course }) {
+function CourseLessons({
+  client,
+  course,
+  preview,
+  signedIn,
+}: {
+  client: ServiceClient;
+  course: Course;
+  preview: boolean;
+  signedIn: boolean;
+}) {
   const live = useLiveCourse(client, course.courseId);
+  if (live.failure?.status === 404) {
+    const next = `/courses/${course.courseId}`;
+    return (
+      <NotFound what="Course" signedIn={signedIn} next={next} gone={!preview} preview={preview} />
+    );
+  }
   const current = currentLessons(live, course);
   const lessons = current.lessons.flatMap(({ lessonId, title }) => {
     const video = current.videos[lessonId];
     return video?.status === "published" ? [{ lessonId, title, video }] : [];
   });
-  const title = live.listing?.title ?? course.title;
+  // Renamed or described elsewhere: shown at once (`event: course`).
+  const { title, description } = currentFields(live, course);
   return (
     <section className="course" data-testid="learner-course">
       <PageTitle title={title} />
@@ -74,7 +115,7 @@ function CourseLessons({ client, course }: { client: ServiceClient; course: Cour
         <Link href="/">← All courses</Link>
       </p>
       <h1>{title}</h1>
-      {course.description && <p className="lead">{course.description}</p>}
+      {description && <p className="lead">{description}</p>}
       {lessons.length === 0 ? (
         <p className="muted">No lessons are published yet.</p>
       ) : (
@@ -83,7 +124,10 @@ function CourseLessons({ client, course }: { client: ServiceClient; course: Cour
             const duration = formatDuration(lesson.video.durationSeconds);
             return (
               <li key={lesson.lessonId} data-lesson={lesson.lessonId}>
-                <Link href={`/lessons/${lesson.lessonId}`} className="learner-lesson">
+                <Link
+                  href={`/lessons/${lesson.lessonId}${preview ? "/preview" : ""}`}
+                  className="learner-lesson"
+                >
                   <Thumbnail url={lesson.video.thumbnailUrl} />
                   <span className="learner-lesson-text">
                     <span className="learner-number" aria-hidden="true">
@@ -114,7 +158,10 @@ function CourseWorkspace({ client, course }: { client: ServiceClient; course: Co
   const live = useLiveCourse(client, course.courseId);
   const router = useRouter();
   const announce = useAnnounce();
-  const [fields, setFields] = useState<CourseFields>(course);
+  const [own, setFields] = useState<CourseFields>(course);
+  // Renamed or described in another tab: shown at once (`event: course`); a form being edited
+  // keeps what the author typed and says a newer version exists.
+  const fields = currentFields(live, own);
   const [editing, setEditing] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const editButton = useRef<HTMLButtonElement>(null);
@@ -146,6 +193,15 @@ function CourseWorkspace({ client, course }: { client: ServiceClient; course: Co
         </div>
         {!editing && !deleting && (
           <div className="page-actions">
+            <PublishControl
+              client={client}
+              what="course"
+              id={fields.courseId}
+              title={fields.title}
+              visibility={fields.visibility}
+              onChanged={(visibility) => setFields((now) => ({ ...now, visibility }))}
+            />
+            <PreviewLink href={`/courses/${fields.courseId}/preview`} what="course" />
             <button
               type="button"
               className="button button-secondary"
@@ -171,6 +227,7 @@ function CourseWorkspace({ client, course }: { client: ServiceClient; course: Co
           <CourseForm
             client={client}
             course={fields}
+            autoFocus
             onSaved={(saved) => {
               setFields(saved);
               setEditing(false);
@@ -203,7 +260,13 @@ function CourseWorkspace({ client, course }: { client: ServiceClient; course: Co
       <ConnectionNotice connection={live.connection} />
       <section aria-labelledby="lessons-heading" className="lessons-section">
         <h2 id="lessons-heading">Lessons</h2>
-        <LessonList client={client} courseId={fields.courseId} lessons={lessons} videos={videos} />
+        <LessonList
+          client={client}
+          courseId={fields.courseId}
+          lessons={lessons}
+          videos={videos}
+          courseVisibility={fields.visibility}
+        />
       </section>
       <section aria-labelledby="add-lesson-heading" className="panel">
         <h2 id="add-lesson-heading">Add a lesson</h2>

@@ -6,6 +6,7 @@ import { LiveRegion } from "@/components/LiveRegion";
 
 import { DESCRIPTION_MAX, TITLE_MAX } from "@/lib/api";
 import type { Draft, FieldErrors } from "@/lib/fields";
+import type { FieldDifference } from "@/lib/merge";
 
 /**
  * A title (required, at most 200 characters) and a description (at most 2,000), each with its
@@ -93,6 +94,7 @@ export function SaveProblems({
   form: {
     problem: string | null;
     conflict: { title: string; description: string | null } | null;
+    differences: FieldDifference[];
     busy: boolean;
     reapply: () => void;
     takeCurrent: () => void;
@@ -112,6 +114,7 @@ export function SaveProblems({
         <EditConflict
           what={what}
           current={form.conflict}
+          differences={form.differences}
           busy={form.busy}
           onReapply={form.reapply}
           onUseCurrent={form.takeCurrent}
@@ -122,10 +125,31 @@ export function SaveProblems({
   );
 }
 
-/** What a stale save is told: the version saved elsewhere, and the two ways on. */
+const FIELD_NAMES = { title: "Title", description: "Description" } as const;
+
+function quoted(text: string | null) {
+  return text ? `«${text}»` : "empty";
+}
+
+/** One field of a conflict, said in words: who changed it, and what saving yours does. */
+function difference({ field, mine, current, changedBy }: FieldDifference): string {
+  const name = FIELD_NAMES[field];
+  switch (changedBy) {
+    case "theirs":
+      return `${name}: changed elsewhere to ${quoted(current)}. You did not change it, so it keeps that.`;
+    case "mine":
+      return `${name}: you changed it to ${quoted(mine)}; saving yours writes that.`;
+    case "both":
+      return `${name}: changed elsewhere to ${quoted(current)} and by you to ${quoted(mine)}; saving yours writes yours.`;
+  }
+}
+
+/** What a stale save is told: field by field what differs, the version saved elsewhere, and
+ * the two ways on. */
 function EditConflict({
   what,
   current,
+  differences,
   onReapply,
   onUseCurrent,
   busy,
@@ -133,6 +157,7 @@ function EditConflict({
 }: {
   what: "lesson" | "course";
   current: { title: string; description: string | null };
+  differences: FieldDifference[];
   onReapply: () => void;
   onUseCurrent: () => void;
   busy: boolean;
@@ -142,8 +167,18 @@ function EditConflict({
     <div className="conflict" data-testid="edit-conflict" tabIndex={-1} ref={panelRef}>
       <p>
         <strong>This {what} was changed elsewhere since you opened it.</strong> Your changes were
-        not saved; they are still in the form. Its current version:
+        not saved; they are still in the form.
       </p>
+      {differences.length > 0 && (
+        <ul className="conflict-fields" data-testid="conflict-fields">
+          {differences.map((one) => (
+            <li key={one.field} data-field={one.field} data-changed-by={one.changedBy}>
+              {difference(one)}
+            </li>
+          ))}
+        </ul>
+      )}
+      <p>Its current version:</p>
       <dl className="conflict-current">
         <dt>Title</dt>
         <dd data-testid="current-title">{current.title}</dd>

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 
 import { useAnnounce } from "@/components/Announcer";
+import { NotificationsMenu } from "@/components/NotificationsMenu";
 import { useRuntimeConfig } from "@/components/RuntimeConfig";
 import { confirmLeave } from "@/lib/leaveGuard";
 import { supabaseClient, useSession } from "@/lib/supabase";
@@ -29,6 +30,7 @@ export function Header() {
       <nav className="account" aria-label="Account" data-testid="account">
         {session.status === "signed-in" && (
           <>
+            <NotificationsMenu />
             <span className="account-email" title={session.session.user.email ?? undefined}>
               {session.session.user.email ?? "Signed in"}
             </span>

@@ -9,10 +9,15 @@ import { ConfirmDeleteCourse } from "@/components/ConfirmDeleteCourse";
 import { CourseForm } from "@/components/CourseForm";
 import { LoadState } from "@/components/LoadFailure";
 import { NotificationToggle } from "@/components/NotificationToggle";
-import { useVideoChanges } from "@/components/Notifications";
+import {
+  useCurrentCourse,
+  useUploadingLessons,
+  useVideoChanges,
+} from "@/components/Notifications";
 import { PageTitle } from "@/components/PageTitle";
-import { STATUS_LABELS } from "@/components/StatusBadge";
+import { INTERRUPTED_LABEL, STATUS_LABELS } from "@/components/StatusBadge";
 import { Thumbnail } from "@/components/Thumbnail";
+import { PublicSummary } from "@/components/VisibilityBadge";
 import {
   listCourses,
   readCatalog,
@@ -22,6 +27,7 @@ import {
   type VideoStatus,
 } from "@/lib/api";
 import { plural } from "@/lib/format";
+import { useNotSentHere } from "@/lib/uploads/sending";
 import { useLoaded } from "@/lib/useLoaded";
 import { useServiceClient } from "@/lib/useServiceClient";
 
@@ -70,14 +76,22 @@ const SHOWN_STATUSES: VideoStatus[] = [
   "draft",
 ];
 
-function statusSummary(course: CourseSummary): string {
+/** `interrupted`: of the course's uploading lessons, those no tab of this browser is sending
+ * (counted apart: "1 upload interrupted"). */
+function statusSummary(course: CourseSummary, interrupted = 0): string {
   if (course.lessonCount === 0) return "No lessons yet";
-  const parts = SHOWN_STATUSES.filter((status) => course.lessonsByStatus[status] > 0).map(
+  const counts = { ...course.lessonsByStatus };
+  const stopped = Math.min(interrupted, counts.uploading);
+  counts.uploading -= stopped;
+  const parts = SHOWN_STATUSES.filter((status) => counts[status] > 0).map(
     (status) =>
-      `${course.lessonsByStatus[status]} ${
+      `${counts[status]} ${
         status === "draft" ? "without a video yet" : STATUS_LABELS[status].toLowerCase()
       }`,
   );
+  if (stopped > 0) {
+    parts.push(`${stopped} ${INTERRUPTED_LABEL.toLowerCase()}`);
+  }
   return `${plural(course.lessonCount, "lesson")}: ${parts.join(", ")}`;
 }
 
@@ -141,18 +155,25 @@ function YourCourses({ client }: { client: ServiceClient }) {
 
 function CourseRow({
   client,
-  course,
+  course: listed,
   onChanged,
 }: {
   client: ServiceClient;
   course: CourseSummary;
   onChanged: () => void;
 }) {
+  // Renamed or described in another tab: shown at once, before the list is read again.
+  const course = useCurrentCourse(listed);
   const announce = useAnnounce();
   const [mode, setMode] = useState<"view" | "rename" | "delete">("view");
   const renameButton = useRef<HTMLButtonElement>(null);
   const deleteButton = useRef<HTMLButtonElement>(null);
   const back = useRef<"rename" | "delete" | null>(null);
+  const interrupted = useNotSentHere(
+    useUploadingLessons()
+      .filter((lesson) => lesson.courseId === course.courseId)
+      .map((lesson) => lesson.lessonId),
+  );
 
   useEffect(() => {
     if (mode === "view" && back.current) {
@@ -175,8 +196,13 @@ function CourseRow({
           </h2>
           {course.description && <p className="course-row-description">{course.description}</p>}
           <p className="muted" data-testid="course-counts">
-            {statusSummary(course)}
+            {statusSummary(course, interrupted.length)}
           </p>
+          <PublicSummary
+            visibility={course.visibility}
+            publicLessons={course.publicLessons}
+            lessonCount={course.lessonCount}
+          />
         </div>
         {mode === "view" && (
           <div className="row-actions">
@@ -209,6 +235,7 @@ function CourseRow({
           <CourseForm
             client={client}
             course={course}
+            autoFocus
             onSaved={(saved) => {
               announce(`Saved «${saved.title}».`);
               close("rename");

@@ -1,19 +1,27 @@
 "use client";
 
 import Link from "next/link";
-import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 
 import { ConnectionNotice } from "@/components/ConnectionNotice";
+import { PreviewLink } from "@/components/LearnerPreview";
 import { LessonForm } from "@/components/LessonForm";
 import { LessonPlayer } from "@/components/LessonPlayer";
 import { LiveRegion } from "@/components/LiveRegion";
 import { LoadState } from "@/components/LoadFailure";
 import { NotFound } from "@/components/NotFound";
 import { PageTitle } from "@/components/PageTitle";
-import { StatusBadge } from "@/components/StatusBadge";
-import { describeError, VideoUploader, type UploaderHandle } from "@/components/VideoUploader";
+import { PublishControl } from "@/components/PublishControl";
+import { UploadInterrupted } from "@/components/UploadInterrupted";
+import { VideoStatusBadge } from "@/components/VideoStatusBadge";
 import {
-  cancelUpload,
+  describeError,
+  lostFocus,
+  VideoUploader,
+  type UploaderHandle,
+} from "@/components/VideoUploader";
+import {
+  asLearner,
   readLesson,
   removeVideo,
   type Lesson,
@@ -22,20 +30,35 @@ import {
   type ServiceClient,
 } from "@/lib/api";
 import { formatDuration, spokenDuration } from "@/lib/format";
+import { useUpload, useUploadManager } from "@/lib/uploads/useUploads";
+import { useLiveLessonDetails } from "@/lib/useLiveLessonDetails";
 import { useLiveVideo, type LiveVideo } from "@/lib/useLiveVideo";
 import { useLoaded } from "@/lib/useLoaded";
 import { useServiceClient } from "@/lib/useServiceClient";
 
 /** The lesson page: for its author the editor (details, video, live status); for everyone
  * else the published lesson, read-only. */
-export function LessonEditor({ lessonId }: { lessonId: string }) {
-  const { client, session } = useServiceClient();
+export function LessonEditor({
+  lessonId,
+  asLearner: preview = false,
+}: {
+  lessonId: string;
+  /** "Preview as a learner": read and follow it without the author's token. */
+  asLearner?: boolean;
+}) {
+  const { client: signedIn, session } = useServiceClient();
+  const client = useMemo(
+    () => (signedIn && preview ? asLearner(signedIn) : signedIn),
+    [signedIn, preview],
+  );
   const load = useCallback((c: ServiceClient) => readLesson(c, lessonId), [lessonId]);
   const lesson = useLoaded(client, load);
   const here = `/lessons/${lessonId}`;
 
   if (lesson.state === "failed" && lesson.error.status === 404) {
-    return <NotFound what="Lesson" signedIn={session.status === "signed-in"} next={here} />;
+    return (
+      <NotFound what="Lesson" signedIn={session.status === "signed-in"} next={here} preview={preview} />
+    );
   }
   const ready = client !== null && lesson.state === "ready";
   return (
@@ -53,6 +76,7 @@ export function LessonEditor({ lessonId }: { lessonId: string }) {
           client={client}
           lesson={lesson.value}
           signedIn={session.status === "signed-in"}
+          preview={preview}
         />
       )}
     </>
@@ -63,18 +87,27 @@ function LessonBody({
   client,
   lesson,
   signedIn,
+  preview,
 }: {
   client: ServiceClient;
   lesson: LessonDetail;
   signedIn: boolean;
+  preview: boolean;
 }) {
   const live = useLiveVideo(client, lesson.lessonId, lesson.video);
   const video = live.video ?? lesson.video;
   const [details, setDetails] = useState<Lesson>(lesson);
+  // Renamed elsewhere (another tab): shown at once; a form being edited keeps its text.
+  useLiveLessonDetails(client, details, (now) =>
+    setDetails((shown) => (now.revision > shown.revision ? { ...shown, ...now } : shown)),
+  );
   // "Replace video" stays open until a new playback id arrives (the new video is published).
   const [replacingFrom, setReplacingFrom] = useState<string | null>(null);
   const replacing = replacingFrom !== null && replacingFrom === video.playbackId;
-  const [uploadingHere, setUploadingHere] = useState(false);
+  // The lesson's file going up from this tab (started on any page): the manager's.
+  const uploads = useUploadManager();
+  const upload = useUpload(lesson.lessonId);
+  const uploadingHere = upload?.phase === "starting" || upload?.phase === "uploading";
   const [said, setSaid] = useState<{ text: string; tone: "success" | "error" } | null>(null);
   const saidRef = useRef<HTMLParagraphElement>(null);
   const uploader = useRef<UploaderHandle>(null);
@@ -88,16 +121,30 @@ function LessonBody({
     }
   }, [said]);
 
+  // A new upload: what was said of the last action no longer stands.
+  const [wasUploading, setWasUploading] = useState(uploadingHere);
+  if (uploadingHere !== wasUploading) {
+    setWasUploading(uploadingHere);
+    if (uploadingHere) setSaid(null);
+  }
+
   // The video failed at Mux, was cancelled or removed: the uploader offers a file again.
   useEffect(() => {
     if (["errored", "cancelled", "draft"].includes(video.status)) uploader.current?.ready();
   }, [video.status]);
 
   if (live.failure?.status === 404) {
-    return <NotFound what="Lesson" signedIn={signedIn} next={`/lessons/${lesson.lessonId}`} />;
+    const next = `/lessons/${lesson.lessonId}`;
+    return (
+      <NotFound what="Lesson" signedIn={signedIn} next={next} gone={!preview} preview={preview} />
+    );
   }
   const editable = lesson.editable;
-  const showUploader = editable && (!video.playbackId || replacing);
+  const visibleToLearners =
+    details.visibility === "public" &&
+    lesson.courseVisibility === "public" &&
+    video.status === "published";
+  const showUploader = editable && (!video.playbackId || replacing || uploadingHere);
   const duration = formatDuration(video.durationSeconds);
 
   /** Says what an action did, next to the video, and takes focus there (the control that
@@ -115,7 +162,20 @@ function LessonBody({
       </p>
       <header className="lesson-header">
         <h1>{details.title}</h1>
-        {editable && <StatusBadge status={video.status} />}
+        {editable && <VideoStatusBadge video={video} />}
+        {editable && (
+          <PublishControl
+            client={client}
+            what="lesson"
+            id={lesson.lessonId}
+            title={details.title}
+            visibility={details.visibility}
+            status={video.status}
+            courseVisibility={lesson.courseVisibility}
+            onChanged={(visibility) => setDetails((now) => ({ ...now, visibility }))}
+          />
+        )}
+        {editable && <PreviewLink href={`/lessons/${lesson.lessonId}/preview`} what="lesson" />}
       </header>
       {duration && video.playbackId && (
         <p className="lesson-meta">
@@ -128,7 +188,16 @@ function LessonBody({
       <LiveRegion urgent>
         {live.failure && <p className="notice notice-error">{live.failure.message}</p>}
       </LiveRegion>
-      {editable && <VideoNotices video={video} live={live} />}
+      {editable && <VideoNotices video={video} live={live} visibleToLearners={visibleToLearners} />}
+      {editable && (
+        <UploadInterrupted
+          video={video}
+          onUploadAgain={() => {
+            if (video.playbackId) setReplacingFrom(video.playbackId);
+            else uploader.current?.focus();
+          }}
+        />
+      )}
       <LessonPlayer video={video} title={details.title} />
       {editable && (
         <section className="video-controls" aria-label="Video">
@@ -139,7 +208,10 @@ function LessonBody({
                 type="button"
                 className="link"
                 onClick={() => {
-                  uploader.current?.stop();
+                  // A replacement already going up is given up properly: not left uploading.
+                  if (uploadingHere) {
+                    uploads.cancel(lesson.lessonId).then(live.replace, () => undefined);
+                  }
                   setReplacingFrom(null);
                   requestAnimationFrame(() => replaceButton.current?.focus());
                 }}
@@ -150,11 +222,10 @@ function LessonBody({
           )}
           {showUploader && (
             <VideoUploader
-              client={client}
               lessonId={lesson.lessonId}
+              title={details.title}
               ref={uploader}
               autoFocus={replacing}
-              onPhase={(phase) => setUploadingHere(phase.name === "uploading")}
             />
           )}
           <VideoActions
@@ -178,13 +249,16 @@ function LessonBody({
               ) : null
             }
             onCancel={async () => {
-              // Stop what this browser is sending first: otherwise its next chunk meets a
-              // cancelled upload ("Server responded with 400").
-              uploader.current?.stop();
-              const next = await cancelUpload(client, video.lessonId);
+              // The manager stops what this browser is sending first (otherwise its next
+              // chunk meets a cancelled upload), then the service cancels it.
+              const next = await uploads.cancel(video.lessonId);
               live.replace(next);
               setReplacingFrom(null);
-              tell("Upload cancelled. The lesson keeps the video it had before.");
+              tell(
+                next.playbackId
+                  ? "Upload cancelled. The lesson keeps the video it had before."
+                  : "Upload cancelled. The lesson has no video yet; choose a file to upload.",
+              );
             }}
             onRemove={async () => {
               live.replace(await removeVideo(client, video.lessonId));
@@ -221,7 +295,21 @@ function LessonBody({
   );
 }
 
-function VideoNotices({ video, live }: { video: LessonVideo; live: LiveVideo }) {
+function VideoNotices({
+  video,
+  live,
+  visibleToLearners,
+}: {
+  video: LessonVideo;
+  live: LiveVideo;
+  visibleToLearners: boolean;
+}) {
+  // The uploader (and the progress focus was on) goes when the video moves on: focus goes
+  // to what the page now says about it.
+  const said = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (lostFocus()) said.current?.focus();
+  }, [video.status]);
   let notice: { tone: string; text: string } | null = null;
   switch (video.status) {
     case "processing":
@@ -232,7 +320,12 @@ function VideoNotices({ video, live }: { video: LessonVideo; live: LiveVideo }) 
       break;
     case "published":
       if (live.changedTo === "published") {
-        notice = { tone: "success", text: "Your video is ready and published." };
+        notice = {
+          tone: "success",
+          text: visibleToLearners
+            ? "Your video is ready and now visible to learners."
+            : "Your video is ready. Learners see it once the lesson and its course are public.",
+        };
       }
       break;
     case "errored":
@@ -251,7 +344,7 @@ function VideoNotices({ video, live }: { video: LessonVideo; live: LiveVideo }) 
   return (
     <LiveRegion urgent={video.status === "errored"}>
       {notice && (
-        <p className={`notice notice-${notice.tone}`} data-testid="notice">
+        <p className={`notice notice-${notice.tone}`} data-testid="notice" tabIndex={-1} ref={said}>
           {notice.text}
         </p>
       )}

@@ -1,23 +1,17 @@
 "use client";
 
-import { useCallback, useEffect, useId, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 
 import { useAnnounce } from "@/components/Announcer";
 import { DetailsFields, SaveProblems } from "@/components/DetailsFields";
+import { NewerVersion } from "@/components/NewerVersion";
 import { LiveRegion } from "@/components/LiveRegion";
-import {
-  describeError,
-  VideoUploader,
-  type UploaderHandle,
-  type UploadPhase,
-} from "@/components/VideoUploader";
-import {
-  addLesson,
-  cancelUpload,
-  updateLesson,
-  type Lesson,
-  type ServiceClient,
-} from "@/lib/api";
+import { lostFocus } from "@/components/VideoUploader";
+import { addLesson, updateLesson, type Lesson, type ServiceClient } from "@/lib/api";
+import { describeError } from "@/lib/errors";
+import { refusalOf } from "@/lib/uploads/checkFile";
+import type { Upload } from "@/lib/uploads/manager";
+import { useUploadManager, useUploads } from "@/lib/uploads/useUploads";
 import { useDetailsForm } from "@/lib/useDetailsForm";
 
 type LessonFormProps =
@@ -28,21 +22,19 @@ type LessonFormProps =
       lesson: Lesson;
       onSaved: (lesson: Lesson) => void;
       onCancel?: () => void;
+      /** Opened by an Edit button: focus goes into the form, on its title. */
+      autoFocus?: boolean;
     };
-
-interface Started {
-  lesson: Lesson;
-  file: File;
-}
 
 /**
  * A lesson's title, description and (for a new lesson) its video, in one form.
  *
  * New: saving creates the lesson (`POST /api/courses/{id}/lessons`, a draft at the end of the
- * course) and then uploads the chosen file through MuxUploader, whose `endpoint` asks the
- * service for the lesson's Mux upload URL (`POST /api/mux/upload`). The form empties for the
- * next lesson while the upload goes on below it; several can go up at once. Leaving the page
- * while one is going up asks first.
+ * course) and then hands the chosen file to the app's upload manager, which asks the service
+ * for the lesson's Mux upload URL (`POST /api/mux/upload`) and sends it. The form empties for
+ * the next lesson while the upload goes on below it (and in the uploads tray, on any page the
+ * author moves to); several can go up at once. An empty file or one that is not a video is
+ * refused next to the field, before the lesson is added.
  *
  * Edit: saves against the lesson's `revision` (`If-Match`); when it was changed elsewhere
  * meanwhile (409 `edit_conflict`) the form shows the current version and lets the author save
@@ -53,12 +45,10 @@ export function LessonForm(props: LessonFormProps) {
   const idBase = useId();
   const editing = props.mode === "edit" ? props.lesson : null;
   const [file, setFile] = useState<File | null>(null);
-  const [started, setStarted] = useState<Started[]>([]);
+  const [fileProblem, setFileProblem] = useState<string | null>(null);
+  const [started, setStarted] = useState<string[]>([]);
   const fileInput = useRef<HTMLInputElement>(null);
-  const forget = useCallback(
-    (lessonId: string) => setStarted((all) => all.filter((one) => one.lesson.lessonId !== lessonId)),
-    [],
-  );
+  const uploads = useUploadManager();
 
   const form = useDetailsForm<Lesson>({
     initial: { title: editing?.title ?? "", description: editing?.description ?? "" },
@@ -73,11 +63,15 @@ export function LessonForm(props: LessonFormProps) {
         announce(`Saved «${lesson.title}».`);
         return;
       }
-      if (file) setStarted((all) => [...all, { lesson, file }]);
+      if (file) {
+        uploads.start(lesson, file);
+        setStarted((all) => [...all, lesson.lessonId]);
+      }
       announce(
         file
           ? `Lesson «${lesson.title}» added. Its video is uploading; you can add the next lesson meanwhile.`
           : `Lesson «${lesson.title}» added. Add its video on the lesson's page.`,
+        { about: { lessonId: lesson.lessonId, while: file ? ["draft", "uploading"] : ["draft"] } },
       );
       // Ready for the next lesson (keeping whatever the author typed while this one saved).
       form.clear(submitted);
@@ -91,15 +85,33 @@ export function LessonForm(props: LessonFormProps) {
         form.titleRef.current?.focus();
       }
     },
+    autoFocus: props.mode === "edit" && props.autoFocus === true,
+    latest: editing,
     onCurrent: (current) => {
       if (props.mode === "edit") props.onSaved(current);
       announce("The form now shows the version saved elsewhere.");
     },
   });
 
+  /** A file that would only become a stuck upload is refused before the lesson is added. */
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    if (fileProblem !== null) {
+      event.preventDefault();
+      fileInput.current?.focus();
+      return;
+    }
+    form.submit(event);
+  };
+
   return (
     <>
-      <form className="details-form" onSubmit={form.submit} noValidate data-testid="lesson-form">
+      <form className="details-form" onSubmit={submit} noValidate data-testid="lesson-form">
+        <NewerVersion
+          what="lesson"
+          shown={form.revision}
+          revision={editing?.revision}
+          title={editing?.title}
+        />
         <DetailsFields
           idBase={idBase}
           what="lesson"
@@ -118,13 +130,23 @@ export function LessonForm(props: LessonFormProps) {
               name="video"
               type="file"
               accept="video/*"
-              aria-describedby={`${idBase}-video-hint`}
-              onChange={(event) => setFile(event.target.files?.[0] ?? null)}
+              aria-invalid={fileProblem !== null ? true : undefined}
+              aria-describedby={`${idBase}-video-hint${fileProblem !== null ? ` ${idBase}-video-error` : ""}`}
+              onChange={(event) => {
+                const chosen = event.target.files?.[0] ?? null;
+                setFile(chosen);
+                setFileProblem(chosen === null ? null : refusalOf(chosen));
+              }}
             />
             <p id={`${idBase}-video-hint`} className="hint">
               Optional: it starts uploading to Mux when you add the lesson. You can also add it
               later on the lesson&apos;s page.
             </p>
+            {fileProblem !== null && (
+              <p id={`${idBase}-video-error`} className="field-error" data-testid="video-error">
+                {fileProblem}
+              </p>
+            )}
           </div>
         )}
         <SaveProblems what="lesson" form={form} />
@@ -139,82 +161,90 @@ export function LessonForm(props: LessonFormProps) {
           )}
         </div>
       </form>
-      {props.mode === "new" && started.length > 0 && (
-        <ul className="uploads" aria-label="Uploads from this form">
-          {started.map(({ lesson, file: chosen }) => (
-            <StartedUpload
-              key={lesson.lessonId}
-              client={props.client}
-              lesson={lesson}
-              file={chosen}
-              onGone={forget}
-              afterCancel={() => form.titleRef.current?.focus()}
-            />
-          ))}
-        </ul>
+      {props.mode === "new" && (
+        <StartedUploads lessonIds={started} afterCancel={() => form.titleRef.current?.focus()} />
       )}
     </>
   );
 }
 
-/** One new lesson's video going up: its progress, and a way to stop it. Once the file is at
- * Mux it goes (the lesson's row shows processing, and a notification says when it is ready). */
-function StartedUpload({
-  client,
-  lesson,
-  file,
-  onGone,
+/** The videos of the lessons this form added, while they go up: progress, and a way to stop
+ * each. Once a file is at Mux it goes from here (the lesson's row shows processing, and a
+ * notification says when it is ready). */
+function StartedUploads({
+  lessonIds,
   afterCancel,
 }: {
-  client: ServiceClient;
-  lesson: Lesson;
-  file: File;
-  onGone: (lessonId: string) => void;
+  lessonIds: string[];
   afterCancel: () => void;
 }) {
-  const announce = useAnnounce();
-  const uploader = useRef<UploaderHandle>(null);
-  const [phase, setPhase] = useState<UploadPhase>({ name: "idle" });
-  const [error, setError] = useState<string | null>(null);
-
+  const going = useUploads().filter(
+    (upload) => lessonIds.includes(upload.lessonId) && upload.phase !== "sent",
+  );
+  // A file sent takes its item (and the Cancel focus may have been on) away: focus goes to
+  // the lesson's row, which now says how its video is doing.
+  const shownKey = going.map((upload) => upload.lessonId).join(",");
+  const before = useRef<string[]>([]);
   useEffect(() => {
-    if (phase.name !== "sent") return;
-    announce(`«${lesson.title}» is uploaded. Mux is processing it; you will be told when it is ready.`);
-    onGone(lesson.lessonId);
-  }, [phase.name, lesson.lessonId, lesson.title, announce, onGone]);
+    const now = shownKey === "" ? [] : shownKey.split(",");
+    const gone = before.current.filter((id) => !now.includes(id));
+    before.current = now;
+    if (gone.length === 0 || !lostFocus()) return;
+    document.querySelector<HTMLElement>(`[data-lesson="${gone[0]}"] a`)?.focus();
+  }, [shownKey]);
+  if (going.length === 0) return null;
+  return (
+    <ul className="uploads" aria-label="Uploads from this form">
+      {going.map((upload) => (
+        <StartedUpload key={upload.lessonId} upload={upload} afterCancel={afterCancel} />
+      ))}
+    </ul>
+  );
+}
+
+function StartedUpload({ upload, afterCancel }: { upload: Upload; afterCancel: () => void }) {
+  const announce = useAnnounce();
+  const uploads = useUploadManager();
+  const [error, setError] = useState<string | null>(null);
+  const going = upload.phase === "starting" || upload.phase === "uploading";
 
   async function cancel() {
-    uploader.current?.stop(); // the browser stops sending first, then the service cancels
     try {
-      await cancelUpload(client, lesson.lessonId);
+      await uploads.cancel(upload.lessonId); // the browser stops sending first
     } catch (failure) {
       setError(describeError(failure));
       return;
     }
-    announce(`Upload of «${lesson.title}» cancelled. The lesson has no video yet.`);
-    onGone(lesson.lessonId);
+    announce(`Upload of «${upload.title}» cancelled. The lesson has no video yet.`);
     afterCancel(); // this item (and the button) is gone: focus goes back to the form
   }
 
   return (
-    <li className="upload-item" data-testid="started-upload" data-lesson={lesson.lessonId}>
+    <li className="upload-item" data-testid="started-upload" data-lesson={upload.lessonId}>
       <p className="upload-item-title">
-        <strong>{lesson.title}</strong> <span className="muted">{file.name}</span>
+        <strong>{upload.title}</strong> <span className="muted">{upload.fileName}</span>
       </p>
-      <VideoUploader
-        client={client}
-        lessonId={lesson.lessonId}
-        file={file}
-        compact
-        ref={uploader}
-        onPhase={setPhase}
-      />
-      {phase.name === "uploading" && (
+      {going && (
+        <div className="upload-progress">
+          <progress
+            max={100}
+            value={upload.percent}
+            aria-label={`Uploading ${upload.fileName}`}
+          />
+          <span>{upload.percent}%</span>
+        </div>
+      )}
+      {upload.phase === "failed" && (
+        <p className="notice notice-error" data-testid="upload-error">
+          {upload.message}
+        </p>
+      )}
+      {going && (
         <button
           type="button"
           className="button button-secondary button-small"
           onClick={cancel}
-          aria-label={`Cancel the upload of «${lesson.title}»`}
+          aria-label={`Cancel upload of «${upload.title}»`}
         >
           Cancel upload
         </button>

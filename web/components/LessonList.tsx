@@ -6,8 +6,10 @@ import { useEffect, useLayoutEffect, useRef, useState, type DragEvent } from "re
 import { useAnnounce } from "@/components/Announcer";
 import { LessonForm } from "@/components/LessonForm";
 import { LiveRegion } from "@/components/LiveRegion";
-import { StatusBadge } from "@/components/StatusBadge";
+import { PublishControl } from "@/components/PublishControl";
 import { Thumbnail } from "@/components/Thumbnail";
+import { UploadProgress } from "@/components/UploadProgress";
+import { VideoStatusBadge } from "@/components/VideoStatusBadge";
 import { describeError } from "@/components/VideoUploader";
 import {
   ApiError,
@@ -18,6 +20,7 @@ import {
   type Lesson,
   type LessonVideo,
   type ServiceClient,
+  type Visibility,
 } from "@/lib/api";
 import { formatDuration, spokenDuration } from "@/lib/format";
 
@@ -45,14 +48,22 @@ export function LessonList({
   courseId,
   lessons,
   videos,
+  courseVisibility,
 }: {
   client: ServiceClient;
   courseId: string;
   /** In the order the course stream last sent. */
   lessons: CourseLessonEntry[];
   videos: Record<string, LessonVideo>;
+  courseVisibility?: Visibility;
 }) {
   const announce = useAnnounce();
+  // Publish / Unpublish shown at once; the course stream's next listing has the final word.
+  const [shownAtOnce, setShownAtOnce] = useState<{
+    of: CourseLessonEntry[];
+    visibility: Record<string, Visibility>;
+  }>({ of: lessons, visibility: {} });
+  const published = shownAtOnce.of === lessons ? shownAtOnce.visibility : {};
   const [localOrder, setLocalOrder] = useState<string[] | null>(null);
   const [pending, setPending] = useState(0);
   const [orderProblem, setOrderProblem] = useState<string | null>(null);
@@ -252,7 +263,24 @@ export function LessonList({
                         {lesson.title}
                       </Link>
                       <span className="lesson-row-meta">
-                        {video ? <StatusBadge status={video.status} /> : null}
+                        {video ? <VideoStatusBadge video={video} /> : null}
+                        <UploadProgress lessonId={lessonId} />
+                        <PublishControl
+                          client={client}
+                          what="lesson"
+                          id={lessonId}
+                          title={lesson.title}
+                          compact
+                          visibility={published[lessonId] ?? lesson.visibility ?? "draft"}
+                          status={video?.status}
+                          courseVisibility={courseVisibility}
+                          onChanged={(visibility) =>
+                            setShownAtOnce({
+                              of: lessons,
+                              visibility: { ...published, [lessonId]: visibility },
+                            })
+                          }
+                        />
                         {duration && video?.playbackId && (
                           <span className="lesson-duration">
                             <span aria-hidden="true">{duration}</span>
@@ -321,6 +349,7 @@ export function LessonList({
                     <div className="row-panel">
                       <LessonForm
                         mode="edit"
+                        autoFocus
                         client={client}
                         lesson={editing.lesson}
                         onSaved={() => {

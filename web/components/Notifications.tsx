@@ -13,7 +13,10 @@ import {
   type ReactNode,
 } from "react";
 
-import { subscribeToMe, type VideoStatus } from "@/lib/api";
+import { useSettle } from "@/components/Announcer";
+import { subscribeToMe, type CourseFields, type VideoStatus } from "@/lib/api";
+import { useAutoDismiss } from "@/lib/useAutoDismiss";
+import { useClearOfFocus } from "@/lib/useClearOfFocus";
 import { useServiceClient } from "@/lib/useServiceClient";
 
 /** A change worth telling the author about: a video became ready, or failed. */
@@ -24,14 +27,21 @@ export interface Toast {
   kind: "ready" | "failed";
   /** What Mux said, for a failure. */
   error: string | null;
+  /** A ready video learners now see (lesson and course public); else only the author. */
+  visible?: boolean;
 }
 
 const MAX_TOASTS = 4;
 
-function textOf(toast: Toast): string {
+export function textOf(toast: Toast): string {
   return toast.kind === "ready"
-    ? `«${toast.title}» is ready to watch.`
+    ? `«${toast.title}» ${readyText(toast)}`
     : `«${toast.title}» failed: ${toast.error ?? "Mux gave no reason"}.`;
+}
+
+/** "ready" for a video only its author sees; "ready and now visible to learners" when true. */
+function readyText(toast: Toast): string {
+  return toast.visible ? "is ready and now visible to learners." : "is ready.";
 }
 
 function browserNotifications(): typeof Notification | null {
@@ -71,6 +81,7 @@ function currentPermission(): Permission {
 interface Known {
   status: VideoStatus;
   version: number;
+  courseId: string;
   /** The video's playback id when last heard of (undefined: the listing does not say). */
   playbackId?: string | null;
 }
@@ -79,7 +90,24 @@ interface Known {
  * the app was open, counted at most once per CHANGES_COALESCE_MS: pages that show counts
  * read them again when it moves. */
 const VideoChangesContext = createContext(0);
+/** The author's lessons' titles as their stream last sent them, by lesson id. */
+const LessonTitlesContext = createContext<Record<string, string>>({});
+
+/** The author's courses as last sent by their stream (`event: course`), by id. */
+const CoursesContext = createContext<Record<string, CourseFields>>({});
+
+/** The author's lessons whose video is `uploading` (by course), kept current. */
+const UploadingContext = createContext<UploadingLesson[]>([]);
+
+export interface UploadingLesson {
+  lessonId: string;
+  courseId: string;
+}
 const CHANGES_COALESCE_MS = 300;
+
+/** Every notification of this session, newest first (the header's list). */
+const HistoryContext = createContext<Toast[]>([]);
+const HISTORY_KEPT = 50;
 
 const PermissionContext = createContext<{
   permission: Permission;
@@ -98,6 +126,8 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
   const router = useRouter();
   const userId = session.status === "signed-in" ? session.session.user.id : null;
   const [toasts, setToasts] = useState<Toast[]>([]);
+  const [history, setHistory] = useState<Toast[]>([]);
+  const settle = useSettle();
   const [toastsOf, setToastsOf] = useState(userId);
   const permission = useSyncExternalStore(
     subscribePermission,
@@ -110,14 +140,30 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
   const following = useRef<string | null>(null);
   const region = useRef<HTMLDivElement>(null);
   const [changes, setChanges] = useState(0);
+  const [uploading, setUploading] = useState<UploadingLesson[]>([]);
+  const [courses, setCourses] = useState<Record<string, CourseFields>>({});
+  const [titles, setTitles] = useState<Record<string, string>>({});
+  const titled = useCallback((lessonId: string, title: string) => {
+    setTitles((all) => (all[lessonId] === title ? all : { ...all, [lessonId]: title }));
+  }, []);
+  const recount = useCallback(() => {
+    const now: UploadingLesson[] = [];
+    known.current.forEach((lesson, lessonId) => {
+      if (lesson.status === "uploading") now.push({ lessonId, courseId: lesson.courseId });
+    });
+    setUploading((before) =>
+      JSON.stringify(before) === JSON.stringify(now) ? before : now,
+    );
+  }, []);
   const changeTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const changed = useCallback(() => {
     if (changeTimer.current !== null) return; // a burst of changes is one more reading
     changeTimer.current = setTimeout(() => {
       changeTimer.current = null;
       setChanges((n) => n + 1);
+      recount();
     }, CHANGES_COALESCE_MS);
-  }, []);
+  }, [recount]);
   useEffect(
     () => () => {
       if (changeTimer.current !== null) clearTimeout(changeTimer.current);
@@ -129,6 +175,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
   if (toastsOf !== userId) {
     setToastsOf(userId);
     setToasts([]);
+    setHistory([]);
   }
 
   const request = useCallback(async (): Promise<Permission> => {
@@ -144,6 +191,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
       if (told.current.has(toast.key)) return;
       told.current.add(toast.key);
       setToasts((all) => [...all, toast].slice(-MAX_TOASTS));
+      setHistory((all) => [toast, ...all].slice(0, HISTORY_KEPT));
       const api = browserNotifications();
       if (api !== null && api.permission === "granted" && document.visibilityState === "hidden") {
         const shown = new api(textOf(toast), { tag: toast.key });
@@ -172,6 +220,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
       status: VideoStatus,
       version: number,
       error: string | null,
+      visible: boolean,
     ) => {
       if (status !== "published" && status !== "errored") return;
       tell({
@@ -180,6 +229,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
         title,
         kind: status === "published" ? "ready" : "failed",
         error,
+        visible,
       });
     };
     return subscribeToMe(client, {
@@ -189,34 +239,54 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
         const first = !listed.current;
         listed.current = true;
         for (const lesson of lessons) {
+          titled(lesson.lessonId, lesson.title);
           const before = known.current.get(lesson.lessonId);
           if (before && before.version >= lesson.videoVersion) continue;
           known.current.set(lesson.lessonId, {
+            courseId: lesson.courseId,
             status: lesson.status,
             version: lesson.videoVersion,
           });
           if (!first && before && before.status !== lesson.status) {
-            toastFor(lesson.lessonId, lesson.title, lesson.status, lesson.videoVersion, null);
+            const visible = lesson.visibility === "public" && lesson.courseVisibility === "public";
+            const { lessonId, title, status, videoVersion } = lesson;
+            toastFor(lessonId, title, status, videoVersion, null, visible);
           }
         }
         if (!first) changed(); // a reconnect: whatever changed meanwhile
+        else recount();
       },
       onVideo: (video) => {
+        titled(video.lessonId, video.title); // renamed elsewhere: sent with the same version
         const before = known.current.get(video.lessonId);
         if (before && before.version >= video.videoVersion) return;
         known.current.set(video.lessonId, {
+          courseId: video.courseId,
           status: video.status,
           version: video.videoVersion,
           playbackId: video.playbackId,
         });
         if (before?.status !== video.status) {
           changed();
+          settle(video.lessonId, video.status); // "…Mux is processing it" is no longer true
           // Back to the video it already had (a replacement cancelled): nothing new is ready.
           const same = before?.playbackId !== undefined && before.playbackId === video.playbackId;
           if (!(video.status === "published" && same)) {
-            toastFor(video.lessonId, video.title, video.status, video.videoVersion, video.error);
+            toastFor(
+              video.lessonId,
+              video.title,
+              video.status,
+              video.videoVersion,
+              video.error,
+              video.visibleToLearners,
+            );
           }
         }
+      },
+      // A course renamed, described, published elsewhere: pages showing it read again.
+      onCourse: (course) => {
+        setCourses((all) => ({ ...all, [course.courseId]: course }));
+        changed();
       },
       onRemoved: (lessonId) => {
         known.current.delete(lessonId);
@@ -225,7 +295,31 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
         setToasts((all) => all.filter((toast) => toast.lessonId !== lessonId));
       },
     });
-  }, [client, tell, userId, changed]);
+  }, [client, tell, userId, changed, recount, settle, titled]);
+
+  // A success goes by itself (paused while the pointer or focus is on the notifications); a
+  // failure stays until dismissed. They never cover the focused control.
+  const expire = useCallback(
+    (key: string) => setToasts((all) => all.filter((toast) => toast.key !== key)),
+    [],
+  );
+  const lasting = useCallback((toast: Toast) => toast.kind === "failed", []);
+  const timing = useAutoDismiss(toasts, lasting, expire);
+  const box = useRef<HTMLElement>(null);
+  const placement = useClearOfFocus(box);
+  const holdWhileUsed = useCallback(() => {
+    const section = box.current;
+    if (section === null) return;
+    const used = section.matches(":hover") || section.contains(document.activeElement);
+    // Nor while the tab is hidden: the author has not seen them yet.
+    if (used || document.visibilityState === "hidden") timing.pause();
+    else timing.resume();
+  }, [timing]);
+  useEffect(() => {
+    document.addEventListener("visibilitychange", holdWhileUsed);
+    return () => document.removeEventListener("visibilitychange", holdWhileUsed);
+  }, [holdWhileUsed]);
+  useEffect(holdWhileUsed, [toasts, holdWhileUsed]); // a toast arriving in a hidden tab waits
 
   const dismiss = (key: string) => {
     const buttons = Array.from(
@@ -241,8 +335,24 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
 
   return (
     <PermissionContext.Provider value={{ permission, request }}>
-      <VideoChangesContext.Provider value={changes}>{children}</VideoChangesContext.Provider>
-      <section className="toasts" aria-label="Notifications">
+      <VideoChangesContext.Provider value={changes}>
+        <UploadingContext.Provider value={uploading}>
+          <HistoryContext.Provider value={history}>
+            <CoursesContext.Provider value={courses}>
+              <LessonTitlesContext.Provider value={titles}>{children}</LessonTitlesContext.Provider>
+            </CoursesContext.Provider>
+          </HistoryContext.Provider>
+        </UploadingContext.Provider>
+      </VideoChangesContext.Provider>
+      <section
+        className={`toasts toasts-${placement}`}
+        aria-label="Notifications"
+        ref={box}
+        onMouseEnter={timing.pause}
+        onMouseLeave={holdWhileUsed}
+        onFocus={timing.pause}
+        onBlur={() => requestAnimationFrame(holdWhileUsed)}
+      >
         <div ref={region} aria-live="polite" aria-relevant="additions text" data-testid="toasts">
           {toasts.map((toast) => (
             <div
@@ -255,7 +365,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
               <p>
                 «<Link href={`/lessons/${toast.lessonId}`}>{toast.title}</Link>»{" "}
                 {toast.kind === "ready"
-                  ? "is ready to watch."
+                  ? readyText(toast)
                   : `failed: ${toast.error ?? "Mux gave no reason"}.`}
               </p>
               <button
@@ -279,6 +389,28 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
  * lessons change: a video's status, a lesson added or deleted, in any tab or by Mux. */
 export function useVideoChanges(): number {
   return useContext(VideoChangesContext);
+}
+
+/** The signed-in author's lessons whose video is `uploading`, with their course. */
+export function useUploadingLessons(): UploadingLesson[] {
+  return useContext(UploadingContext);
+}
+
+/** The course as its stream last sent it, when that is newer than `course` (a page's own
+ * reading): renamed or described in another tab, shown at once. */
+export function useCurrentCourse<T extends CourseFields>(course: T): T {
+  const sent = useContext(CoursesContext)[course.courseId];
+  return sent !== undefined && sent.revision >= course.revision ? { ...course, ...sent } : course;
+}
+
+/** One of the author's lessons' title as their stream last sent it (null: not known). */
+export function useLessonTitle(lessonId: string): string | null {
+  return useContext(LessonTitlesContext)[lessonId] ?? null;
+}
+
+/** Every notification of this session, newest first (kept after its toast has gone). */
+export function useNotificationHistory(): Toast[] {
+  return useContext(HistoryContext);
 }
 
 /** Whether browser notifications are allowed, and a way to ask. */

@@ -10,11 +10,27 @@ export const STATUS_LABELS: Record<VideoStatus, string> = {
   cancelled: "Upload cancelled",
 };
 
-/** An author's status pill: the label for people, the status code in `data-status`. */
-export function StatusBadge({ status }: { status: VideoStatus }) {
+/** An `uploading` lesson whose file no tab of this browser is sending (see
+ * `lib/uploads/sending.ts`). */
+export const INTERRUPTED_LABEL = "Upload interrupted";
+
+/** An author's status pill: the label for people, the status code in `data-status`.
+ * `interrupted`: an upload nothing here is sending. */
+export function StatusBadge({
+  status,
+  interrupted = false,
+}: {
+  status: VideoStatus;
+  interrupted?: boolean;
+}) {
   return (
-    <span className={`badge badge-${status}`} data-testid="status" data-status={status}>
-      {STATUS_LABELS[status]}
+    <span
+      className={interrupted ? "badge badge-interrupted" : `badge badge-${status}`}
+      data-testid="status"
+      data-status={status}
+      data-interrupted={interrupted ? "true" : undefined}
+    >
+      {interrupted ? INTERRUPTED_LABEL : STATUS_LABELS[status]}
     </span>
   );
 }

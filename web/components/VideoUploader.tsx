@@ -1,34 +1,18 @@
 "use client";
 
 import dynamic from "next/dynamic";
-import {
-  useCallback,
-  useEffect,
-  useImperativeHandle,
-  useRef,
-  useState,
-  type Ref,
-} from "react";
+import { useCallback, useEffect, useImperativeHandle, useRef, useState, type Ref } from "react";
 
 import { LiveRegion } from "@/components/LiveRegion";
-import { useRuntimeConfig } from "@/components/RuntimeConfig";
-import { ApiError, cancelUpload, createUpload, type ServiceClient } from "@/lib/api";
-import { useLeaveGuard } from "@/lib/leaveGuard";
+import type { Upload } from "@/lib/uploads/manager";
+import { useUpload, useUploadManager } from "@/lib/uploads/useUploads";
+
+export { describeError } from "@/lib/errors";
 
 const MuxUploader = dynamic(() => import("@mux/mux-uploader-react"), {
   ssr: false,
   loading: () => <div className="uploader-placeholder">Loading uploader…</div>,
 });
-
-export function describeError(error: unknown): string {
-  if (error instanceof ApiError) {
-    if (error.retryAfterSeconds !== null && !/try again/i.test(error.message)) {
-      return `${error.message} (You can try again in ${error.retryAfterSeconds} s.)`;
-    }
-    return error.message;
-  }
-  return "Something went wrong. Try again.";
-}
 
 export type UploadPhase =
   | { name: "idle" }
@@ -36,10 +20,10 @@ export type UploadPhase =
   | { name: "sent"; file: string }
   | { name: "failed"; message: string };
 
-/** What a page can do with the upload running in this browser. */
+/** What a page can do with the lesson's upload. */
 export interface UploaderHandle {
-  /** Stops the upload this browser is sending (UpChunk's `abort()`), and shows the file
-   * picker again. True when an upload was running. */
+  /** Stops the upload this browser is sending, without telling the service, and shows the
+   * file picker again. True when an upload was running. */
   stop: () => boolean;
   /** After a finished upload (the video failed at Mux, or was removed): offer the file
    * picker again. Does nothing while a file is going up. */
@@ -48,78 +32,85 @@ export interface UploaderHandle {
   focus: () => void;
 }
 
-/** `<mux-uploader>` as this component uses it: the running UpChunk upload is `.upload`. */
-interface UploaderElement extends HTMLElement {
-  endpoint?: unknown;
-  upload?: { abort: () => void };
+/** Focus that an element's removal left on the document's body. */
+export function lostFocus(): boolean {
+  const active = document.activeElement;
+  return active === null || active === document.body || !active.isConnected;
 }
 
-export const LEAVE_WHILE_UPLOADING =
-  "A video is still uploading. If you leave this page the upload stops and is cancelled. Leave anyway?";
+function phaseOf(upload: Upload | null): UploadPhase {
+  if (upload === null) return { name: "idle" };
+  switch (upload.phase) {
+    case "starting":
+    case "uploading":
+      return { name: "uploading", percent: upload.percent, file: upload.fileName };
+    case "sent":
+      return { name: "sent", file: upload.fileName };
+    case "failed":
+      return { name: "failed", message: upload.message ?? "The upload failed." };
+  }
+}
 
 /**
- * MuxUploader whose endpoint asks the service for a direct-upload URL. The service ties the
- * upload to the lesson before answering, so nothing else needs to be reported back: the live
- * status stream shows `uploading`, `processing` and `published` as Mux works.
- *
- * `file`: upload this file as soon as the uploader is ready (a new lesson's form chose it).
- * While a file is going up, leaving the page asks first; leaving anyway (an in-app link)
- * stops the upload and cancels it at the service, so the lesson is not left `uploading`.
+ * The lesson's video file: MuxUploader's file picker and drop area choose it, and the app's
+ * upload manager (`lib/uploads/manager.ts`, in the root layout) sends it, so the upload goes
+ * on wherever the author goes in the app. An empty file or one that is not a video is refused
+ * here, before anything is asked of the service. While the lesson's file goes up this shows
+ * its progress; a failure shows why, with Retry.
  */
 export function VideoUploader({
-  client,
   lessonId,
-  file,
+  title,
   compact = false,
   autoFocus = false,
   onPhase,
   ref,
 }: {
-  client: ServiceClient;
   lessonId: string;
-  file?: File;
+  /** The lesson's title, for the uploads tray. */
+  title: string;
   compact?: boolean;
   autoFocus?: boolean;
   onPhase?: (phase: UploadPhase) => void;
   ref?: Ref<UploaderHandle>;
 }) {
-  const { uploadChunkSizeKb } = useRuntimeConfig();
-  const [phase, setPhaseState] = useState<UploadPhase>({ name: "idle" });
-  const current = useRef<UploadPhase>(phase);
+  const manager = useUploadManager();
+  const upload = useUpload(lessonId);
+  const phase = phaseOf(upload);
+  const [refused, setRefused] = useState<string | null>(null);
   const chooser = useRef<HTMLButtonElement | null>(null);
   const progress = useRef<HTMLDivElement>(null);
   const focusWanted = useRef(autoFocus);
-  const started = useRef(false);
+  const [lastFile, setLastFile] = useState<File | null>(null);
+  const target = useRef({ lessonId, title });
   const onPhaseRef = useRef(onPhase);
-  const uploader = useRef<UploaderElement | null>(null);
-  const target = useRef({ client, lessonId });
   useEffect(() => {
+    target.current = { lessonId, title };
     onPhaseRef.current = onPhase;
-    target.current = { client, lessonId };
   });
 
-  const setPhase = useCallback((next: UploadPhase | ((now: UploadPhase) => UploadPhase)) => {
-    const value = typeof next === "function" ? next(current.current) : next;
-    current.current = value;
-    setPhaseState(value);
-    onPhaseRef.current?.(value);
-  }, []);
+  const phaseKey = JSON.stringify(phase);
+  useEffect(() => {
+    onPhaseRef.current?.(JSON.parse(phaseKey) as UploadPhase);
+  }, [phaseKey]);
 
-  useLeaveGuard(phase.name === "uploading", LEAVE_WHILE_UPLOADING);
+  const send = useCallback(
+    (file: File) => {
+      setLastFile(file);
+      const refusal = manager.start(target.current, file);
+      setRefused(refusal);
+      if (refusal === null) focusWanted.current = false;
+    },
+    [manager, setLastFile, setRefused],
+  );
 
-  const stop = useCallback(() => {
-    const running = current.current.name === "uploading";
-    uploader.current?.upload?.abort();
-    uploader.current?.dispatchEvent(new CustomEvent("reset")); // back to the file picker
-    setPhase({ name: "idle" });
-    return running;
-  }, [setPhase]);
-
+  const stop = useCallback(() => manager.abort(lessonId), [manager, lessonId]);
   const ready = useCallback(() => {
-    if (current.current.name === "uploading" || current.current.name === "idle") return;
-    uploader.current?.dispatchEvent(new CustomEvent("reset"));
-    setPhase({ name: "idle" });
-  }, [setPhase]);
+    const now = manager.of(lessonId);
+    if (now !== null && (now.phase === "starting" || now.phase === "uploading")) return;
+    manager.dismiss(lessonId);
+    setRefused(null);
+  }, [manager, lessonId, setRefused]);
 
   useImperativeHandle(
     ref,
@@ -127,60 +118,32 @@ export function VideoUploader({
     [stop, ready],
   );
 
-  // Leaving the page while the file is going up (the author agreed): stop it and cancel it.
-  // Only on unmount: a refreshed token (a new client) must not stop anything.
-  useEffect(
-    () => () => {
-      if (current.current.name !== "uploading") return;
-      uploader.current?.upload?.abort();
-      cancelUpload(target.current.client, target.current.lessonId).catch(() => undefined);
-    },
-    [],
-  );
-
-  const endpoint = useCallback(
-    async (chosen?: File) => {
-      setPhase({ name: "uploading", percent: 0, file: chosen?.name ?? "your video" });
-      try {
-        return (await createUpload(client, lessonId)).url;
-      } catch (error) {
-        const message = describeError(error);
-        setPhase({ name: "failed", message });
-        throw new Error(message);
-      }
-    },
-    [client, lessonId, setPhase],
-  );
-
-  // Start the given file once MuxUploader is in the page and has its endpoint (it sets it in
-  // an effect after mounting): the file goes through the same endpoint as a chosen one.
+  // MuxUploader would upload the chosen (or dropped) file itself, tied to this page: its
+  // `file-ready` is taken first (a capturing listener runs before its own, on its element)
+  // and the file handed to the manager instead.
   const attach = useCallback(
     (button: HTMLButtonElement | null) => {
       chooser.current = button;
-      if (button === null) return;
-      uploader.current = button.parentElement as UploaderElement | null;
+      const element = button?.parentElement ?? null;
+      if (button === null || element === null) return;
       if (focusWanted.current) {
         focusWanted.current = false;
         button.focus();
       }
-      if (!file || started.current) return;
-      started.current = true;
-      const start = (tries: number) => {
-        const element = uploader.current;
-        if (element && typeof element.endpoint === "function") {
-          element.dispatchEvent(new CustomEvent("file-ready", { detail: file }));
-        } else if (tries > 0) {
-          requestAnimationFrame(() => start(tries - 1));
-        } else {
-          setPhase({ name: "failed", message: "The uploader did not start. Reload the page." });
-        }
+      const take = (event: Event) => {
+        event.stopImmediatePropagation();
+        const file = (event as CustomEvent<File | undefined>).detail;
+        const input = element.shadowRoot?.querySelector<HTMLInputElement>("#hidden-file-input");
+        if (input) input.value = ""; // the same file may be chosen again
+        element.removeAttribute("file-ready");
+        if (file) send(file);
       };
-      start(300);
+      element.addEventListener("file-ready", take, { capture: true });
     },
-    [file, setPhase],
+    [send],
   );
 
-  // After a file is chosen its picker is hidden: keep focus on the upload's progress.
+  // Once the file is going up its picker is hidden: keep focus on the upload's progress.
   const uploading = phase.name === "uploading";
   useEffect(() => {
     if (!uploading) return;
@@ -190,38 +153,24 @@ export function VideoUploader({
     }
   }, [uploading]);
 
+  // When it ends, focus goes to what it came to (the progress it was on is gone).
+  const result = useRef<HTMLElement | null>(null);
+  const ended = phase.name === "sent" || phase.name === "failed";
+  useEffect(() => {
+    if (ended && lostFocus()) result.current?.focus();
+  }, [ended]);
+
   const fileName = phase.name === "uploading" || phase.name === "sent" ? phase.file : null;
 
   return (
     <div className={compact ? "uploader uploader-compact" : "uploader"} data-testid="uploader">
-      <MuxUploader
-        endpoint={endpoint}
-        chunkSize={uploadChunkSizeKb ?? undefined}
-        noDrop={compact}
-        noProgress
-        noStatus
-        onProgress={(event) => {
-          // MuxUploader's progress event carries the percentage as its detail.
-          const percent = Math.round((event as CustomEvent<number>).detail);
-          setPhase((now) =>
-            now.name === "uploading" ? { ...now, percent } : now,
-          );
-        }}
-        onSuccess={() =>
-          setPhase((now) => ({ name: "sent", file: now.name === "uploading" ? now.file : "" }))
-        }
-        onUploadError={(event) =>
-          setPhase((now) =>
-            now.name === "failed"
-              ? now
-              : { name: "failed", message: `The upload failed: ${event.detail.message}` },
-          )
-        }
-      >
-        <button slot="file-select" type="button" className="button" ref={attach}>
-          Choose a video file
-        </button>
-      </MuxUploader>
+      {!uploading && (
+        <MuxUploader noDrop={compact} noProgress noStatus noRetry>
+          <button slot="file-select" type="button" className="button" ref={attach}>
+            Choose a video file
+          </button>
+        </MuxUploader>
+      )}
       {phase.name === "uploading" && (
         <div className="upload-progress" data-testid="upload-progress" tabIndex={-1} ref={progress}>
           <progress max={100} value={phase.percent} aria-label={`Uploading ${phase.file}`} />
@@ -230,16 +179,40 @@ export function VideoUploader({
       )}
       <LiveRegion>
         {fileName !== null && (
-          <p className="upload-message" data-testid="upload-message">
+          <p
+            className="upload-message"
+            data-testid="upload-message"
+            tabIndex={-1}
+            ref={phase.name === "sent" ? (node) => void (result.current = node) : undefined}
+          >
             {phase.name === "uploading" ? `Uploading ${fileName}…` : `${fileName} is uploaded.`}
           </p>
         )}
       </LiveRegion>
       <LiveRegion urgent>
-        {phase.name === "failed" && (
-          <p className="notice notice-error" data-testid="upload-error">
-            {phase.message}
+        {refused !== null && (
+          <p className="notice notice-error" data-testid="upload-refused">
+            {refused}
           </p>
+        )}
+        {phase.name === "failed" && (
+          <div
+            className="notice notice-error"
+            data-testid="upload-error"
+            tabIndex={-1}
+            ref={(node) => void (result.current = node)}
+          >
+            <p>{phase.message}</p>
+            {lastFile !== null && (
+              <button
+                type="button"
+                className="button button-secondary button-small"
+                onClick={() => send(lastFile)}
+              >
+                Retry
+              </button>
+            )}
+          </div>
         )}
       </LiveRegion>
     </div>

@@ -38,6 +38,10 @@ export interface LessonVideo {
   downloads: Download[];
 }
 
+/** Who may watch, the author's decision (issue 28): a learner sees a lesson only when its
+ * course and it are `public` and its video is `published`. New courses and lessons are drafts. */
+export type Visibility = "draft" | "public";
+
 export interface Caption {
   trackId: string;
   languageCode: string;
@@ -60,12 +64,15 @@ export interface Lesson {
   position: number;
   /** Counts edits of the title and description: what `If-Match` names (the `ETag`). */
   revision: number;
+  visibility: Visibility;
   video: LessonVideo;
 }
 
 /** `GET /api/lessons/{id}`: `editable` is true when the caller owns the course. */
 export interface LessonDetail extends Lesson {
   editable: boolean;
+  /** Its course's visibility: learners see the lesson only when that is `public` too. */
+  courseVisibility: Visibility;
 }
 
 /** A course's own fields, as every course route returns them. */
@@ -73,6 +80,7 @@ export interface CourseFields {
   courseId: string;
   title: string;
   description: string | null;
+  visibility: Visibility;
   revision: number;
   createdAt: string;
   updatedAt: string;
@@ -88,6 +96,8 @@ export interface Course extends CourseFields {
 export interface CourseSummary extends CourseFields {
   lessonCount: number;
   lessonsByStatus: Record<VideoStatus, number>;
+  /** How many of its lessons the author made public. */
+  publicLessons: number;
 }
 
 /** `GET /api/catalog`: a course anyone may open (it has a published lesson). */
@@ -214,9 +224,17 @@ export function createUpload(client: ServiceClient, lessonId: string): Promise<U
 }
 
 /** Gives up the upload in flight (Mux's cancel): the lesson returns to the video it had, or
- * `draft`. 409 `no_upload_in_progress` when there is none. */
-export function cancelUpload(client: ServiceClient, lessonId: string): Promise<LessonVideo> {
-  return request(client, `/api/lessons/${segment(lessonId)}/upload`, { method: "DELETE" });
+ * `draft`. 409 `no_upload_in_progress` when there is none. `keepalive`: the request outlives
+ * the page (sent as the tab closes). */
+export function cancelUpload(
+  client: ServiceClient,
+  lessonId: string,
+  options: { keepalive?: boolean } = {},
+): Promise<LessonVideo> {
+  return request(client, `/api/lessons/${segment(lessonId)}/upload`, {
+    method: "DELETE",
+    keepalive: options.keepalive,
+  });
 }
 
 /** Removes the lesson's video: `draft` at once; its asset is deleted at Mux by the service's
@@ -321,7 +339,26 @@ export async function reorderLessons(
   return answer.lessonIds;
 }
 
-/** Courses anyone may open (at least one published lesson), newest first. */
+/** Publishes (`public`) or unpublishes (`draft`) a course or a lesson. Not made against a
+ * revision: it is a decision, not an edit of text, and never makes another tab's edit stale. */
+export function setVisibility(
+  client: ServiceClient,
+  what: "course" | "lesson",
+  id: string,
+  visibility: Visibility,
+): Promise<CourseFields | Lesson> {
+  return request(client, `/api/${what === "course" ? "courses" : "lessons"}/${segment(id)}`, {
+    method: "PATCH",
+    body: JSON.stringify({ visibility }),
+  });
+}
+
+/** The same client without its token: the service then answers as it does any learner. */
+export function asLearner(client: ServiceClient): ServiceClient {
+  return { ...client, accessToken: null };
+}
+
+/** Courses learners may open (public, with a lesson they may watch), newest first. */
 export async function readCatalog(client: ServiceClient): Promise<CatalogCourse[]> {
   return (await request<{ courses: CatalogCourse[] }>(client, "/api/catalog")).courses;
 }
@@ -343,6 +380,8 @@ export interface CourseLessonEntry {
   lessonId: string;
   title: string;
   position: number | null;
+  /** The lesson's visibility (the owner's stream; learners only ever see `public`). */
+  visibility?: Visibility;
 }
 
 /** The `lessons` event of the course stream: the lessons the caller may see, in order. */
@@ -355,6 +394,8 @@ export interface CourseListing {
 export interface CourseSubscription extends StreamHandlers {
   onLessons: (listing: CourseListing) => void;
   onVideo: (video: LessonVideo) => void;
+  /** The course's own row changed (renamed, described, published or made draft). */
+  onCourse?: (course: CourseFields) => void;
 }
 
 /** A lesson of the signed-in author, as `GET /api/me/events` lists them. */
@@ -364,6 +405,8 @@ export interface MyLessonEntry {
   title: string;
   status: VideoStatus;
   videoVersion: number;
+  visibility: Visibility;
+  courseVisibility: Visibility;
 }
 
 /** A `video` event of `GET /api/me/events`: the video JSON with its lesson's course, title
@@ -372,6 +415,10 @@ export interface MyLessonVideo extends LessonVideo {
   courseId: string;
   title: string;
   videoVersion: number;
+  visibility: Visibility;
+  courseVisibility: Visibility;
+  /** Public, in a public course, its video published: learners see it now. */
+  visibleToLearners: boolean;
 }
 
 export interface MeSubscription extends StreamHandlers {
@@ -381,6 +428,8 @@ export interface MeSubscription extends StreamHandlers {
   onVideo: (video: MyLessonVideo) => void;
   /** A lesson deleted, or no longer the author's. */
   onRemoved: (lessonId: string) => void;
+  /** One of the author's courses changed (renamed, described, published or made draft). */
+  onCourse?: (course: CourseFields) => void;
 }
 
 const FINAL_CODES = new Set([401, 403, 404]);
@@ -494,16 +543,18 @@ export function subscribeToCourse(
     {
       lessons: (data) => handlers.onLessons(data as CourseListing),
       video: (data) => handlers.onVideo(data as LessonVideo),
+      course: (data) => handlers.onCourse?.(data as CourseFields),
     },
     async () => {
       const course = await readCourse(client, courseId);
       handlers.onLessons({
         courseId: course.courseId,
         title: course.title,
-        lessons: course.lessons.map(({ lessonId, title, position }) => ({
+        lessons: course.lessons.map(({ lessonId, title, position, visibility }) => ({
           lessonId,
           title,
           position,
+          visibility,
         })),
       });
       course.lessons.forEach((lesson) => handlers.onVideo(lesson.video));
@@ -526,6 +577,7 @@ export function subscribeToMe(client: ServiceClient, handlers: MeSubscription): 
       lessons: (data) => handlers.onLessons((data as { lessons: MyLessonEntry[] }).lessons),
       video: (data) => handlers.onVideo(data as MyLessonVideo),
       removed: (data) => handlers.onRemoved((data as { lessonId: string }).lessonId),
+      course: (data) => handlers.onCourse?.(data as CourseFields),
     },
     async () => {
       await listCourses(client);

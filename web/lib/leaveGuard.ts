@@ -3,34 +3,42 @@
 import { useEffect, useId } from "react";
 
 /**
- * "Leave this page?" while something would be lost (an upload in progress). Components call
- * `useLeaveGuard(active, message)`; `LeaveGuard` (mounted once in the layout) asks before the
- * tab is closed or reloaded (`beforeunload`) and before an in-app link is followed; code that
- * navigates by itself (sign-out) calls `confirmLeave()` first.
+ * "Leave this page?" while something would be lost. Components call
+ * `useLeaveGuard(active, message, scope)`; `LeaveGuard` (mounted once in the layout) asks
+ * before the tab is closed, reloaded or sent to another address (`beforeunload`, which Back
+ * past the app's first page is too) and, for a `page` guard, before an in-app link is
+ * followed; code that navigates by itself (sign-out) calls `confirmLeave()` first.
+ * `app`: what is at stake lives across in-app navigation (the uploads): only leaving the app
+ * loses it.
  */
-const guards = new Map<string, string>();
+type Scope = "page" | "app";
 
-/** The message of the first active guard, or null when leaving loses nothing. */
-export function leaveWarning(): string | null {
-  for (const message of guards.values()) return message;
+const guards = new Map<string, { message: string; scope: Scope }>();
+
+/** The message of the first active guard (of `scope`, or any), or null when leaving loses
+ * nothing. */
+export function leaveWarning(scope?: Scope): string | null {
+  for (const guard of guards.values()) {
+    if (scope === undefined || guard.scope === scope) return guard.message;
+  }
   return null;
 }
 
 /** True when nothing is at stake or the user agreed to leave. */
-export function confirmLeave(): boolean {
-  const message = leaveWarning();
+export function confirmLeave(scope?: Scope): boolean {
+  const message = leaveWarning(scope);
   return message === null || window.confirm(message);
 }
 
-export function useLeaveGuard(active: boolean, message: string): void {
+export function useLeaveGuard(active: boolean, message: string, scope: Scope = "page"): void {
   const id = useId();
   useEffect(() => {
     if (!active) return;
-    guards.set(id, message);
+    guards.set(id, { message, scope });
     return () => {
       guards.delete(id);
     };
-  }, [active, id, message]);
+  }, [active, id, message, scope]);
 }
 
 function sameDocumentLink(event: MouseEvent): HTMLAnchorElement | null {
@@ -51,8 +59,8 @@ function sameDocumentLink(event: MouseEvent): HTMLAnchorElement | null {
 /** Listens for the ways out of a page; mounted once, in the root layout. */
 export function installLeaveGuard(): () => void {
   const onClick = (event: MouseEvent) => {
-    if (leaveWarning() === null || sameDocumentLink(event) === null) return;
-    if (!confirmLeave()) {
+    if (leaveWarning("page") === null || sameDocumentLink(event) === null) return;
+    if (!confirmLeave("page")) {
       event.preventDefault(); // Next's <Link> does not navigate a prevented click
       event.stopPropagation();
     }

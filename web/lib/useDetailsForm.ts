@@ -5,6 +5,7 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { describeError } from "@/components/VideoUploader";
 import { ApiError } from "@/lib/api";
 import { fieldErrorOf, validate, written, type Draft, type FieldErrors } from "@/lib/fields";
+import { changedFields, differences, draftOf, type Written } from "@/lib/merge";
 
 interface Versioned {
   title: string;
@@ -16,7 +17,9 @@ interface Versioned {
  * A title-and-description form's state and its save: checked here first (the service's rules),
  * then saved against the revision it was loaded at (`If-Match`). A 422 puts the service's
  * message next to the field it names; a 409 `edit_conflict` keeps the author's text and shows
- * the current version (`conflict`): `reapply` saves it over that version, `takeCurrent` takes it.
+ * the current version (`conflict`) with what differs field by field (`differences`): `reapply`
+ * saves the fields this form changed from the version it was opened with (a field changed only
+ * elsewhere keeps its new value), `takeCurrent` takes the current version.
  */
 export function useDetailsForm<T extends Versioned>({
   initial,
@@ -24,17 +27,39 @@ export function useDetailsForm<T extends Versioned>({
   save,
   onSaved,
   onCurrent,
+  autoFocus = false,
+  latest,
 }: {
   initial: Draft;
   revision: number | null;
-  save: (fields: { title: string; description: string | null }, revision: number | null) => Promise<T>;
+  /** Saves `fields`: all of them for a new one; for an edit (`revision` set) the ones the
+   * author changed. */
+  save: (fields: Partial<Written>, revision: number | null) => Promise<T>;
   /** Saved: `submitted` is what the form held when it was sent (the author may type on). */
   onSaved: (saved: T, submitted: Draft) => void;
   /** The author took the version saved elsewhere. */
   onCurrent?: (current: T) => void;
+  /** Opened by an Edit or Rename button: focus goes into the form, on its title. */
+  autoFocus?: boolean;
+  /** The row as it is saved now, kept current by the page (a live stream): an untouched form
+   * shows a newer version at once; one being edited keeps the author's text. */
+  latest?: Versioned | null;
 }) {
   const [draft, setDraft] = useState<Draft>(initial);
   const [revision, setRevision] = useState<number | null>(initialRevision);
+  // The version the form was opened with (or last saved, or taken): what "changed" is against.
+  const [base, setBase] = useState<Draft>(initial);
+  const [seenLatest, setSeenLatest] = useState(latest?.revision ?? null);
+  if (latest && latest.revision !== seenLatest) {
+    setSeenLatest(latest.revision);
+    const untouched = draft.title === base.title && draft.description === base.description;
+    if (revision !== null && latest.revision > revision && untouched) {
+      const now = draftOf(latest);
+      setDraft(now);
+      setBase(now);
+      setRevision(latest.revision);
+    }
+  }
   const [errors, setErrors] = useState<FieldErrors>({});
   const [problem, setProblem] = useState<string | null>(null);
   const [conflict, setConflict] = useState<T | null>(null);
@@ -46,6 +71,12 @@ export function useDetailsForm<T extends Versioned>({
   useEffect(() => {
     if (conflict !== null) conflictRef.current?.focus();
   }, [conflict]);
+
+  const focusOnOpen = useRef(autoFocus);
+  useEffect(() => {
+    if (focusOnOpen.current) titleRef.current?.focus();
+    focusOnOpen.current = false;
+  }, []);
 
   const focusFirst = (found: FieldErrors) => {
     if (found.title) titleRef.current?.focus();
@@ -61,11 +92,25 @@ export function useDetailsForm<T extends Versioned>({
       return;
     }
     setBusy(true);
+    const submitted = draft;
+    const changed = changedFields(draft, base);
+    const fields = against === null || Object.keys(changed).length === 0 ? written(draft) : changed;
     try {
-      const saved = await save(written(draft), against);
+      const saved = await save(fields, against);
       setConflict(null);
       setRevision(saved.revision);
-      onSaved(saved, draft);
+      // The form shows what is saved now (a field changed elsewhere included), unless the
+      // author typed on meanwhile.
+      const now = draftOf(saved);
+      setBase(now);
+      if (against !== null) {
+        setDraft((typed) =>
+          typed.title === submitted.title && typed.description === submitted.description
+            ? now
+            : typed,
+        );
+      }
+      onSaved(saved, submitted);
     } catch (error) {
       const refused = fieldErrorOf(error);
       if (refused) {
@@ -84,9 +129,13 @@ export function useDetailsForm<T extends Versioned>({
   return {
     draft,
     setDraft,
+    /** The revision this form's changes are made against (null: a new one). */
+    revision,
     errors,
     problem,
     conflict,
+    /** Field by field, how the form and the version saved elsewhere differ. */
+    differences: conflict === null ? [] : differences(draft, base, conflict),
     busy,
     titleRef,
     descriptionRef,
@@ -100,7 +149,8 @@ export function useDetailsForm<T extends Versioned>({
     },
     takeCurrent: () => {
       if (conflict === null) return;
-      setDraft({ title: conflict.title, description: conflict.description ?? "" });
+      setDraft(draftOf(conflict));
+      setBase(draftOf(conflict));
       setRevision(conflict.revision);
       setConflict(null);
       setErrors({});

@@ -7,6 +7,7 @@ import {
   type ApiError,
   type Connection,
   type Course,
+  type CourseFields,
   type CourseLessonEntry,
   type CourseListing,
   type LessonVideo,
@@ -15,6 +16,9 @@ import {
 
 export interface LiveCourse {
   listing: CourseListing | null;
+  /** The course's own fields as last sent (`event: course`: renamed, described...), if since
+   * the page read it. */
+  course: CourseFields | null;
   videos: Record<string, LessonVideo>;
   connection: Connection;
   failure: ApiError | null;
@@ -23,6 +27,7 @@ export interface LiveCourse {
 /** A course's visible lessons and their video states, kept current by one course stream. */
 export function useLiveCourse(client: ServiceClient | null, courseId: string): LiveCourse {
   const [listing, setListing] = useState<CourseListing | null>(null);
+  const [course, setCourse] = useState<CourseFields | null>(null);
   const [videos, setVideos] = useState<Record<string, LessonVideo>>({});
   const [connection, setConnection] = useState<Connection>("connecting");
   const [failure, setFailure] = useState<ApiError | null>(null);
@@ -35,12 +40,14 @@ export function useLiveCourse(client: ServiceClient | null, courseId: string): L
         setListing(next);
       },
       onVideo: (video) => setVideos((all) => ({ ...all, [video.lessonId]: video })),
+      onCourse: (fields) =>
+        setCourse((now) => (now !== null && now.revision > fields.revision ? now : fields)),
       onConnection: setConnection,
       onFailure: setFailure,
     });
   }, [client, courseId]);
 
-  return { listing, videos, connection, failure };
+  return { listing, course, videos, connection, failure };
 }
 
 /** The lessons to show, in order, and each one's video: the stream's once it has spoken, the
@@ -51,10 +58,25 @@ export function currentLessons(
 ): { lessons: CourseLessonEntry[]; videos: Record<string, LessonVideo> } {
   const lessons =
     live.listing?.lessons ??
-    course.lessons.map(({ lessonId, title, position }) => ({ lessonId, title, position }));
+    course.lessons.map(({ lessonId, title, position, visibility }) => ({
+      lessonId,
+      title,
+      position,
+      visibility,
+    }));
   const videos = {
     ...Object.fromEntries(course.lessons.map((lesson) => [lesson.lessonId, lesson.video])),
     ...live.videos,
   };
   return { lessons, videos };
+}
+
+/** The course's title and description as they are now: the stream's once it has sent the
+ * course, else `fields` (the page's reading, or its own save); whichever is the newer revision. */
+export function currentFields<T extends CourseFields>(live: LiveCourse, fields: T): T {
+  const sent = live.course;
+  if (sent === null || sent.courseId !== fields.courseId || sent.revision < fields.revision) {
+    return fields;
+  }
+  return { ...fields, ...sent };
 }

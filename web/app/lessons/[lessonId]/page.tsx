@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 
 import { AuthorLesson } from "@/components/learner/AuthorPages";
-import { CourseRefresher } from "@/components/learner/CourseRefresher";
+import { LiveLearnerPage } from "@/components/learner/LiveLearnerPage";
 import { LearnerLessonView } from "@/components/learner/LearnerLessonView";
 import { PageFailure } from "@/components/learner/PageFailure";
 import { RouteNotFound } from "@/components/learner/RouteNotFound";
@@ -37,17 +37,17 @@ export default async function LessonPage({ params }: Params) {
   const { lesson, course } = loaded.value;
   if (course === null) return <AuthorLesson lessonId={lessonId} />;
   return (
-    <>
+    <LiveLearnerPage
+      courseId={course.courseId}
+      lessonId={lesson.lessonId}
+      shown={listingSignature(course.title, course.lessons)}
+    >
       <LearnerLessonView
         key={lesson.lessonId}
         lesson={lesson}
         course={course}
         signedIn={loaded.viewer.userId !== null}
       />
-      <CourseRefresher
-        courseId={course.courseId}
-        shown={listingSignature(course.title, course.lessons)}
-      />
-    </>
+    </LiveLearnerPage>
   );
 }

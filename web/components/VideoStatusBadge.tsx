@@ -1,0 +1,12 @@
+"use client";
+
+import { StatusBadge } from "@/components/StatusBadge";
+import type { LessonVideo } from "@/lib/api";
+import { useUploadInterrupted } from "@/lib/uploads/sending";
+
+/** The author's status pill for a lesson's video, saying "Upload interrupted" for an upload
+ * no tab of this browser is sending. */
+export function VideoStatusBadge({ video }: { video: LessonVideo }) {
+  const interrupted = useUploadInterrupted(video.lessonId, video.status);
+  return <StatusBadge status={video.status} interrupted={interrupted} />;
+}

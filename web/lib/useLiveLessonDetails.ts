@@ -1,0 +1,40 @@
+"use client";
+
+import { useEffect, useRef } from "react";
+
+import { useLessonTitle } from "@/components/Notifications";
+import { readLesson, type Lesson, type ServiceClient } from "@/lib/api";
+
+/**
+ * A lesson's own fields kept current on its author's page: the author's stream (open on every
+ * page, `GET /api/me/events`) sends a lesson again when it is renamed; when that title differs
+ * from what the page shows, the lesson is read again (title, description and revision
+ * together) and handed to `onNewer`. No stream of its own: a browser holds few connections
+ * per server over HTTP/1.1.
+ */
+export function useLiveLessonDetails(
+  client: ServiceClient,
+  lesson: Pick<Lesson, "lessonId" | "title">,
+  onNewer: (lesson: Lesson) => void,
+): void {
+  const listedTitle = useLessonTitle(lesson.lessonId);
+  const shown = useRef(lesson.title);
+  const onNewerRef = useRef(onNewer);
+  useEffect(() => {
+    shown.current = lesson.title;
+    onNewerRef.current = onNewer;
+  });
+  useEffect(() => {
+    if (listedTitle === null || listedTitle === shown.current) return;
+    let current = true;
+    readLesson(client, lesson.lessonId).then(
+      (now) => {
+        if (current) onNewerRef.current(now);
+      },
+      () => undefined, // the page's own stream says what is wrong
+    );
+    return () => {
+      current = false;
+    };
+  }, [client, lesson.lessonId, listedTitle]);
+}
