@@ -97,7 +97,7 @@ async def test_an_author_hears_of_every_change_to_their_lessons_and_nothing_else
     assert str(theirs.lesson_id) not in str(listing) + str(processing) + str(errored)
 
 
-async def test_a_renamed_lesson_is_sent_again_with_its_title_and_the_same_video_version(
+async def test_an_edited_lesson_is_sent_again_with_its_revision_and_the_same_video_version(
     db: Database, live_service: BackgroundServer
 ) -> None:
     """An author's open lesson page shows a rename made in another tab (issue 29): the stream
@@ -124,10 +124,21 @@ async def test_a_renamed_lesson_is_sent_again_with_its_title_and_the_same_video_
         )
         assert renamed.status_code == 200, renamed.text
         [event] = await events.read(1)
+        # A description alone is news too: its `revision` grows (the page reads the lesson).
+        described = await http.patch(
+            f"/api/lessons/{lesson.lesson_id}",
+            json={"description": "Now with a description"},
+            headers=_headers(author),
+        )
+        assert described.status_code == 200, described.text
+        [again] = await events.read(1)
     assert event["event"] == "video"
     assert (event["data"]["lessonId"], event["data"]["title"]) == (str(lesson.lesson_id), "After")
     assert event["data"]["videoVersion"] == version[str(lesson.lesson_id)]
     assert event["data"]["status"] == "uploading"
+    assert again["data"]["lessonId"] == str(lesson.lesson_id)
+    assert again["data"]["revision"] == event["data"]["revision"] + 1
+    assert again["data"]["videoVersion"] == version[str(lesson.lesson_id)]
 
 
 async def test_a_reconnecting_client_is_sent_only_what_changed_since(

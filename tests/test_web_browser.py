@@ -693,13 +693,13 @@ async def test_a_new_author_builds_a_course_and_learners_watch_it(
         for lesson in (kneading, proofing):
             badge = page.locator(f"[data-lesson='{lesson}'] [data-testid=status]")
             await expect(badge).to_have_attribute("data-status", "published")
-            await expect(badge).to_have_text("Published")
+            await expect(badge).to_have_text("Video ready")
         await expect(page.locator(f"li[data-lesson='{kneading}'] img")).to_have_attribute(
             "src", re.compile(r"/thumbnail\.jpg")
         )
         await expect(page.locator(f"li[data-lesson='{kneading}']")).to_contain_text("0:03")
         # The home page in the other tab kept its counts current without being reloaded.
-        await expect(counts).to_have_text("2 lessons: 2 published")
+        await expect(counts).to_have_text("2 lessons: 2 ready")
         notified = await other_tab.evaluate("window.notified")
         assert sorted(notified) == ["«Kneading» is ready.", "«Proofing» is ready."]
         await _axe(other_tab, "home with notifications")
@@ -1594,6 +1594,13 @@ async def test_a_rename_elsewhere_shows_at_once_and_spares_a_form_being_edited(
         details = lesson_page.get_by_test_id("lesson-form")
         await expect(details.get_by_label("Title")).to_have_value("Lesson after")
         await expect(details.get_by_test_id("newer-version")).to_have_count(0)
+        # Its description alone, edited elsewhere, follows too.
+        await _patch_as(
+            web_stack, author, f"/api/lessons/{lesson}", {"description": "Described elsewhere"}
+        )
+        await expect(details.get_by_label("Description")).to_have_value(
+            "Described elsewhere", timeout=2_000
+        )
         for tab, where in ((home, "home"), (lesson_page, "lesson page")):
             await tab.bring_to_front()
             await tab.get_by_test_id("notifications-button").click()  # the list, open

@@ -11,7 +11,7 @@ from service.database.pool import Connection
 
 VIDEO_COLUMNS = """
 lessons.id, lessons.course_id, lessons.title, lessons.position, lessons.created_at,
-lessons.video_version, lessons.visibility,
+lessons.video_version, lessons.visibility, lessons.revision,
 (select c.visibility from public.courses c where c.id = lessons.course_id) as course_visibility,
 public.lesson_reaches_learners(lessons.status, lessons.visibility, lessons.course_id)
   as visible_to_learners,
@@ -33,7 +33,7 @@ async def visible_video(conn: Connection, lesson_id: uuid.UUID) -> dict[str, Any
     return await cur.fetchone()
 
 
-LESSON_COLUMNS = f"{VIDEO_COLUMNS}, lessons.description, lessons.revision"
+LESSON_COLUMNS = f"{VIDEO_COLUMNS}, lessons.description"
 """A whole lesson as the author and catalog routes show it (`view.lesson_json`)."""
 _LESSON_QUERY = f"select {LESSON_COLUMNS} from public.lessons where id = %s"
 

@@ -2,13 +2,14 @@
 Events connection (an author's notifications, on any page of the app).
 
 Events:
-- `lessons` `{lessons: [{lessonId, courseId, title, status, videoVersion, visibility,
+- `lessons` `{lessons: [{lessonId, courseId, title, revision, status, videoVersion, visibility,
   courseVisibility}]}`: every lesson the caller owns, first (and again after the service lost
   track of changes).
-- `video`: a lesson's video JSON with its `courseId`, `title`, `videoVersion`, `visibility`,
-  `courseVisibility` and `visibleToLearners` (public, in a public course, video published),
-  whenever it changes: created, uploading, processing, published, errored, removed (back to
-  draft)... or its or its course's visibility or its title changes (same `videoVersion` then).
+- `video`: a lesson's video JSON with its `courseId`, `title`, `revision`, `videoVersion`,
+  `visibility`, `courseVisibility` and `visibleToLearners` (public, in a public course, video
+  published), whenever it changes: created, uploading, processing, published, errored,
+  removed (back to draft)... or its or its course's visibility, its title or its description
+  changes (same `videoVersion` then; `revision` counts the text edits).
 - `course`: one of the caller's courses (the author's course JSON, without lessons) whenever
   its row changes: renamed, described, published or made draft.
 - `removed` `{lessonId}`: a lesson deleted, or no longer the caller's.
@@ -105,6 +106,7 @@ class AuthorView:
                         "lessonId": str(row["id"]),
                         "courseId": str(row["course_id"]),
                         "title": row["title"],
+                        "revision": row["revision"],
                         "status": row["status"],
                         "videoVersion": row["video_version"],
                         "visibility": row["visibility"],
@@ -125,6 +127,7 @@ class AuthorView:
             **video_json(row, self.settings),
             "courseId": str(row["course_id"]),
             "title": row["title"],
+            "revision": row["revision"],
             "videoVersion": row["video_version"],
             "visibility": row["visibility"],
             "courseVisibility": row["course_visibility"],
@@ -134,8 +137,8 @@ class AuthorView:
 
     def changed(self, row: Row) -> list[str]:
         """A change to one of the caller's lessons (a new one included), to who may see it, or
-        to its title (an open lesson page shows it); moves that leave the rest as it was are not
-        news here."""
+        to its title or description (an open lesson page shows them); moves that leave the rest
+        as it was are not news here."""
         if row["video_version"] > self.versions.get(row["id"], -1) or (
             row["id"] in self.versions and self.shown.get(row["id"]) != _shown(row)
         ):
@@ -152,8 +155,9 @@ class AuthorView:
 
 
 def _shown(row: Row) -> tuple[Any, ...]:
-    """What a `video` event shows besides the video: sent again when it changes."""
-    return row["visibility"], row["course_visibility"], row["title"]
+    """What a `video` event shows besides the video: sent again when it changes (`revision`
+    counts edits of the title and the description: an open lesson page reads them again)."""
+    return row["visibility"], row["course_visibility"], row["title"], row["revision"]
 
 
 async def author_events(request: Request) -> StreamingResponse:

@@ -190,11 +190,17 @@ class LiveHub:
         )
 
     def publish_new(self, rows: list[dict[str, Any]]) -> None:
-        """Publish the rows whose video_version (or visibility) is new to this hub; forget rows
-        not seen."""
+        """Publish the rows whose video_version (or visibility, text revision or position: what
+        LISTEN is notified of) is new to this hub; forget rows not seen."""
         seen: dict[uuid.UUID, Any] = {}
         for row in rows:
-            key = (row["video_version"], row.get("visibility"), row.get("course_visibility"))
+            key = (
+                row["video_version"],
+                row.get("visibility"),
+                row.get("course_visibility"),
+                row.get("revision"),
+                row.get("position"),
+            )
             seen[row["id"]] = key
             if self._versions.get(row["id"]) != key:
                 self.publish(row)

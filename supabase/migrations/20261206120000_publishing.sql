@@ -78,6 +78,7 @@ drop trigger lessons_notify_update on public.lessons;
 create trigger lessons_notify_update after update on public.lessons
   for each row when (old.video_version is distinct from new.video_version
                      or old.title is distinct from new.title
+                     or old.revision is distinct from new.revision
                      or old.position is distinct from new.position
                      or old.visibility is distinct from new.visibility)
   execute function public.lessons_notify_video_change();

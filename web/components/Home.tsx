@@ -86,7 +86,11 @@ function statusSummary(course: CourseSummary, interrupted = 0): string {
   const parts = SHOWN_STATUSES.filter((status) => counts[status] > 0).map(
     (status) =>
       `${counts[status]} ${
-        status === "draft" ? "without a video yet" : STATUS_LABELS[status].toLowerCase()
+        status === "draft"
+          ? "without a video yet"
+          : status === "published"
+            ? "ready"
+            : STATUS_LABELS[status].toLowerCase()
       }`,
   );
   if (stopped > 0) {

@@ -97,7 +97,8 @@ function LessonBody({
   const live = useLiveVideo(client, lesson.lessonId, lesson.video);
   const video = live.video ?? lesson.video;
   const [details, setDetails] = useState<Lesson>(lesson);
-  // Renamed elsewhere (another tab): shown at once; a form being edited keeps its text.
+  // Edited elsewhere (another tab): title and description shown at once; a form being edited
+  // keeps its text.
   useLiveLessonDetails(client, details, (now) =>
     setDetails((shown) => (now.revision > shown.revision ? { ...shown, ...now } : shown)),
   );

@@ -90,8 +90,9 @@ interface Known {
  * the app was open, counted at most once per CHANGES_COALESCE_MS: pages that show counts
  * read them again when it moves. */
 const VideoChangesContext = createContext(0);
-/** The author's lessons' titles as their stream last sent them, by lesson id. */
-const LessonTitlesContext = createContext<Record<string, string>>({});
+/** The author's lessons' text revisions (title and description edits) as their stream last
+ * sent them, by lesson id. */
+const LessonRevisionsContext = createContext<Record<string, number>>({});
 
 /** The author's courses as last sent by their stream (`event: course`), by id. */
 const CoursesContext = createContext<Record<string, CourseFields>>({});
@@ -142,9 +143,11 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
   const [changes, setChanges] = useState(0);
   const [uploading, setUploading] = useState<UploadingLesson[]>([]);
   const [courses, setCourses] = useState<Record<string, CourseFields>>({});
-  const [titles, setTitles] = useState<Record<string, string>>({});
-  const titled = useCallback((lessonId: string, title: string) => {
-    setTitles((all) => (all[lessonId] === title ? all : { ...all, [lessonId]: title }));
+  const [revisions, setRevisions] = useState<Record<string, number>>({});
+  const revised = useCallback((lessonId: string, revision: number) => {
+    setRevisions((all) =>
+      all[lessonId] === revision ? all : { ...all, [lessonId]: revision },
+    );
   }, []);
   const recount = useCallback(() => {
     const now: UploadingLesson[] = [];
@@ -239,7 +242,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
         const first = !listed.current;
         listed.current = true;
         for (const lesson of lessons) {
-          titled(lesson.lessonId, lesson.title);
+          revised(lesson.lessonId, lesson.revision);
           const before = known.current.get(lesson.lessonId);
           if (before && before.version >= lesson.videoVersion) continue;
           known.current.set(lesson.lessonId, {
@@ -257,7 +260,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
         else recount();
       },
       onVideo: (video) => {
-        titled(video.lessonId, video.title); // renamed elsewhere: sent with the same version
+        revised(video.lessonId, video.revision); // edited elsewhere: sent with the same version
         const before = known.current.get(video.lessonId);
         if (before && before.version >= video.videoVersion) return;
         known.current.set(video.lessonId, {
@@ -295,7 +298,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
         setToasts((all) => all.filter((toast) => toast.lessonId !== lessonId));
       },
     });
-  }, [client, tell, userId, changed, recount, settle, titled]);
+  }, [client, tell, userId, changed, recount, settle, revised]);
 
   // A success goes by itself (paused while the pointer or focus is on the notifications); a
   // failure stays until dismissed. They never cover the focused control.
@@ -339,7 +342,9 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
         <UploadingContext.Provider value={uploading}>
           <HistoryContext.Provider value={history}>
             <CoursesContext.Provider value={courses}>
-              <LessonTitlesContext.Provider value={titles}>{children}</LessonTitlesContext.Provider>
+              <LessonRevisionsContext.Provider value={revisions}>
+                {children}
+              </LessonRevisionsContext.Provider>
             </CoursesContext.Provider>
           </HistoryContext.Provider>
         </UploadingContext.Provider>
@@ -404,8 +409,8 @@ export function useCurrentCourse<T extends CourseFields>(course: T): T {
 }
 
 /** One of the author's lessons' title as their stream last sent it (null: not known). */
-export function useLessonTitle(lessonId: string): string | null {
-  return useContext(LessonTitlesContext)[lessonId] ?? null;
+export function useLessonRevision(lessonId: string): number | null {
+  return useContext(LessonRevisionsContext)[lessonId] ?? null;
 }
 
 /** Every notification of this session, newest first (kept after its toast has gone). */

@@ -1,11 +1,13 @@
 import type { VideoStatus } from "@/lib/api";
 
-/** What each status means to an author, in one human label. */
+/** What each status means to an author, in one human label. The video's state only: whether
+ * learners may watch it is the lesson's and course's visibility ("Draft" / "Public"), so a
+ * finished video says "Video ready", never "Published". */
 export const STATUS_LABELS: Record<VideoStatus, string> = {
   draft: "No video yet",
   uploading: "Uploading",
   processing: "Processing",
-  published: "Published",
+  published: "Video ready",
   errored: "Failed",
   cancelled: "Upload cancelled",
 };

@@ -403,6 +403,8 @@ export interface MyLessonEntry {
   lessonId: string;
   courseId: string;
   title: string;
+  /** Counts edits of the title and description. */
+  revision: number;
   status: VideoStatus;
   videoVersion: number;
   visibility: Visibility;
@@ -414,6 +416,8 @@ export interface MyLessonEntry {
 export interface MyLessonVideo extends LessonVideo {
   courseId: string;
   title: string;
+  /** Counts edits of the title and description: sent again when it grows. */
+  revision: number;
   videoVersion: number;
   visibility: Visibility;
   courseVisibility: Visibility;

@@ -2,30 +2,30 @@
 
 import { useEffect, useRef } from "react";
 
-import { useLessonTitle } from "@/components/Notifications";
+import { useLessonRevision } from "@/components/Notifications";
 import { readLesson, type Lesson, type ServiceClient } from "@/lib/api";
 
 /**
  * A lesson's own fields kept current on its author's page: the author's stream (open on every
- * page, `GET /api/me/events`) sends a lesson again when it is renamed; when that title differs
- * from what the page shows, the lesson is read again (title, description and revision
- * together) and handed to `onNewer`. No stream of its own: a browser holds few connections
+ * page, `GET /api/me/events`) sends a lesson again when its title or description is edited,
+ * with its `revision`; when that is newer than what the page shows, the lesson is read again
+ * (title, description and revision together) and handed to `onNewer`. No stream of its own: a browser holds few connections
  * per server over HTTP/1.1.
  */
 export function useLiveLessonDetails(
   client: ServiceClient,
-  lesson: Pick<Lesson, "lessonId" | "title">,
+  lesson: Pick<Lesson, "lessonId" | "revision">,
   onNewer: (lesson: Lesson) => void,
 ): void {
-  const listedTitle = useLessonTitle(lesson.lessonId);
-  const shown = useRef(lesson.title);
+  const listed = useLessonRevision(lesson.lessonId);
+  const shown = useRef(lesson.revision);
   const onNewerRef = useRef(onNewer);
   useEffect(() => {
-    shown.current = lesson.title;
+    shown.current = lesson.revision;
     onNewerRef.current = onNewer;
   });
   useEffect(() => {
-    if (listedTitle === null || listedTitle === shown.current) return;
+    if (listed === null || listed <= shown.current) return;
     let current = true;
     readLesson(client, lesson.lessonId).then(
       (now) => {
@@ -36,5 +36,5 @@ export function useLiveLessonDetails(
     return () => {
       current = false;
     };
-  }, [client, lesson.lessonId, listedTitle]);
+  }, [client, lesson.lessonId, listed]);
 }
