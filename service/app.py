@@ -31,6 +31,7 @@ from service.lessons.courses import (
     update_course,
 )
 from service.lessons.edits import delete_lesson, update_lesson
+from service.lessons.progress import put_progress
 from service.lessons.video import (
     cancel_upload,
     create_upload,
@@ -174,6 +175,7 @@ def create_app(
             Route("/api/lessons/{lesson_id}/video", remove_video, methods=["DELETE"]),
             Route("/api/lessons/{lesson_id}/upload", cancel_upload, methods=["DELETE"]),
             Route("/api/lessons/{lesson_id}/events", lesson_events, methods=["GET"]),
+            Route("/api/lessons/{lesson_id}/progress", put_progress, methods=["PUT"]),
             Route("/api/courses/{course_id}", get_course, methods=["GET"]),
             Route("/api/courses/{course_id}", update_course, methods=["PATCH"]),
             Route("/api/courses/{course_id}", delete_course, methods=["DELETE"]),

@@ -176,6 +176,7 @@ async def test_an_author_publishes_when_ready_and_learners_see_only_that(
         # Unpublish: gone at once; a learner on its page is told.
         await signed_in.goto(f"{web}/lessons/{one}")
         await expect(signed_in).to_have_title("One — Lessons")
+        await signed_in.get_by_test_id("play").click()  # the player loads only now
         assert (await _player_state(signed_in))["readyState"] >= 2
         await page.goto(f"{web}/courses/{course}")
         await page.get_by_role("button", name="Unpublish «One»").click()

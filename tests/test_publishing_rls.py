@@ -221,8 +221,10 @@ async def test_the_upgrade_keeps_visible_what_learners_could_see(
     scratch_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     everything = migrations.discover()
-    assert everything[-1].name == "publishing"
-    monkeypatch.setattr(migrations, "discover", lambda: everything[:-1])
+    # Up to the publishing migration (later ones, e.g. learner_progress, are not this test's).
+    at = next(i for i, m in enumerate(everything) if m.name == "publishing")
+    publishing = everything[at]
+    monkeypatch.setattr(migrations, "discover", lambda: everything[:at])
     migrations.migrate(scratch_database)
     owner = uuid.uuid4()
     with psycopg.connect(scratch_database, autocommit=True) as conn:
@@ -245,8 +247,9 @@ async def test_the_upgrade_keeps_visible_what_learners_could_see(
             "values (%s, 'draft', '2020-01-01'), (%s, 'other', '2020-01-01') returning id",
             (ids["watched"], ids["empty"]),
         ).fetchall()
+    monkeypatch.setattr(migrations, "discover", lambda: everything[: at + 1])
+    assert migrations.migrate(scratch_database) == [f"{publishing.version}_publishing"]
     monkeypatch.undo()
-    assert migrations.migrate(scratch_database) == [f"{everything[-1].version}_publishing"]
     with psycopg.connect(scratch_database) as conn:
         lessons = dict(conn.execute("select id, visibility from lessons").fetchall())
         courses = dict(conn.execute("select title, visibility from courses").fetchall())

@@ -799,6 +799,7 @@ async def test_a_new_author_builds_a_course_and_learners_watch_it(
                 await _look(page, "course-learner")
             await listing.get_by_role("link").click()
             await expect(page).to_have_title("Kneading dough — Lessons")
+            await page.get_by_test_id("play").click()  # the player loads only now
             assert (await _player_state(page))["readyState"] >= 2
             assert await page.get_by_test_id("status").count() == 0
             assert await page.get_by_text("Live", exact=True).count() == 0

@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from service.database.pool import Database
-from service.lessons.row import COURSE_COLUMNS, LESSON_COLUMNS
-from service.lessons.view import course_json, lesson_json, thumbnail_url
+from service.lessons.row import COURSE_COLUMNS, LESSON_COLUMNS, learner_progress
+from service.lessons.view import course_json, lesson_json, progress_json, thumbnail_url
 from service.request.caller import caller_claims
 from service.request.paths import course_not_found, lesson_not_found, path_uuid
 from service.request.revisions import etag
@@ -65,7 +65,8 @@ async def get_lesson(request: Request) -> JSONResponse:
 
 async def get_course(request: Request) -> JSONResponse:
     """`GET /api/courses/{id}`: the course and the lessons the caller may see, in order (its
-    owner every lesson; anyone else the published ones)."""
+    owner every lesson; anyone else the published ones), each with the signed-in caller's
+    `progress` in it (null when none, and for an anonymous caller)."""
     settings: Settings = request.app.state.settings
     db: Database = request.app.state.database
     claims = await caller_claims(request, required=False)
@@ -85,11 +86,18 @@ async def get_course(request: Request) -> JSONResponse:
             (course_id,),
         )
         lessons = await cur.fetchall()
+        progress = await learner_progress(conn, [row["id"] for row in lessons]) if claims else {}
     return JSONResponse(
         {
             **course_json(course),
             "editable": bool(course["editable"]),
-            "lessons": [lesson_json(row, settings) for row in lessons],
+            "lessons": [
+                {
+                    **lesson_json(row, settings),
+                    "progress": progress_json(progress.get(str(row["id"]))),
+                }
+                for row in lessons
+            ],
         },
         headers={"ETag": etag(course["revision"])},
     )

@@ -48,3 +48,18 @@ async def visible_lesson(conn: Connection, lesson_id: uuid.UUID) -> dict[str, An
     """The whole lesson if the session's role may see it (RLS decides), else None."""
     cur = await conn.execute(_LESSON_QUERY, (lesson_id,))
     return await cur.fetchone()
+
+
+async def learner_progress(
+    conn: Connection, lesson_ids: list[uuid.UUID]
+) -> dict[str, dict[str, Any]]:
+    """The signed-in caller's progress rows for these lessons, by lesson id (RLS: only the
+    caller's own rows are visible; a session without a user has no access at all)."""
+    if not lesson_ids:
+        return {}
+    cur = await conn.execute(
+        "select lesson_id, position_seconds, completed, updated_at from public.lesson_progress "
+        "where user_id = (select auth.uid()) and lesson_id = any(%s)",
+        (lesson_ids,),
+    )
+    return {str(row["lesson_id"]): row for row in await cur.fetchall()}

@@ -115,3 +115,10 @@ def course_json(row: dict[str, Any]) -> dict[str, Any]:
 
 def _iso(value: Any) -> str:
     return value if isinstance(value, str) else value.isoformat()
+
+
+def progress_json(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A learner's progress in one lesson (`row.learner_progress`), or None when there is none."""
+    if row is None:
+        return None
+    return {"positionSeconds": row["position_seconds"], "completed": row["completed"]}

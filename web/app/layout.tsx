@@ -8,9 +8,11 @@ import { LeaveGuard } from "@/components/LeaveGuard";
 import { NotificationsProvider } from "@/components/Notifications";
 import { PageTitle } from "@/components/PageTitle";
 import { RuntimeConfigProvider } from "@/components/RuntimeConfig";
+import { SessionSync } from "@/components/SessionSync";
 import { UploadsProvider } from "@/components/UploadsProvider";
 import { UploadTray } from "@/components/UploadTray";
 import { readRuntimeConfig } from "@/lib/config";
+import { currentViewer } from "@/lib/viewer";
 
 import "./globals.css";
 
@@ -22,8 +24,9 @@ export const metadata: Metadata = {
   description: "Course lessons with Mux video",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
   const result = readRuntimeConfig();
+  const viewer = await currentViewer(); // whom the server renders for (lib/viewer.ts)
   return (
     <html lang="en">
       <body>
@@ -33,6 +36,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
               <NotificationsProvider>
                 <UploadsProvider>
                   <LeaveGuard />
+                  <SessionSync serverUserId={viewer?.userId ?? null} />
                   <FocusOnNavigate />
                   <Header />
                   <UploadTray />

@@ -39,7 +39,7 @@ export function Header() {
               className="button button-secondary button-small"
               onClick={async () => {
                 if (!confirmLeave()) return;
-                await supabaseClient(supabaseUrl, supabaseAnonKey).auth.signOut();
+                await (await supabaseClient(supabaseUrl, supabaseAnonKey)).auth.signOut();
                 announce("You are signed out.", { path: "/" });
                 router.push("/");
               }}

@@ -60,7 +60,7 @@ function AccountForm({ requested, signingUp }: { requested: string | null; signi
     const next = safeNext(requested, window.location.origin);
     const nextPath = new URL(next, window.location.origin).pathname; // where the news is said
     try {
-      const auth = supabaseClient(supabaseUrl, supabaseAnonKey).auth;
+      const auth = (await supabaseClient(supabaseUrl, supabaseAnonKey)).auth;
       if (signingUp) {
         const { data, error: failure } = await auth.signUp(credentials);
         if (failure) {

@@ -1,0 +1,44 @@
+import Link from "next/link";
+
+import { Thumbnail } from "@/components/Thumbnail";
+import type { CatalogCourse } from "@/lib/api";
+import { plural } from "@/lib/format";
+
+/** The published courses, rendered on the server for anyone not signed in. */
+export function LearnerCatalog({ courses }: { courses: CatalogCourse[] }) {
+  return (
+    <>
+      <section className="intro">
+        <h1>Courses</h1>
+        <p className="lead">
+          Watch the published courses below. Teaching? <Link href="/sign-in">Sign in</Link> or{" "}
+          <Link href="/sign-in?mode=sign-up">create an account</Link> to publish your own video
+          lessons.
+        </p>
+      </section>
+      <section aria-labelledby="catalog-heading" className="catalog">
+        <h2 id="catalog-heading">Published courses</h2>
+        {courses.length === 0 ? (
+          <p className="muted">No course is published yet.</p>
+        ) : (
+          <ul className="catalog-grid" data-testid="catalog">
+            {courses.map((course, index) => (
+              <li key={course.courseId} className="catalog-card" data-course={course.courseId}>
+                <Link href={`/courses/${course.courseId}`} className="catalog-link">
+                  <Thumbnail
+                    url={course.firstLesson.thumbnailUrl}
+                    className="catalog-thumb"
+                    priority={index < 2}
+                  />
+                  <span className="catalog-title">{course.title}</span>
+                </Link>
+                {course.description && <p className="catalog-description">{course.description}</p>}
+                <p className="muted">{plural(course.publishedLessons, "lesson")}</p>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </>
+  );
+}
