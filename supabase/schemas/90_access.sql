@@ -103,6 +103,31 @@ revoke all on public.lesson_text_tracks, public.lesson_downloads from anon, auth
 grant select on public.lesson_text_tracks, public.lesson_downloads to anon, authenticated;
 grant all on public.lesson_text_tracks, public.lesson_downloads to service_role;
 
+-- Progress: each user reads and writes only their own rows, and only for a lesson they may
+-- see (the `lessons` policy, evaluated as the caller, decides); `anon` has no access.
+alter table public.lesson_progress enable row level security;
+
+create policy lesson_progress_read on public.lesson_progress for select to authenticated
+  using (user_id = (select auth.uid()));
+create policy lesson_progress_insert on public.lesson_progress for insert to authenticated
+  with check (
+    user_id = (select auth.uid())
+    and exists (select 1 from public.lessons l where l.id = lesson_id));
+create policy lesson_progress_update on public.lesson_progress for update to authenticated
+  using (user_id = (select auth.uid()))
+  with check (
+    user_id = (select auth.uid())
+    and exists (select 1 from public.lessons l where l.id = lesson_id));
+create policy lesson_progress_delete on public.lesson_progress for delete to authenticated
+  using (user_id = (select auth.uid()));
+
+revoke all on public.lesson_progress from public, anon, authenticated;
+grant select, delete on public.lesson_progress to authenticated;
+grant insert (user_id, lesson_id, position_seconds, completed),
+  update (position_seconds, completed, updated_at)
+  on public.lesson_progress to authenticated;
+grant all on public.lesson_progress to service_role;
+
 grant execute on function public.is_course_owner(uuid), public.course_has_published_lesson(uuid)
   to anon, authenticated, service_role;
 grant execute on function public.course_is_public(uuid), public.course_has_public_lesson(uuid),
