@@ -217,7 +217,21 @@ async def test_pages_arrive_with_their_content_and_tags_without_javascript(
             base_url=web_stack.web, timeout=30, cookies=session_cookie(web_stack, author)
         ) as as_author:
             own = await as_author.get(f"/lessons/{course.draft}")
+            # "Preview as a learner", signed in as the author: the learner's pages exactly
+            # as anyone gets them (the draft lesson not listed, and not found on its own).
+            preview = await as_author.get(f"/courses/{course.id}/preview")
+            lesson_preview = await as_author.get(f"/lessons/{first}/preview")
+            draft_preview = await as_author.get(f"/lessons/{course.draft}/preview")
         assert own.status_code == 200  # its author's editor
+        assert 'data-testid="preview-banner"' in preview.text
+        assert _title(preview.text) == "Preview: Sourdough — Lessons"
+        assert _title(lesson_preview.text) == "Preview: Starter — Lessons"
+        assert re.findall(r'data-lesson="([^"]+)"', preview.text) == [str(first), str(second)]
+        assert "Baking" not in preview.text and 'data-testid="learner-course"' in preview.text
+        assert _has_link(lesson_preview.text, f"/lessons/{second}", 'rel="next"')
+        assert "Lesson 1 of 2" in lesson_preview.text
+        assert 'data-testid="preview-banner"' in draft_preview.text
+        assert "not found" in draft_preview.text.lower() and "Baking" not in draft_preview.text
 
         sitemap = await http.get("/sitemap.xml")
         assert sitemap.status_code == 200

@@ -11,7 +11,7 @@ import {
   type LessonDetail,
 } from "@/lib/api";
 import { summaryOf, watchable, type LearnerCourse } from "@/lib/learner";
-import { currentViewer, siteOrigin, type Viewer } from "@/lib/viewer";
+import { anonymousViewer, currentViewer, siteOrigin, type Viewer } from "@/lib/viewer";
 
 /**
  * What the server-rendered pages read, always from the service as the viewer (so the service
@@ -25,8 +25,14 @@ export type Loaded<T> =
   | { state: "not-found" }
   | { state: "failed"; error: ApiError };
 
-async function load<T>(read: (viewer: Viewer) => Promise<T>): Promise<Loaded<T>> {
-  const viewer = await currentViewer();
+/** Whose eyes a page is read with: the request's viewer, or (a preview) anyone's. */
+export type ReadAs = "viewer" | "anyone";
+
+async function load<T>(
+  read: (viewer: Viewer) => Promise<T>,
+  as: ReadAs = "viewer",
+): Promise<Loaded<T>> {
+  const viewer = as === "anyone" ? anonymousViewer() : await currentViewer();
   if (viewer === null) {
     return { state: "failed", error: new ApiError(0, "not_configured", "This app is not configured.") };
   }
@@ -41,17 +47,17 @@ async function load<T>(read: (viewer: Viewer) => Promise<T>): Promise<Loaded<T>>
 
 export const loadCatalog = cache(() => load<CatalogCourse[]>((v) => readCatalog(v.client)));
 
-export const loadCourse = cache((courseId: string) =>
-  load<LearnerCourse>((v) => readCourse(v.client, courseId) as Promise<LearnerCourse>),
+export const loadCourse = cache((courseId: string, as: ReadAs = "viewer") =>
+  load<LearnerCourse>((v) => readCourse(v.client, courseId) as Promise<LearnerCourse>, as),
 );
 
-export const loadLesson = cache((lessonId: string) =>
+export const loadLesson = cache((lessonId: string, as: ReadAs = "viewer") =>
   load<{ lesson: LessonDetail; course: LearnerCourse | null }>(async (v) => {
     const lesson = await readLesson(v.client, lessonId);
     if (lesson.editable) return { lesson, course: null }; // the author's editor reads the rest
     const course = (await readCourse(v.client, lesson.courseId)) as LearnerCourse;
     return { lesson, course };
-  }),
+  }, as),
 );
 
 /** Title, description, canonical URL and Open Graph tags for a public page. */

@@ -22,11 +22,10 @@ export interface Viewer {
  * client, once it has refreshed, asks for the page again (SessionSync).
  */
 export const currentViewer = cache(async (): Promise<Viewer | null> => {
-  const result = readRuntimeConfig();
-  if (!result.ok) return null;
-  const config = result.config;
+  const anonymous = anonymousViewer();
+  if (anonymous === null) return null;
+  const config = anonymous.config;
   const store = await cookies();
-  const anonymous = { config, client: { baseUrl: config.apiUrl, accessToken: null }, userId: null };
   if (!store.getAll().some(({ name }) => name.startsWith("sb-"))) return anonymous;
   const supabase = createServerClient(config.supabaseUrl, config.supabaseAnonKey, {
     cookies: {
@@ -46,6 +45,15 @@ export const currentViewer = cache(async (): Promise<Viewer | null> => {
     userId: subjectOf(session.access_token),
   };
 });
+
+/** Anyone at all, signed in or not: what a page shows a visitor with no session ("Preview as
+ * a learner" renders an author's pages so, without signing them out). */
+export function anonymousViewer(): Viewer | null {
+  const result = readRuntimeConfig();
+  if (!result.ok) return null;
+  const config = result.config;
+  return { config, client: { baseUrl: config.apiUrl, accessToken: null }, userId: null };
+}
 
 /** The token's `sub` (read, not verified: only to tell the browser whom the page was for). */
 function subjectOf(token: string): string | null {

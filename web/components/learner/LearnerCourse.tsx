@@ -17,7 +17,16 @@ import "@/app/learner.css";
 /** A course as a learner sees it, rendered on the server: every lesson they may watch, in
  * order, with its thumbnail, duration and description; signed in, what they completed and
  * where to continue. */
-export function LearnerCourse({ course, signedIn }: { course: Course; signedIn: boolean }) {
+export function LearnerCourse({
+  course,
+  signedIn,
+  live = true,
+}: {
+  course: Course;
+  signedIn: boolean;
+  /** Follow the course stream (a preview does not: it is read as anyone, once). */
+  live?: boolean;
+}) {
   const lessons = watchable(course);
   const resume = signedIn ? continueAt(lessons) : null;
   const first = lessons[0];
@@ -25,6 +34,7 @@ export function LearnerCourse({ course, signedIn }: { course: Course; signedIn: 
     <LiveLearnerPage
       courseId={course.courseId}
       shown={listingSignature(course.title, course.lessons)}
+      live={live}
     >
       <section className="course learner-course" data-testid="learner-course">
         <p className="crumbs">

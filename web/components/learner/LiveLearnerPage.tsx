@@ -20,11 +20,14 @@ export function LiveLearnerPage({
   courseId,
   lessonId,
   shown,
+  live = true,
   children,
 }: {
   courseId: string;
   lessonId?: string;
   shown: string;
+  /** False: the page as rendered, not followed (a preview). */
+  live?: boolean;
   children: ReactNode;
 }) {
   const { client, session } = useServiceClient();
@@ -35,7 +38,7 @@ export function LiveLearnerPage({
     seen.current = shown; // the page as refreshed
   }, [shown]);
   useEffect(() => {
-    if (client === null) return;
+    if (client === null || !live) return;
     return subscribeToCourse(client, courseId, {
       onLessons: (listing: CourseListing) => {
         if (lessonId && !listing.lessons.some((l) => l.lessonId === lessonId)) {
@@ -52,7 +55,7 @@ export function LiveLearnerPage({
         if (error.status === 404) setGone(true);
       },
     });
-  }, [client, courseId, lessonId, router]);
+  }, [client, courseId, lessonId, router, live]);
   if (gone) {
     return (
       <NotFound

@@ -1,16 +1,42 @@
-import { CourseView } from "@/components/CourseView";
-import { PreviewBanner } from "@/components/LearnerPreview";
+import type { Metadata } from "next";
 
+import { APP_NAME } from "@/components/PageTitle";
+import { PreviewBanner } from "@/components/LearnerPreview";
+import { LearnerCourse } from "@/components/learner/LearnerCourse";
+import { PageFailure } from "@/components/learner/PageFailure";
+import { RouteNotFound } from "@/components/learner/RouteNotFound";
+import { loadCourse } from "@/lib/learnerPages";
+
+export async function generateMetadata({
+  params,
+}: {
+  params: Promise<{ courseId: string }>;
+}): Promise<Metadata> {
+  const { courseId } = await params;
+  const loaded = await loadCourse(courseId, "anyone");
+  const name = loaded.state === "ready" ? loaded.value.title : "Course not found";
+  return { title: `Preview: ${name} — ${APP_NAME}`, robots: { index: false } };
+}
+
+/** "Preview as a learner": the course's learner page exactly as anyone gets it (read from the
+ * service with no session), for its author, who stays signed in. */
 export default async function CoursePreviewPage({
   params,
 }: {
   params: Promise<{ courseId: string }>;
 }) {
   const { courseId } = await params;
+  const loaded = await loadCourse(courseId, "anyone");
   return (
     <>
       <PreviewBanner back={`/courses/${courseId}`} />
-      <CourseView courseId={courseId} asLearner />
+      {loaded.state === "not-found" ? (
+        <RouteNotFound what="Course" />
+      ) : loaded.state === "failed" ? (
+        <PageFailure what="Course" error={loaded.error} />
+      ) : (
+        <LearnerCourse course={loaded.value} signedIn={false} live={false} />
+      )}
     </>
   );
 }
