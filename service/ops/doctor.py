@@ -35,8 +35,9 @@ from service.telemetry.metrics import INBOX_SIZE
 OK, FAIL, WARN, SKIP = "ok", "FAIL", "warn", "skip"
 API_ROLES = ("anon", "authenticated", "service_role")
 # What the API roles may read (RLS then decides which rows); every other public table is the
-# service's own and must stay invisible to them. Of these, the lesson media tables are read-only.
-API_TABLES = ("courses", "lessons", "lesson_text_tracks", "lesson_downloads")
+# service's own and must stay invisible to them. Of these, the lesson media tables are read-only;
+# `lesson_progress` is each learner's own (RLS: their rows only).
+API_TABLES = ("courses", "lessons", "lesson_text_tracks", "lesson_downloads", "lesson_progress")
 READ_ONLY_TABLES = ("lesson_text_tracks", "lesson_downloads")
 # Lesson columns only the service writes.
 VIDEO_COLUMNS = (
@@ -324,8 +325,8 @@ async def _roles_and_grants(conn: Connection) -> Check:
     return Check(
         name,
         OK,
-        "anon/authenticated read courses, lessons and their media only; never write video "
-        "columns or media",
+        "anon/authenticated read courses, lessons and their media (and a learner's own "
+        "progress) only; never write video columns or media",
     )
 
 
