@@ -4,13 +4,13 @@ import type { ReactNode } from "react";
 import { AnnouncerProvider, PageStatus } from "@/components/Announcer";
 import { FocusOnNavigate } from "@/components/FocusOnNavigate";
 import { Header } from "@/components/Header";
+import { LazyUploadTray } from "@/components/LazyUploadTray";
 import { LeaveGuard } from "@/components/LeaveGuard";
 import { NotificationsProvider } from "@/components/Notifications";
 import { PageTitle } from "@/components/PageTitle";
 import { RuntimeConfigProvider } from "@/components/RuntimeConfig";
 import { SessionSync } from "@/components/SessionSync";
 import { UploadsProvider } from "@/components/UploadsProvider";
-import { UploadTray } from "@/components/UploadTray";
 import { readRuntimeConfig } from "@/lib/config";
 import { currentViewer } from "@/lib/viewer";
 
@@ -39,7 +39,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                   <SessionSync serverUserId={viewer?.userId ?? null} />
                   <FocusOnNavigate />
                   <Header />
-                  <UploadTray />
+                  <LazyUploadTray />
                   <main id="main" tabIndex={-1}>
                     <PageStatus />
                     {children}

@@ -1,13 +1,19 @@
 "use client";
 
+import dynamic from "next/dynamic";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 
 import { useAnnounce } from "@/components/Announcer";
-import { NotificationsMenu } from "@/components/NotificationsMenu";
 import { useRuntimeConfig } from "@/components/RuntimeConfig";
 import { confirmLeave } from "@/lib/leaveGuard";
 import { supabaseClient, useSession } from "@/lib/supabase";
+
+// Signed-in authors only: a visitor never downloads it.
+const NotificationsMenu = dynamic(
+  () => import("@/components/NotificationsMenu").then((m) => m.NotificationsMenu),
+  { ssr: false },
+);
 
 export function Header() {
   const { supabaseUrl, supabaseAnonKey } = useRuntimeConfig();
