@@ -228,7 +228,9 @@ async def test_pages_arrive_with_their_content_and_tags_without_javascript(
         assert _title(lesson_preview.text) == "Preview: Starter — Lessons"
         assert re.findall(r'data-lesson="([^"]+)"', preview.text) == [str(first), str(second)]
         assert "Baking" not in preview.text and 'data-testid="learner-course"' in preview.text
-        assert _has_link(lesson_preview.text, f"/lessons/{second}", 'rel="next"')
+        # Its links stay in the preview.
+        assert _has_link(lesson_preview.text, f"/lessons/{second}/preview", 'rel="next"')
+        assert f'href="/lessons/{first}/preview"' in preview.text
         assert "Lesson 1 of 2" in lesson_preview.text
         assert 'data-testid="preview-banner"' in draft_preview.text
         assert "not found" in draft_preview.text.lower() and "Baking" not in draft_preview.text

@@ -103,3 +103,9 @@ export function listingSignature(
 ): string {
   return JSON.stringify([title, lessons.map((l) => [l.lessonId, l.title, l.position])]);
 }
+
+/** Where a learner page's links to a lesson or course lead: its learner page, or in "Preview
+ * as a learner" its preview (an author previewing stays in the preview). */
+export function pagePath(kind: "lessons" | "courses", id: string, preview = false): string {
+  return `/${kind}/${id}${preview ? "/preview" : ""}`;
+}

@@ -8,6 +8,7 @@ import {
   completedCount,
   continueAt,
   listingSignature,
+  pagePath,
   watchable,
   type LearnerCourse as Course,
 } from "@/lib/learner";
@@ -20,12 +21,12 @@ import "@/app/learner.css";
 export function LearnerCourse({
   course,
   signedIn,
-  live = true,
+  preview = false,
 }: {
   course: Course;
   signedIn: boolean;
-  /** Follow the course stream (a preview does not: it is read as anyone, once). */
-  live?: boolean;
+  /** "Preview as a learner": read as anyone, once (not followed), its links to previews. */
+  preview?: boolean;
 }) {
   const lessons = watchable(course);
   const resume = signedIn ? continueAt(lessons) : null;
@@ -34,7 +35,7 @@ export function LearnerCourse({
     <LiveLearnerPage
       courseId={course.courseId}
       shown={listingSignature(course.title, course.lessons)}
-      live={live}
+      live={!preview}
     >
       <section className="course learner-course" data-testid="learner-course">
         <p className="crumbs">
@@ -50,14 +51,14 @@ export function LearnerCourse({
               </p>
             )}
             {resume ? (
-              <Link href={`/lessons/${resume.lesson.lessonId}`} className="button" data-testid="continue">
+              <Link href={pagePath("lessons", resume.lesson.lessonId, preview)} className="button" data-testid="continue">
                 {resume.started ? "Continue where you left off" : "Start the course"}
                 <span className="visually-hidden">: «{resume.lesson.title}»</span>
               </Link>
             ) : (
               !signedIn &&
               first && (
-                <Link href={`/lessons/${first.lessonId}`} className="button" data-testid="continue">
+                <Link href={pagePath("lessons", first.lessonId, preview)} className="button" data-testid="continue">
                   Start the course<span className="visually-hidden">: «{first.title}»</span>
                 </Link>
               )
@@ -74,7 +75,7 @@ export function LearnerCourse({
               const done = lesson.progress?.completed ?? false;
               return (
                 <li key={lesson.lessonId} data-lesson={lesson.lessonId} className="learner-lesson-item">
-                  <Link href={`/lessons/${lesson.lessonId}`} className="learner-lesson">
+                  <Link href={pagePath("lessons", lesson.lessonId, preview)} className="learner-lesson">
                     <Thumbnail url={lesson.video.thumbnailUrl} priority={index === 0} />
                     <span className="learner-lesson-text">
                       <span className="learner-number" aria-hidden="true">

@@ -9,6 +9,7 @@ import type { PlaybackEvents } from "@/components/learner/WatchPlayer";
 import type { Lesson, ServiceClient } from "@/lib/api";
 import { formatDuration, spokenDuration } from "@/lib/format";
 import {
+  pagePath,
   saveProgress,
   watchable,
   type LearnerCourse,
@@ -48,10 +49,13 @@ export function LearnerLessonView({
   lesson,
   course,
   signedIn,
+  preview = false,
 }: {
   lesson: Lesson;
   course: LearnerCourse;
   signedIn: boolean;
+  /** "Preview as a learner": its links lead to the previews of the lessons and course. */
+  preview?: boolean;
 }) {
   const lessons = watchable(course);
   const index = lessons.findIndex((l) => l.lessonId === lesson.lessonId);
@@ -97,7 +101,7 @@ export function LearnerLessonView({
   return (
     <article className="learner-page" data-testid="learner-lesson">
       <p className="crumbs">
-        <Link href={`/courses/${course.courseId}`}>← {course.title}</Link>
+        <Link href={pagePath("courses", course.courseId, preview)}>← {course.title}</Link>
       </p>
       <div className="learner-layout">
         <div className="learner-main">
@@ -167,18 +171,18 @@ export function LearnerLessonView({
           </div>
           <nav className="prev-next" aria-label="Previous and next lesson">
             {previous ? (
-              <Link href={`/lessons/${previous.lessonId}`} rel="prev" className="prev-link" data-testid="previous-lesson">
+              <Link href={pagePath("lessons", previous.lessonId, preview)} rel="prev" className="prev-link" data-testid="previous-lesson">
                 <span className="muted">Previous</span> <span>{previous.title}</span>
               </Link>
             ) : (
               <span />
             )}
             {next ? (
-              <Link href={`/lessons/${next.lessonId}`} rel="next" className="next-link" data-testid="next-lesson">
+              <Link href={pagePath("lessons", next.lessonId, preview)} rel="next" className="next-link" data-testid="next-lesson">
                 <span className="muted">Next</span> <span>{next.title}</span>
               </Link>
             ) : (
-              <Link href={`/courses/${course.courseId}`} className="next-link">
+              <Link href={pagePath("courses", course.courseId, preview)} className="next-link">
                 <span className="muted">Last lesson</span> <span>Back to the course</span>
               </Link>
             )}
@@ -203,7 +207,7 @@ export function LearnerLessonView({
               const finished = progress[item.lessonId]?.completed ?? false;
               return (
                 <li key={item.lessonId} className={current ? "outline-item current" : "outline-item"} data-lesson={item.lessonId}>
-                  <Link href={`/lessons/${item.lessonId}`} aria-current={current ? "page" : undefined}>
+                  <Link href={pagePath("lessons", item.lessonId, preview)} aria-current={current ? "page" : undefined}>
                     <span className={finished ? "tick done" : "tick"} aria-hidden="true">
                       {finished ? "✓" : i + 1}
                     </span>

@@ -35,7 +35,7 @@ export default async function CoursePreviewPage({
       ) : loaded.state === "failed" ? (
         <PageFailure what="Course" error={loaded.error} />
       ) : (
-        <LearnerCourse course={loaded.value} signedIn={false} live={false} />
+        <LearnerCourse course={loaded.value} signedIn={false} preview />
       )}
     </>
   );

@@ -36,7 +36,12 @@ export default async function LessonPreviewPage({
       {loaded.state === "failed" ? (
         <PageFailure what="Lesson" error={loaded.error} />
       ) : loaded.state === "ready" && course !== null ? (
-        <LearnerLessonView lesson={loaded.value.lesson} course={course} signedIn={false} />
+        <LearnerLessonView
+          lesson={loaded.value.lesson}
+          course={course}
+          signedIn={false}
+          preview
+        />
       ) : (
         <RouteNotFound what="Lesson" />
       )}
