@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
 
 import { useAnnounce } from "@/components/Announcer";
+import { CatalogCard } from "@/components/CatalogCard";
 import { ConfirmDeleteCourse } from "@/components/ConfirmDeleteCourse";
 import { CourseForm } from "@/components/CourseForm";
 import { LoadState } from "@/components/LoadFailure";
@@ -16,7 +17,6 @@ import {
 } from "@/components/Notifications";
 import { PageTitle } from "@/components/PageTitle";
 import { INTERRUPTED_LABEL, STATUS_LABELS } from "@/components/StatusBadge";
-import { Thumbnail } from "@/components/Thumbnail";
 import { PublicSummary } from "@/components/VisibilityBadge";
 import {
   listCourses,
@@ -295,14 +295,7 @@ function Catalog({ client }: { client: ServiceClient }) {
       {loaded.state === "ready" && loaded.value.length > 0 && (
         <ul className="catalog-grid" data-testid="catalog">
           {loaded.value.map((course: CatalogCourse) => (
-            <li key={course.courseId} className="catalog-card" data-course={course.courseId}>
-              <Link href={`/courses/${course.courseId}`} className="catalog-link">
-                <Thumbnail url={course.firstLesson.thumbnailUrl} className="catalog-thumb" />
-                <span className="catalog-title">{course.title}</span>
-              </Link>
-              {course.description && <p className="catalog-description">{course.description}</p>}
-              <p className="muted">{plural(course.publishedLessons, "lesson")}</p>
-            </li>
+            <CatalogCard key={course.courseId} course={course} />
           ))}
         </ul>
       )}

@@ -1,8 +1,7 @@
 import Link from "next/link";
 
-import { Thumbnail } from "@/components/Thumbnail";
+import { CatalogCard } from "@/components/CatalogCard";
 import type { CatalogCourse } from "@/lib/api";
-import { plural } from "@/lib/format";
 
 /** The published courses, rendered on the server for anyone not signed in. */
 export function LearnerCatalog({ courses }: { courses: CatalogCourse[] }) {
@@ -23,18 +22,7 @@ export function LearnerCatalog({ courses }: { courses: CatalogCourse[] }) {
         ) : (
           <ul className="catalog-grid" data-testid="catalog">
             {courses.map((course, index) => (
-              <li key={course.courseId} className="catalog-card" data-course={course.courseId}>
-                <Link href={`/courses/${course.courseId}`} className="catalog-link">
-                  <Thumbnail
-                    url={course.firstLesson.thumbnailUrl}
-                    className="catalog-thumb"
-                    priority={index < 2}
-                  />
-                  <span className="catalog-title">{course.title}</span>
-                </Link>
-                {course.description && <p className="catalog-description">{course.description}</p>}
-                <p className="muted">{plural(course.publishedLessons, "lesson")}</p>
-              </li>
+              <CatalogCard key={course.courseId} course={course} priority={index < 2} />
             ))}
           </ul>
         )}
