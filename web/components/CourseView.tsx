@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 
 import { useAnnounce } from "@/components/Announcer";
 import { ConfirmDeleteCourse } from "@/components/ConfirmDeleteCourse";
@@ -18,7 +18,6 @@ import { PageTitle } from "@/components/PageTitle";
 import { PublishControl } from "@/components/PublishControl";
 import { Thumbnail } from "@/components/Thumbnail";
 import {
-  asLearner,
   readCourse,
   type Course,
   type CourseFields,
@@ -32,17 +31,10 @@ import { useServiceClient } from "@/lib/useServiceClient";
 /** A course page: its owner's workspace, or the learner's list of published lessons. */
 export function CourseView({
   courseId,
-  asLearner: preview = false,
 }: {
   courseId: string;
-  /** "Preview as a learner": read and follow it without the author's token. */
-  asLearner?: boolean;
 }) {
-  const { client: signedIn, session } = useServiceClient();
-  const client = useMemo(
-    () => (signedIn && preview ? asLearner(signedIn) : signedIn),
-    [signedIn, preview],
-  );
+  const { client, session } = useServiceClient();
   const load = useCallback((c: ServiceClient) => readCourse(c, courseId), [courseId]);
   const course = useLoaded(client, load);
 
@@ -52,7 +44,6 @@ export function CourseView({
         what="Course"
         signedIn={session.status === "signed-in"}
         next={`/courses/${courseId}`}
-        preview={preview}
       />
     );
   }
@@ -73,8 +64,7 @@ export function CourseView({
           <CourseLessons
             client={client}
             course={course.value}
-            preview={preview}
-            signedIn={session.status === "signed-in"}
+                signedIn={session.status === "signed-in"}
           />
         ))}
     </>
@@ -86,19 +76,17 @@ export function CourseView({
 function CourseLessons({
   client,
   course,
-  preview,
   signedIn,
 }: {
   client: ServiceClient;
   course: Course;
-  preview: boolean;
   signedIn: boolean;
 }) {
   const live = useLiveCourse(client, course.courseId);
   if (live.failure?.status === 404) {
     const next = `/courses/${course.courseId}`;
     return (
-      <NotFound what="Course" signedIn={signedIn} next={next} gone={!preview} preview={preview} />
+      <NotFound what="Course" signedIn={signedIn} next={next} gone />
     );
   }
   const current = currentLessons(live, course);
@@ -125,7 +113,7 @@ function CourseLessons({
             return (
               <li key={lesson.lessonId} data-lesson={lesson.lessonId}>
                 <Link
-                  href={`/lessons/${lesson.lessonId}${preview ? "/preview" : ""}`}
+                  href={`/lessons/${lesson.lessonId}`}
                   className="learner-lesson"
                 >
                   <Thumbnail url={lesson.video.thumbnailUrl} />

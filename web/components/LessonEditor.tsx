@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 
 import { ConnectionNotice } from "@/components/ConnectionNotice";
 import { PreviewLink } from "@/components/LearnerPreview";
@@ -21,7 +21,6 @@ import {
   type UploaderHandle,
 } from "@/components/VideoUploader";
 import {
-  asLearner,
   readLesson,
   removeVideo,
   type Lesson,
@@ -40,24 +39,17 @@ import { useServiceClient } from "@/lib/useServiceClient";
  * else the published lesson, read-only. */
 export function LessonEditor({
   lessonId,
-  asLearner: preview = false,
 }: {
   lessonId: string;
-  /** "Preview as a learner": read and follow it without the author's token. */
-  asLearner?: boolean;
 }) {
-  const { client: signedIn, session } = useServiceClient();
-  const client = useMemo(
-    () => (signedIn && preview ? asLearner(signedIn) : signedIn),
-    [signedIn, preview],
-  );
+  const { client, session } = useServiceClient();
   const load = useCallback((c: ServiceClient) => readLesson(c, lessonId), [lessonId]);
   const lesson = useLoaded(client, load);
   const here = `/lessons/${lessonId}`;
 
   if (lesson.state === "failed" && lesson.error.status === 404) {
     return (
-      <NotFound what="Lesson" signedIn={session.status === "signed-in"} next={here} preview={preview} />
+      <NotFound what="Lesson" signedIn={session.status === "signed-in"} next={here} />
     );
   }
   const ready = client !== null && lesson.state === "ready";
@@ -76,8 +68,7 @@ export function LessonEditor({
           client={client}
           lesson={lesson.value}
           signedIn={session.status === "signed-in"}
-          preview={preview}
-        />
+          />
       )}
     </>
   );
@@ -87,12 +78,10 @@ function LessonBody({
   client,
   lesson,
   signedIn,
-  preview,
 }: {
   client: ServiceClient;
   lesson: LessonDetail;
   signedIn: boolean;
-  preview: boolean;
 }) {
   const live = useLiveVideo(client, lesson.lessonId, lesson.video);
   const video = live.video ?? lesson.video;
@@ -137,7 +126,7 @@ function LessonBody({
   if (live.failure?.status === 404) {
     const next = `/lessons/${lesson.lessonId}`;
     return (
-      <NotFound what="Lesson" signedIn={signedIn} next={next} gone={!preview} preview={preview} />
+      <NotFound what="Lesson" signedIn={signedIn} next={next} gone />
     );
   }
   const editable = lesson.editable;

@@ -18,7 +18,7 @@ export function NotFound({
   next: string;
   /** It was on this page a moment ago: its author unpublished or deleted it. */
   gone?: boolean;
-  /** A "Preview as a learner": learners find nothing here. */
+  /** A "Preview as a learner" of what learners cannot see (the page's title is its own). */
   preview?: boolean;
 }) {
   const announce = useAnnounce();
@@ -29,7 +29,6 @@ export function NotFound({
   if (preview) {
     return (
       <section className="panel" data-testid="not-found">
-        <PageTitle title={`${what} preview`} />
         <h1>Learners see nothing here</h1>
         <p>
           {what === "Course"

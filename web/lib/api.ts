@@ -353,11 +353,6 @@ export function setVisibility(
   });
 }
 
-/** The same client without its token: the service then answers as it does any learner. */
-export function asLearner(client: ServiceClient): ServiceClient {
-  return { ...client, accessToken: null };
-}
-
 /** Courses learners may open (public, with a lesson they may watch), newest first. */
 export async function readCatalog(client: ServiceClient): Promise<CatalogCourse[]> {
   return (await request<{ courses: CatalogCourse[] }>(client, "/api/catalog")).courses;

@@ -2,9 +2,9 @@ import type { Metadata } from "next";
 
 import { APP_NAME } from "@/components/PageTitle";
 import { PreviewBanner } from "@/components/LearnerPreview";
+import { NotFound } from "@/components/NotFound";
 import { LearnerCourse } from "@/components/learner/LearnerCourse";
 import { PageFailure } from "@/components/learner/PageFailure";
-import { RouteNotFound } from "@/components/learner/RouteNotFound";
 import { loadCourse } from "@/lib/learnerPages";
 
 export async function generateMetadata({
@@ -26,12 +26,13 @@ export default async function CoursePreviewPage({
   params: Promise<{ courseId: string }>;
 }) {
   const { courseId } = await params;
+  const back = `/courses/${courseId}`;
   const loaded = await loadCourse(courseId, "anyone");
   return (
     <>
-      <PreviewBanner back={`/courses/${courseId}`} />
+      <PreviewBanner back={back} />
       {loaded.state === "not-found" ? (
-        <RouteNotFound what="Course" />
+        <NotFound what="Course" signedIn next={back} preview />
       ) : loaded.state === "failed" ? (
         <PageFailure what="Course" error={loaded.error} />
       ) : (

@@ -2,9 +2,9 @@ import type { Metadata } from "next";
 
 import { APP_NAME } from "@/components/PageTitle";
 import { PreviewBanner } from "@/components/LearnerPreview";
+import { NotFound } from "@/components/NotFound";
 import { LearnerLessonView } from "@/components/learner/LearnerLessonView";
 import { PageFailure } from "@/components/learner/PageFailure";
-import { RouteNotFound } from "@/components/learner/RouteNotFound";
 import { loadLesson } from "@/lib/learnerPages";
 
 export async function generateMetadata({
@@ -28,11 +28,12 @@ export default async function LessonPreviewPage({
   params: Promise<{ lessonId: string }>;
 }) {
   const { lessonId } = await params;
+  const back = `/lessons/${lessonId}`;
   const loaded = await loadLesson(lessonId, "anyone");
   const course = loaded.state === "ready" ? loaded.value.course : null;
   return (
     <>
-      <PreviewBanner back={`/lessons/${lessonId}`} />
+      <PreviewBanner back={back} />
       {loaded.state === "failed" ? (
         <PageFailure what="Lesson" error={loaded.error} />
       ) : loaded.state === "ready" && course !== null ? (
@@ -43,7 +44,7 @@ export default async function LessonPreviewPage({
           preview
         />
       ) : (
-        <RouteNotFound what="Lesson" />
+        <NotFound what="Lesson" signedIn next={back} preview />
       )}
     </>
   );
