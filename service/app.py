@@ -15,8 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.database import urls
-from service.database.pool import Database
+from service.database.pool import Database, check_configured_tls
 from service.errors import EXCEPTION_HANDLERS
 from service.ingest.inbox import IngestBatcher
 from service.ingest.webhook import PATH as WEBHOOK_PATH
@@ -131,7 +130,7 @@ def create_app(
         tune_garbage_collector()
         shutdown.install(asyncio.get_running_loop())
         if owns_database:
-            await asyncio.to_thread(urls.check_tls_settings, settings)
+            await asyncio.to_thread(check_configured_tls, settings)
             await db.open()
         await hub.start()
         await watchers.start()

@@ -19,7 +19,7 @@ import psycopg
 
 from service.app import create_app
 from service.database import migrations, urls
-from service.database.pool import Database
+from service.database.pool import Database, check_configured_tls
 from service.database.values import positive_bigint, storable_text
 from service.ingest import events
 from service.ingest.reconciler import Reconciler
@@ -38,7 +38,7 @@ def _resolved(settings: Settings) -> Settings:
     when a URL requires TLS and cannot get it."""
     if not settings.database_url:
         raise SettingsError(DATABASE_URL_MISSING)
-    urls.check_tls_settings(settings)
+    check_configured_tls(settings)
     return settings
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.lessons.playback import (
+from service.mux.playback_tokens import (
     STORYBOARD_AUDIENCE,
     THUMBNAIL_AUDIENCE,
     VIDEO_AUDIENCE,

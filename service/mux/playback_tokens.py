@@ -7,14 +7,14 @@ the private key is given base64-encoded PEM.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import time
 from functools import lru_cache
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+from service.settings.readers import private_key_pem
 
 VIDEO_AUDIENCE = "v"
 THUMBNAIL_AUDIENCE = "t"
@@ -23,13 +23,10 @@ STORYBOARD_AUDIENCE = "s"
 
 @lru_cache(maxsize=4)
 def load_private_key(encoded: str) -> Any:
-    """The key from base64-encoded PEM (as Mux issues it) or plain PEM; ValueError if neither."""
+    """The key from base64-encoded PEM (as Mux issues it) or plain PEM; ValueError if neither.
+    (Start-up refuses a MUX_SIGNING_PRIVATE_KEY that is not one: `settings.readers`.)"""
     try:
-        pem = base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError):
-        pem = encoded.encode()
-    try:
-        return load_pem_private_key(pem, password=None)
+        return load_pem_private_key(private_key_pem(encoded), password=None)
     except (ValueError, TypeError) as exc:
         raise ValueError("not a PEM private key") from exc
 
