@@ -15,29 +15,19 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.database.pool import Database, check_configured_tls
+from service import http_parsers
+from service.authoring.courses import create_course, delete_course, list_courses, update_course
+from service.authoring.lesson_order import reorder_lessons
+from service.authoring.lessons import add_lesson, delete_lesson, update_lesson
+from service.authoring.uploads import cancel_upload, create_upload, remove_video, update_upload_id
+from service.database import urls
+from service.database.pool import Database
 from service.errors import EXCEPTION_HANDLERS
-from service.ingest.inbox import IngestBatcher
+from service.ingest.new_events import IngestBatcher
 from service.ingest.webhook import PATH as WEBHOOK_PATH
 from service.ingest.webhook import WebhookEndpoint
-from service.lessons.catalog import get_catalog, get_course, get_lesson
-from service.lessons.courses import (
-    add_lesson,
-    create_course,
-    delete_course,
-    list_courses,
-    reorder_lessons,
-    update_course,
-)
-from service.lessons.edits import delete_lesson, update_lesson
-from service.lessons.progress import put_progress
-from service.lessons.video import (
-    cancel_upload,
-    create_upload,
-    get_video,
-    remove_video,
-    update_upload_id,
-)
+from service.learning.catalog import get_catalog, get_course, get_lesson, get_video
+from service.learning.progress import put_progress
 from service.live.author import author_events
 from service.live.course import course_events
 from service.live.hub import LiveHub
@@ -49,7 +39,6 @@ from service.mux.client import MuxClient
 from service.ops.admin import admin_login, admin_page, admin_stream, replay_cleanup, replay_event
 from service.ops.probes import healthz, metrics, readyz
 from service.ops.shutdown import GracefulShutdown
-from service.request import limits
 from service.request.auth import TokenVerifier
 from service.request.security_headers import SecurityHeaders
 from service.settings import DATABASE_URL_MISSING, Settings, SettingsError
@@ -73,26 +62,30 @@ def tune_garbage_collector() -> None:
 class _Service(Starlette):
     """Starlette with `SecurityHeaders` outermost, so that even a 500 (answered by Starlette's
     outermost error middleware, outside the ordinary middleware list) carries them; inside
-    them, the webhook endpoint ahead of the routing and middleware every other route has."""
-
-    webhook: WebhookEndpoint | None = None
+    them, the webhook's route (listed in the table with the others) is served ahead of the
+    routing and middleware every other route has: one path comparison per request instead of
+    matching the table and passing the CORS middleware (bench.ingest)."""
 
     def build_middleware_stack(self) -> ASGIApp:
         stack = super().build_middleware_stack()
-        return SecurityHeaders(_HotPath(stack, self.webhook) if self.webhook else stack)
+        for route in self.routes:
+            if isinstance(route, Route) and isinstance(route.endpoint, WebhookEndpoint):
+                stack = _HotPath(stack, route.path, route.endpoint)
+        return SecurityHeaders(stack)
 
 
 class _HotPath:
-    """`POST /api/webhooks/mux` straight to its endpoint (which answers everything itself,
-    errors included); every other request to the app."""
+    """Requests to one path straight to its endpoint (which answers everything itself, errors
+    and other methods included); every other request to the app."""
 
-    def __init__(self, app: ASGIApp, webhook: WebhookEndpoint) -> None:
+    def __init__(self, app: ASGIApp, path: str, endpoint: ASGIApp) -> None:
         self.app = app
-        self.webhook = webhook
+        self.path = path
+        self.endpoint = endpoint
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == WEBHOOK_PATH:
-            await self.webhook(scope, receive, send)
+        if scope["type"] == "http" and scope["path"] == self.path:
+            await self.endpoint(scope, receive, send)
         else:
             await self.app(scope, receive, send)
 
@@ -105,7 +98,7 @@ def create_app(
     `with_worker` runs the inbox worker (and its periodic reconciler) inside this process.
     """
     redaction.install()
-    limits.configure(settings.http_max_head_bytes)  # read by the HTTP protocol (limits.py)
+    http_parsers.configure(settings.http_max_head_bytes)  # read by the HTTP protocol
     owns_database = database is None
     db = database if database is not None else Database.for_settings(settings)
     verifier = TokenVerifier(
@@ -130,7 +123,7 @@ def create_app(
         tune_garbage_collector()
         shutdown.install(asyncio.get_running_loop())
         if owns_database:
-            await asyncio.to_thread(check_configured_tls, settings)
+            await asyncio.to_thread(urls.check_tls_settings, settings)
             await db.open()
         await hub.start()
         await watchers.start()
@@ -161,6 +154,9 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            # Mux's webhook: served ahead of routing and middleware (`_Service`), verified
+            # over the raw body, stored durably before the 200.
+            Route(WEBHOOK_PATH, WebhookEndpoint(settings, ingest), methods=["POST"]),
             Route("/api/mux/upload", create_upload, methods=["POST"]),
             Route("/api/lessons/update-upload-id", update_upload_id, methods=["POST"]),
             Route("/api/catalog", get_catalog, methods=["GET"]),
@@ -200,7 +196,6 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
-    app.webhook = WebhookEndpoint(settings, ingest)
     app.state.settings = settings
     app.state.database = db
     app.state.verifier = verifier

@@ -17,16 +17,16 @@ from typing import Any
 
 import psycopg
 
+from service import http_parsers
 from service.app import create_app
 from service.database import migrations, urls
-from service.database.pool import Database, check_configured_tls
+from service.database.pool import Database
 from service.database.values import positive_bigint, storable_text
-from service.ingest import events
+from service.ingest import stored_events
 from service.ingest.reconciler import Reconciler
-from service.mux import cleanup, orphans
+from service.mux import cleanup_outbox, orphans
 from service.mux.client import MuxClient
 from service.ops import doctor
-from service.request import limits
 from service.settings import DATABASE_URL_MISSING, Settings, SettingsError
 from service.telemetry import metrics
 from service.telemetry.logs import configure_logging
@@ -38,7 +38,7 @@ def _resolved(settings: Settings) -> Settings:
     when a URL requires TLS and cannot get it."""
     if not settings.database_url:
         raise SettingsError(DATABASE_URL_MISSING)
-    check_configured_tls(settings)
+    urls.check_tls_settings(settings)
     return settings
 
 
@@ -79,7 +79,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_config=None,
-        http=limits.HttpToolsProtocol if args.http == "httptools" else limits.H11Protocol,
+        http=(
+            http_parsers.HttpToolsProtocol if args.http == "httptools" else http_parsers.H11Protocol
+        ),
         h11_max_incomplete_event_size=settings.http_max_head_bytes,
         forwarded_allow_ips=list(settings.forwarded_allow_ips),
     )
@@ -159,7 +161,7 @@ async def _orphan_sweep(db: Database, settings: Settings, delete: bool) -> int:
 def cmd_cleanups(settings: Settings, args: argparse.Namespace) -> int:
     async def job(db: Database, settings: Settings) -> int:
         if args.action == "list":
-            for row in await cleanup.list_cleanups(db, state=args.state, limit=args.limit):
+            for row in await cleanup_outbox.list_cleanups(db, state=args.state, limit=args.limit):
                 note = row["last_error"] or row["outcome"] or ""
                 print(
                     f"{row['created_at']:%Y-%m-%d %H:%M:%S}  {row['id']:>6}  {row['state']:<7}  "
@@ -168,13 +170,13 @@ def cmd_cleanups(settings: Settings, args: argparse.Namespace) -> int:
                 )
             return 0
         if args.action == "replay":
-            replayed = await cleanup.replay(db, args.cleanup_id)
+            replayed = await cleanup_outbox.replay(db, args.cleanup_id)
             if replayed is None:
                 print(f"no failed, dead or pending cleanup {args.cleanup_id}", file=sys.stderr)
                 return 1
             _print_json(replayed)
             return 0
-        results = await cleanup.run(db, MuxClient(settings), settings)
+        results = await cleanup_outbox.run(db, MuxClient(settings), settings)
         for result in results:
             print(f"{result.id:>6}  {result.state:<7}  {result.action:<13}  {result.object_id}")
         print(f"carried out: {len(results)}")
@@ -211,7 +213,7 @@ def _print_json(value: Any) -> None:
 def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
     async def job(db: Database, settings: Settings) -> int:
         if args.action == "list":
-            rows = await events.list_events(db, state=args.state, limit=args.limit)
+            rows = await stored_events.list_events(db, state=args.state, limit=args.limit)
             for row in rows:
                 note = row["last_error"] or row["outcome"] or ""
                 print(
@@ -220,13 +222,13 @@ def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
                 )
             return 0
         if args.action == "show":
-            event = await events.get_event(db, args.event_id)
+            event = await stored_events.get_event(db, args.event_id)
             if event is None:
                 print(f"no event {args.event_id}", file=sys.stderr)
                 return 1
             _print_json(event)
             return 0
-        result = await events.replay(db, args.event_id, settings.mux_playback_policy)
+        result = await stored_events.replay(db, args.event_id, settings.mux_playback_policy)
         if result is None:
             print(f"no event {args.event_id}", file=sys.stderr)
             return 1

@@ -15,9 +15,9 @@ import time
 from datetime import timedelta
 
 from service.database.pool import Database
-from service.ingest import events
+from service.ingest import stored_events as events
 from service.ingest.reconciler import Reconciler
-from service.mux import cleanup
+from service.mux import cleanup_outbox as cleanup
 from service.mux.client import MuxClient
 from service.settings import Settings
 

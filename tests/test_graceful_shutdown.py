@@ -21,7 +21,7 @@ from bench.live_streams import Service, seed_published
 from bench.sse_clients import SseClient, Tally, run_clients, stop_clients, wait_until
 from service.app import create_app
 from service.database.pool import Database
-from service.ingest.inbox import IngestBatcher
+from service.ingest.new_events import IngestBatcher
 from service.settings import Settings
 from tests.factories import create_lesson, create_user
 from tests.mux_scenario import Video, attach_upload, inbox_rows

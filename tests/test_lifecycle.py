@@ -11,8 +11,8 @@ import psycopg
 import pytest
 
 from service.database.pool import Database
-from service.lessons.row import visible_video
-from service.lessons.view import video_json
+from service.read_model.queries import visible_video
+from service.read_model.to_json import video_json
 from service.settings import Settings
 from tests.factories import claims_for, create_course, create_lesson, create_user, lesson_row
 from tests.mux_scenario import Video, attach_upload, deliver

@@ -17,7 +17,8 @@ from mux_emulator.payloads import event, text_track
 from mux_emulator.server import BackgroundServer
 from mux_emulator.store import Asset, Store
 from service.database.pool import Database
-from service.mux import cleanup, orphans
+from service.mux import cleanup_outbox as cleanup
+from service.mux import orphans
 from service.mux.client import MuxClient
 from service.settings import Settings
 from tests.commands import run_service

@@ -17,7 +17,7 @@ from mux_emulator.store import Store
 from service.app import create_app
 from service.database.pool import Database
 from service.ingest.reconciler import Reconciler
-from service.mux import cleanup
+from service.mux import cleanup_outbox as cleanup
 from service.mux.client import MuxClient
 from service.settings import Settings
 from tests.factories import create_lesson, create_user

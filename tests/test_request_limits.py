@@ -17,9 +17,9 @@ import uvicorn
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from service import http_parsers as limits
 from service.app import create_app
 from service.database.pool import Database
-from service.request import limits
 from service.settings import Settings
 
 PARSERS = {"httptools": limits.HttpToolsProtocol, "h11": limits.H11Protocol}

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from prometheus_client import REGISTRY
 
 from service.database.pool import Database
-from service.ingest import inbox
+from service.ingest import new_events as inbox
 from tests.factories import create_lesson, create_user, lesson_row
 from tests.mux_scenario import Video, attach_upload, inbox_rows
 from tests.reliability.test_order_and_duplicates import PATHS, _event, _reveals_asset

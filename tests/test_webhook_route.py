@@ -17,7 +17,7 @@ import pytest
 from mux_emulator.payloads import event
 from service.app import create_app
 from service.database.pool import Database
-from service.ingest.inbox import IngestBatcher, mux_time
+from service.ingest.new_events import IngestBatcher, mux_time
 from service.settings import Settings
 from tests.factories import create_lesson, create_user, lesson_row
 from tests.mux_scenario import Video, attach_upload, deliver, inbox_rows, signed_request

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from service.database.pool import Database
-from service.ingest import events
+from service.ingest import stored_events as events
 from service.settings import Settings
 from service.worker import Worker
 from tests.conftest import DbRoute

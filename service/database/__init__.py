@@ -1,2 +1,2 @@
-"""The database: the connection pool and sessions as a caller, which URL does what (pool
-mode, session URL, TLS), and the migrations shipped with the package."""
+"""The database: the connection pool and sessions as a caller, connecting (session URLs, TLS
+checked at start-up), and the migrations shipped with the package."""

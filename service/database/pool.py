@@ -25,8 +25,6 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from service.database import urls
-
 if TYPE_CHECKING:
     from service.settings import Settings
 
@@ -38,17 +36,6 @@ _LIMITS = "select set_config('lock_timeout', %s, true), set_config('statement_ti
 
 def _ms(seconds: float) -> str:
     return f"{max(1, round(seconds * 1000))}ms"
-
-
-def check_configured_tls(settings: Settings) -> None:
-    """Stop start-up with a clear message (`urls.TlsFailure`) when a configured URL requires
-    TLS and cannot get it: one connection each, before the pool opens."""
-    for setting, url in (
-        ("DATABASE_URL", settings.database_url),
-        ("DATABASE_SESSION_URL", settings.database_session_url),
-    ):
-        if url is not None:
-            urls.check_tls(url, setting)
 
 
 class Database:

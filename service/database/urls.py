@@ -3,16 +3,20 @@ session-capable connection, and whether TLS, when a URL requires it, can be had.
 
 What a URL says before any connection (its pool mode from Supabase's hosts and ports, TLS
 options that cannot work) is read with the settings (`service/settings/database_urls.py`);
-`pool.check_configured_tls` connects once with each configured URL at start-up.
+`check_tls_settings` connects once with each configured URL at start-up.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import psycopg
 
 from service.settings.database_urls import SUPABASE_CA_HINT, query, sslmode
+
+if TYPE_CHECKING:
+    from service.settings import Settings
 
 
 class SessionUrlRequired(Exception):
@@ -59,3 +63,13 @@ def check_tls(url: str, setting: str, *, timeout: int = 5) -> None:
             f"cannot connect to {where(url)} ({setting}, sslmode={sslmode(url)}): TLS is "
             f"required and failed: {reason}. {SUPABASE_CA_HINT[0].upper()}{SUPABASE_CA_HINT[1:]}"
         ) from None
+
+
+def check_tls_settings(settings: Settings) -> None:
+    """Stop start-up with a clear message when a URL requires TLS and cannot get it."""
+    for setting, url in (
+        ("DATABASE_URL", settings.database_url),
+        ("DATABASE_SESSION_URL", settings.database_session_url),
+    ):
+        if url is not None:
+            check_tls(url, setting)

@@ -1,2 +1,3 @@
-"""Webhooks in: the route, `Mux-Signature` verification, the inbox (stored once, applied
-through the state machine) and the reconciler that repairs what never arrived."""
+"""Webhooks in: the route, `Mux-Signature` verification, the inbox (new events stored once and
+applied through the state machine; stored ones retried, replayed, listed) and the reconciler
+that repairs what never arrived."""

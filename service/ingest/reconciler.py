@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from service.database.pool import Database
-from service.ingest import inbox
+from service.ingest import new_events
 from service.mux.client import MuxClient, MuxError, MuxNotFound
 from service.settings import Settings
 from service.telemetry import metrics
@@ -125,7 +125,7 @@ class Reconciler:
                 continue
             if event is None:
                 continue
-            outcome = await inbox.ingest(
+            outcome = await new_events.ingest(
                 self.db,
                 event["id"],
                 json.dumps(event),

@@ -25,7 +25,7 @@ import psycopg
 from starlette.types import Receive, Scope, Send
 
 from service.errors import ApiError, error_body
-from service.ingest import inbox
+from service.ingest import new_events
 from service.ingest.signature import InvalidSignature, verify
 from service.request.body import loads_bounded
 from service.settings import Settings
@@ -82,7 +82,7 @@ _REFUSED = {
 class WebhookEndpoint:
     """The route, counted: every delivery by event type and outcome, stored ones timed."""
 
-    def __init__(self, settings: Settings, batcher: inbox.IngestBatcher) -> None:
+    def __init__(self, settings: Settings, batcher: new_events.IngestBatcher) -> None:
         self.settings = settings
         self.batcher = batcher
 
@@ -191,7 +191,7 @@ async def _answer(
     await send({"type": "http.response.body", "body": body})
 
 
-def _log_outcome(event: dict[str, Any], outcome: inbox.Outcome) -> None:
+def _log_outcome(event: dict[str, Any], outcome: new_events.Outcome) -> None:
     """A delivery stored and applied is counted (`/metrics`) and kept in the inbox; its log
     line is DEBUG, so a busy webhook path costs no log line per event. One stored but not
     applied is an ERROR, with why."""
@@ -204,7 +204,7 @@ def _log_outcome(event: dict[str, Any], outcome: inbox.Outcome) -> None:
         log.debug("webhook received", extra=_fields(event, outcome))
 
 
-def _fields(event: dict[str, Any], outcome: inbox.Outcome) -> dict[str, Any]:
+def _fields(event: dict[str, Any], outcome: new_events.Outcome) -> dict[str, Any]:
     return {
         "event_id": outcome.event_id,
         "event_type": event["type"],

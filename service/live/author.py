@@ -34,8 +34,6 @@ from starlette.responses import StreamingResponse
 
 from service.database.pool import Database
 from service.errors import ApiError
-from service.lessons.row import VIDEO_COLUMNS
-from service.lessons.view import course_json, video_json
 from service.live.sse import end_event, event_stream, open_stream, retry_hint, sse
 from service.live.versions import known_versions, prefix, versions_id
 from service.live.visibility import Claims, Row, expires_at
@@ -47,6 +45,8 @@ from service.live.watchers import (
     StreamQueue,
     stream_items,
 )
+from service.read_model.queries import VIDEO_COLUMNS
+from service.read_model.to_json import course_json, video_json
 from service.request.auth import AuthError
 from service.request.caller import stream_claims
 from service.settings import Settings

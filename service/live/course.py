@@ -31,8 +31,6 @@ from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
 from service.database.pool import Database
-from service.lessons.row import VIDEO_COLUMNS
-from service.lessons.view import course_json, video_json
 from service.live.sse import (
     end_event,
     event_stream,
@@ -50,6 +48,8 @@ from service.live.watchers import (
     StreamQueue,
     stream_items,
 )
+from service.read_model.queries import VIDEO_COLUMNS
+from service.read_model.to_json import course_json, video_json
 from service.request.caller import stream_claims
 from service.request.paths import course_not_found, path_uuid
 from service.settings import Settings

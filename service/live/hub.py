@@ -26,8 +26,8 @@ from typing import Any
 import psycopg
 
 from service.database.pool import Database
-from service.lessons.row import VIDEO_COLUMNS
 from service.live.queue import latest_queue, put_latest
+from service.read_model.queries import VIDEO_COLUMNS
 
 log = logging.getLogger(__name__)
 

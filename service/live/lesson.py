@@ -16,7 +16,6 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
-from service.lessons.view import video_json
 from service.live.sse import (
     event_stream,
     last_event_id,
@@ -27,6 +26,7 @@ from service.live.sse import (
 )
 from service.live.visibility import Row, expires_at
 from service.live.watchers import Watchers
+from service.read_model.to_json import video_json
 from service.request.caller import stream_claims
 from service.request.paths import lesson_not_found, path_uuid
 from service.settings import Settings

@@ -19,7 +19,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from service.database.pool import Database
-from service.lessons.row import COURSE_COLUMNS, VIDEO_COLUMNS
+from service.read_model.queries import COURSE_COLUMNS, VIDEO_COLUMNS
 
 Claims = Mapping[str, Any]
 ViewerKey = str

@@ -1,2 +1,3 @@
-"""Everything that talks to Mux: the client (the only code that calls Mux), the per-user
-budget of Mux calls, the cleanup outbox carried out at Mux, and the orphan sweep."""
+"""Everything that talks to Mux or speaks its formats: the client (the only code that calls
+Mux), the per-user budget of Mux calls, signed playback tokens, the cleanup outbox carried out
+at Mux, and the orphan sweep."""

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from service.database.pool import Database
-from service.mux import cleanup
+from service.mux import cleanup_outbox
 from service.mux.client import MuxClient
 from service.settings import Settings
 
@@ -59,7 +59,7 @@ async def sweep(
         report.scheduled = row["n"] if row else 0
         remaining = budget - report.mux_calls
         if remaining > 0:
-            done = await cleanup.run(db, mux, settings, max_calls=remaining)
+            done = await cleanup_outbox.run(db, mux, settings, max_calls=remaining)
             report.deleted = sum(
                 1 for c in done if c.state == "done" and c.object_id in report.orphans
             )

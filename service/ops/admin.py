@@ -17,10 +17,10 @@ from starlette.responses import JSONResponse, RedirectResponse, Response, Stream
 
 from service.database.pool import Database
 from service.errors import ApiError
-from service.ingest import events
+from service.ingest import stored_events as events
 from service.live.hub import ALL_LESSONS, RESYNC, LiveHub
 from service.live.sse import SHUTTING_DOWN, SSE_HEADERS, end_event, sse
-from service.mux import cleanup
+from service.mux import cleanup_outbox as cleanup
 from service.ops.access import (
     COOKIE,
     SESSION_SECONDS,

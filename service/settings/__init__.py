@@ -16,6 +16,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import Field, dataclass, fields
 from typing import Any
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
@@ -46,6 +47,53 @@ DATABASE_URL_MISSING = (
 )
 
 
+def _database_url(name: str, url: str) -> str:
+    """A PostgreSQL URL whose TLS options can work (`database_urls.tls_problem`)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise SettingsError(
+            f"{name} is malformed: expected postgresql://user:password@host:port/database"
+        )
+    try:
+        parts.port  # noqa: B018 - raises on a non-numeric port
+    except ValueError as exc:
+        raise SettingsError(f"{name} is malformed: the port is not a number") from exc
+    if not (parts.hostname or "host=" in parts.query):
+        raise SettingsError(f"{name} is malformed: no host")
+    problem = database_urls.tls_problem(url)
+    if problem:
+        raise SettingsError(f"{name}: {problem}")
+    return url
+
+
+def _session_url(name: str, url: str) -> str:
+    """A URL for what needs a session: never a transaction pooler."""
+    _database_url(name, url)
+    try:
+        mode = database_urls.infer_pool_mode(url)
+    except database_urls.PoolModeUnknown:
+        return url  # named explicitly as session-capable: taken at its word
+    if mode == "transaction":
+        raise SettingsError(
+            f"{name} is a transaction pooler; it must be the direct connection "
+            "or the session pooler (port 5432)"
+        )
+    return url
+
+
+def _pool_mode(values: dict[str, Any]) -> str:
+    """Without DB_POOL_MODE: what Supabase's host and port say DATABASE_URL is."""
+    if values["database_url"] is None:
+        return "direct"
+    try:
+        return database_urls.infer_pool_mode(values["database_url"])
+    except database_urls.PoolModeUnknown as exc:
+        raise SettingsError(
+            f"DB_POOL_MODE is needed: the mode of DATABASE_URL cannot be told ({exc}); "
+            "set it to direct, session or transaction"
+        ) from exc
+
+
 _POLICY_MESSAGE = "MUX_PLAYBACK_POLICY must be 'public' or 'signed'"
 _POOL_MODE_MESSAGE = f"DB_POOL_MODE must be one of {', '.join(database_urls.POOL_MODES)}"
 
@@ -53,12 +101,12 @@ _POOL_MODE_MESSAGE = f"DB_POOL_MODE must be one of {', '.join(database_urls.POOL
 @dataclass(frozen=True)
 class Settings:
     app_env: str = setting("development")  # read first: what is required depends on it
-    database_url: str | None = setting(None, database_urls.read_url, required=True, secret=True)
-    database_session_url: str | None = setting(None, database_urls.read_session_url, secret=True)
+    database_url: str | None = setting(None, _database_url, required=True, secret=True)
+    database_session_url: str | None = setting(None, _session_url, secret=True)
     db_pool_mode: str = setting(
         "direct",
         one_of(database_urls.POOL_MODES, _POOL_MODE_MESSAGE),
-        derived=database_urls.inferred_pool_mode,
+        derived=_pool_mode,
     )
     db_pool_min: int = setting(2, integer(0))
     db_pool_max: int = setting(10, integer(1))

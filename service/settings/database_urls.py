@@ -1,5 +1,6 @@
 """What a database URL says before any connection is made: its pool mode, and whether its TLS
-options can work. (Connecting is the database package's: `service/database/urls.py`.)
+options can work. (The settings read DATABASE_URL with it; connecting is the database
+package's: `service/database/urls.py`.)
 
 A hosted Supabase project offers three connection strings (Project -> Connect):
 
@@ -22,10 +23,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
-
-from service.settings.readers import SettingsError
 
 POOL_MODES = ("direct", "session", "transaction")
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
@@ -94,49 +92,3 @@ def tls_problem(url: str) -> str | None:
     if not Path(root).is_file():
         return f"sslmode={mode}: the CA certificate file {root} does not exist"
     return None
-
-
-def read_url(name: str, url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql"):
-        raise SettingsError(
-            f"{name} is malformed: expected postgresql://user:password@host:port/database"
-        )
-    try:
-        parts.port  # noqa: B018 - raises on a non-numeric port
-    except ValueError as exc:
-        raise SettingsError(f"{name} is malformed: the port is not a number") from exc
-    if not (parts.hostname or "host=" in parts.query):
-        raise SettingsError(f"{name} is malformed: no host")
-    problem = tls_problem(url)
-    if problem:
-        raise SettingsError(f"{name}: {problem}")
-    return url
-
-
-def read_session_url(name: str, url: str) -> str:
-    """A URL for what needs a session: never a transaction pooler."""
-    read_url(name, url)
-    try:
-        mode = infer_pool_mode(url)
-    except PoolModeUnknown:
-        return url  # named explicitly as session-capable: taken at its word
-    if mode == "transaction":
-        raise SettingsError(
-            f"{name} is a transaction pooler; it must be the direct connection "
-            "or the session pooler (port 5432)"
-        )
-    return url
-
-
-def inferred_pool_mode(values: dict[str, Any]) -> str:
-    """Without DB_POOL_MODE: what Supabase's host and port say DATABASE_URL is."""
-    if values["database_url"] is None:
-        return "direct"
-    try:
-        return infer_pool_mode(values["database_url"])
-    except PoolModeUnknown as exc:
-        raise SettingsError(
-            f"DB_POOL_MODE is needed: the mode of DATABASE_URL cannot be told ({exc}); "
-            "set it to direct, session or transaction"
-        ) from exc

@@ -28,7 +28,7 @@ from mux_emulator.signing import signature_header
 from service.app import create_app
 from service.database import migrations
 from service.database.pool import Database
-from service.ingest import events
+from service.ingest import stored_events as events
 from service.settings import Settings
 from tests.mux_scenario import TEST_SECRET, inbox_rows
 from tests.reliability.outage_support import emit_from_emulator, in_flight, wait_for

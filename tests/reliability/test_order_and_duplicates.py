@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.database.pool import Database
-from service.ingest import inbox
-from service.lessons.row import visible_video
-from service.lessons.view import video_json
+from service.ingest import new_events as inbox
+from service.read_model.queries import visible_video
+from service.read_model.to_json import video_json
 from service.settings import Settings
 from tests.factories import claims_for, create_lesson, create_user, lesson_row
 from tests.mux_scenario import Video, attach_upload

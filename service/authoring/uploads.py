@@ -1,5 +1,5 @@
-"""The author API the Next.js front end calls: create, attach and cancel uploads, remove a
-video, read video state.
+"""The author's video: create, attach and cancel uploads, remove a video. (Reading a lesson's
+video is `learning.catalog.get_video`.)
 
 Who may touch a lesson is decided by the database: ownership is checked by locking the row
 as the caller (`SELECT ... FOR UPDATE` applies the RLS UPDATE policy), so a lesson the caller
@@ -18,15 +18,15 @@ import psycopg
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from service.authoring.cleanup_now import clean_up_now
 from service.database.pool import Connection, Database, act_as_service, act_as_user
 from service.errors import ApiError
-from service.lessons.cleanups import clean_up_now
-from service.lessons.row import visible_video
-from service.lessons.view import video_json
 from service.mux.budget import look_up_upload, take_mux_call
 from service.mux.client import MuxClient, MuxError, MuxRejected
+from service.read_model.queries import visible_video
+from service.read_model.to_json import video_json
 from service.request.body import id_field, json_object, uuid_field
-from service.request.caller import caller_claims, required_claims, uploader_claims
+from service.request.caller import required_claims, uploader_claims
 from service.request.paths import lesson_not_found, path_uuid
 from service.settings import Settings
 
@@ -189,17 +189,23 @@ async def _change_video(
             raise ApiError(409, *known) from exc
 
 
-async def _video_response(
-    request: Request, claims: dict[str, Any], lesson_id: uuid.UUID, status_code: int
+async def _changed_video(
+    request: Request, function: str, done: str, status_code: int
 ) -> JSONResponse:
-    settings: Settings = request.app.state.settings
+    """Change the caller's lesson's video through `function` (see `_change_video`), log
+    `done`, and answer with the video as it now is; what it scheduled at Mux is carried out
+    right after answering."""
+    claims = await required_claims(request)
+    lesson_id = path_uuid(request, "lesson_id", lesson_not_found())
     db: Database = request.app.state.database
+    await _change_video(db, claims, lesson_id, function)
+    log.info(done, extra={"lesson_id": str(lesson_id)})
     async with db.user_session(claims) as conn:
         row = await visible_video(conn, lesson_id)
     if row is None:
         raise lesson_not_found()
     return JSONResponse(
-        video_json(row, settings),
+        video_json(row, request.app.state.settings),
         status_code=status_code,
         background=clean_up_now(request, [lesson_id]),
     )
@@ -208,31 +214,10 @@ async def _video_response(
 async def cancel_upload(request: Request) -> JSONResponse:
     """`DELETE /api/lessons/{id}/upload`: give up the upload in flight; the lesson returns to
     the video it played before (or draft), and the upload is cancelled at Mux."""
-    claims = await required_claims(request)
-    lesson_id = path_uuid(request, "lesson_id", lesson_not_found())
-    await _change_video(request.app.state.database, claims, lesson_id, "mux_cancel_upload")
-    log.info("upload cancelled", extra={"lesson_id": str(lesson_id)})
-    return await _video_response(request, claims, lesson_id, 200)
+    return await _changed_video(request, "mux_cancel_upload", "upload cancelled", 200)
 
 
 async def remove_video(request: Request) -> JSONResponse:
     """`DELETE /api/lessons/{id}/video`: the lesson is draft at once; its assets are deleted
     at Mux (now, or by the worker's retries)."""
-    claims = await required_claims(request)
-    lesson_id = path_uuid(request, "lesson_id", lesson_not_found())
-    await _change_video(request.app.state.database, claims, lesson_id, "mux_remove_video")
-    log.info("video removed", extra={"lesson_id": str(lesson_id)})
-    return await _video_response(request, claims, lesson_id, 202)
-
-
-async def get_video(request: Request) -> JSONResponse:
-    """`GET /api/lessons/{id}/video`: to the owner always, to anyone once published."""
-    settings: Settings = request.app.state.settings
-    db: Database = request.app.state.database
-    claims = await caller_claims(request, required=False)
-    lesson_id = path_uuid(request, "lesson_id", lesson_not_found())
-    async with db.user_session(claims) as conn:
-        row = await visible_video(conn, lesson_id)
-    if row is None:
-        raise lesson_not_found()
-    return JSONResponse(video_json(row, settings))
+    return await _changed_video(request, "mux_remove_video", "video removed", 202)

@@ -1,6 +1,6 @@
 """Stored inbox events, for the worker, the CLI and the status page: claim and apply the next
 due event, apply parked events a lesson now claims, replay one, list and show them. Every one
-applies events through the same SQL state machine as the webhook route (`inbox`).
+applies events through the same SQL state machine as the webhook route (`new_events`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""Right after a route answers, carry out at Mux what its change scheduled (the cleanup outbox:
-assets to delete, uploads to cancel), so a removed video or a deleted lesson is gone from Mux
-at once. Whatever cannot be done now (Mux unavailable, more than a few calls) the worker
-retries; the outbox row was written in the same transaction as the change, so nothing is lost.
+"""Right after an author's route answers, carry out at Mux what its change scheduled (the
+cleanup outbox, `mux/cleanup_outbox.py`: assets to delete, uploads to cancel), so a removed
+video or a deleted lesson is gone from Mux at once. Whatever cannot be done now (Mux
+unavailable, more than a few calls) the worker retries; the outbox row was written in the
+same transaction as the change, so nothing is lost.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 
 from service.database.pool import Database
-from service.mux import cleanup
+from service.mux import cleanup_outbox
 from service.mux.client import MuxClient
 from service.settings import Settings
 
@@ -37,7 +38,7 @@ def clean_up_now(request: Request, lesson_ids: Iterable[uuid.UUID]) -> Backgroun
             if budget <= 0:
                 return
             try:
-                done = await cleanup.run(
+                done = await cleanup_outbox.run(
                     db, mux, settings, lesson_id=lesson_id, max_calls=min(CALLS_PER_LESSON, budget)
                 )
             except Exception:

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from service.database.pool import Database
-from service.lessons.view import progress_json
+from service.read_model.to_json import progress_json
 from service.request.body import invalid_field, json_object, only_fields
 from service.request.caller import required_claims
 from service.request.paths import lesson_not_found, path_uuid

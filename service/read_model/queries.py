@@ -1,6 +1,7 @@
-"""A lesson's row, as every reader selects it: the GET routes, the live streams and the polled
-lesson changes read the same video columns, so `view.video_json` renders any of them; the
-author's routes read the lesson's own fields with them (`LESSON_COLUMNS`)."""
+"""What every reader selects of a lesson and a course (the SQL side of the read model): the GET
+routes, the live streams and the polled lesson changes read the same video columns, so
+`to_json.video_json` renders any of them; the author's routes read the lesson's own fields with
+them (`LESSON_COLUMNS`)."""
 
 from __future__ import annotations
 
@@ -34,14 +35,14 @@ async def visible_video(conn: Connection, lesson_id: uuid.UUID) -> dict[str, Any
 
 
 LESSON_COLUMNS = f"{VIDEO_COLUMNS}, lessons.description"
-"""A whole lesson as the author and catalog routes show it (`view.lesson_json`)."""
+"""A whole lesson as the author and catalog routes show it (`to_json.lesson_json`)."""
 _LESSON_QUERY = f"select {LESSON_COLUMNS} from public.lessons where id = %s"
 
 COURSE_COLUMNS = (
     "courses.id, courses.title, courses.description, courses.visibility, courses.revision, "
     "courses.created_at, courses.updated_at"
 )
-"""A course's own fields (`view.course_json`)."""
+"""A course's own fields (`to_json.course_json`)."""
 
 
 async def visible_lesson(conn: Connection, lesson_id: uuid.UUID) -> dict[str, Any] | None:

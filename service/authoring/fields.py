@@ -5,10 +5,17 @@ these answer first, with 422 naming the field."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
+from starlette.requests import Request
+
 from service.errors import ApiError
-from service.request.body import invalid_field, only_fields, text_field
+from service.request.body import invalid_field, json_object, only_fields, text_field
+from service.request.caller import required_claims
+from service.request.paths import path_uuid
+from service.request.revisions import expected_revision
 
 BODY_LIMIT = 64 * 1024
 TITLE_MAX = 200
@@ -45,3 +52,24 @@ def written_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
 def assignments(fields: dict[str, Any]) -> str:
     """`title = %(title)s, ...` for the fields `written_fields` returned (known names only)."""
     return ", ".join(f"{name} = %({name})s" for name in fields if name in _WRITTEN)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change an author sends to a course or a lesson: who, which one, the fields to store,
+    and the revision it was made against (None when it names none)."""
+
+    claims: dict[str, Any]
+    target: uuid.UUID
+    fields: dict[str, Any]
+    revision: int | None
+
+
+async def requested_change(request: Request, path_name: str, not_found: ApiError) -> Change:
+    """`PATCH` of a course or lesson: the signed-in caller, the id in the path, the body's
+    fields (422 naming a bad one) and its revision (`If-Match`, or `revision`)."""
+    claims = await required_claims(request)
+    target = path_uuid(request, path_name, not_found)
+    body = await json_object(request, BODY_LIMIT)
+    fields = written_fields(body, creating=False)
+    return Change(claims, target, fields, expected_revision(request, body))

@@ -1,12 +1,10 @@
-"""The author's courses: list, create, rename and describe, delete; add a lesson at the end of
-a course, and reorder its lessons.
+"""The author's courses: list, create, rename and describe, delete. (A course's lessons:
+`lessons`; their order: `lesson_order`.)
 
 Every statement runs as the caller, so RLS decides: a course the caller does not own is a 404
-whether it exists or not (never a 403 that would tell it exists). Positions are the
-database's: a new lesson goes at the end and the order changes only through
-`reorder_lessons`, each taking the course's row lock, so concurrent requests leave positions
-1..n whatever order they arrive in. Deleting a course deletes its lessons, and the cleanup
-outbox (written by the same transaction) deletes their videos at Mux.
+whether it exists or not (never a 403 that would tell it exists). Deleting a course deletes
+its lessons, and the cleanup outbox (written by the same transaction) deletes their videos at
+Mux.
 """
 
 from __future__ import annotations
@@ -15,25 +13,21 @@ import logging
 import uuid
 from typing import Any
 
-import psycopg
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from service.authoring.cleanup_now import clean_up_now
+from service.authoring.fields import BODY_LIMIT, assignments, requested_change, written_fields
 from service.database.pool import Connection, Database, act_as_service
-from service.errors import ApiError
-from service.lessons.cleanups import clean_up_now
-from service.lessons.fields import BODY_LIMIT, assignments, written_fields
-from service.lessons.row import COURSE_COLUMNS, visible_lesson
-from service.lessons.view import course_json, lesson_json
-from service.request.body import json_object, only_fields, uuid_list_field
+from service.read_model.queries import COURSE_COLUMNS
+from service.read_model.to_json import course_json
+from service.request.body import json_object
 from service.request.caller import required_claims
 from service.request.paths import course_not_found, path_uuid
-from service.request.revisions import edit_conflict, etag, expected_revision
-from service.settings import Settings
+from service.request.revisions import edit_conflict, etag
 
 log = logging.getLogger(__name__)
 
-MAX_LESSONS_IN_ORDER = 1000
 STATUSES = ("draft", "uploading", "processing", "published", "errored", "cancelled")
 
 _OWNED_COURSES = f"""
@@ -104,22 +98,18 @@ async def update_course(request: Request) -> JSONResponse:
     """`PATCH /api/courses/{id}` `{title?, description?, visibility?}`: against the revision
     named by `If-Match` (or `revision`); a stale one is 409 `edit_conflict` with the current
     course."""
-    claims = await required_claims(request)
-    course_id = path_uuid(request, "course_id", course_not_found())
-    body = await json_object(request, BODY_LIMIT)
-    fields = written_fields(body, creating=False)
-    revision = expected_revision(request, body)
+    change = await requested_change(request, "course_id", course_not_found())
     db: Database = request.app.state.database
-    async with db.user_session(claims) as conn:
+    async with db.user_session(change.claims) as conn:
         cur = await conn.execute(
-            f"update public.courses set {assignments(fields)} where id = %(id)s "
+            f"update public.courses set {assignments(change.fields)} where id = %(id)s "
             "and (%(revision)s::integer is null or revision = %(revision)s) "
             f"returning {COURSE_COLUMNS}",
-            {**fields, "id": course_id, "revision": revision},
+            {**change.fields, "id": change.target, "revision": change.revision},
         )
         row = await cur.fetchone()
         if row is None:
-            current = await _owned(conn, course_id)
+            current = await _owned(conn, change.target)
             if current is None:
                 raise course_not_found()
             raise edit_conflict("course", course_json(current))
@@ -163,72 +153,3 @@ async def delete_course(request: Request) -> JSONResponse:
         },
         background=clean_up_now(request, lessons),
     )
-
-
-async def add_lesson(request: Request) -> JSONResponse:
-    """`POST /api/courses/{id}/lessons` `{title, description?}`: a draft lesson at the end."""
-    claims = await required_claims(request)
-    course_id = path_uuid(request, "course_id", course_not_found())
-    fields = written_fields(await json_object(request, BODY_LIMIT), creating=True)
-    settings: Settings = request.app.state.settings
-    db: Database = request.app.state.database
-    try:
-        async with db.user_session(claims) as conn:
-            cur = await conn.execute(
-                "insert into public.lessons (course_id, title, description) "
-                "values (%(course)s, %(title)s, %(description)s) returning id",
-                {**fields, "course": course_id},
-            )
-            created = await cur.fetchone()
-            assert created is not None
-            row = await visible_lesson(conn, created["id"])
-    except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ForeignKeyViolation) as exc:
-        raise course_not_found() from exc  # not the caller's course (RLS), or no such course
-    assert row is not None
-    log.info("lesson added", extra={"course_id": str(course_id), "lesson_id": str(row["id"])})
-    return JSONResponse(
-        lesson_json(row, settings),
-        status_code=201,
-        headers={"ETag": etag(row["revision"]), "Location": f"/api/lessons/{row['id']}"},
-    )
-
-
-# What reorder_lessons raises (supabase/migrations/20261202120000_author_workspace.sql).
-_NOT_OWNED, _NOT_THE_LESSONS = "ML010", "ML011"
-
-
-async def reorder_lessons(request: Request) -> JSONResponse:
-    """`PUT /api/courses/{id}/lesson-order` `{lessonIds}`: all or nothing. A list that is not
-    exactly the course's lessons is 409 `order_mismatch` with the current order."""
-    claims = await required_claims(request)
-    course_id = path_uuid(request, "course_id", course_not_found())
-    body = await json_object(request, BODY_LIMIT)
-    only_fields(body, ("lessonIds",))
-    lesson_ids = uuid_list_field(body, "lessonIds", max_items=MAX_LESSONS_IN_ORDER)
-    db: Database = request.app.state.database
-    try:
-        async with db.user_session(claims) as conn:
-            cur = await conn.execute(
-                "select lesson_id from public.reorder_lessons(%s, %s::uuid[]) as lesson_id",
-                (course_id, lesson_ids),
-            )
-            order = [row["lesson_id"] for row in await cur.fetchall()]
-    except psycopg.Error as exc:
-        if exc.sqlstate == _NOT_OWNED:
-            raise course_not_found() from exc
-        if exc.sqlstate != _NOT_THE_LESSONS:
-            raise
-        async with db.user_session(claims) as conn:
-            cur = await conn.execute(
-                "select id from public.lessons where course_id = %s order by position",
-                (course_id,),
-            )
-            current = [str(row["id"]) for row in await cur.fetchall()]
-        raise ApiError(
-            409,
-            "order_mismatch",
-            "The order must name every lesson of the course exactly once; the course has "
-            "changed since you loaded it.",
-            current=current,
-        ) from exc
-    return JSONResponse({"courseId": str(course_id), "lessonIds": [str(i) for i in order]})

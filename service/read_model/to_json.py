@@ -1,5 +1,6 @@
-"""Lessons and courses as the front end reads them: a lesson's video state (the GET routes and
-the live streams), a whole lesson, a course."""
+"""Lessons and courses as the front end reads them (the JSON side of the read model, from the
+rows `queries` selects): a lesson's video state (the GET routes and the live streams), a whole
+lesson, a course, a learner's progress."""
 
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ def video_json(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
 
 
 def lesson_json(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    """A whole lesson (`row.LESSON_COLUMNS`); `revision` is what a change names (If-Match)."""
+    """A whole lesson (`queries.LESSON_COLUMNS`); `revision` is what a change names (If-Match)."""
     return {
         "lessonId": str(row["id"]),
         "courseId": str(row["course_id"]),
@@ -101,7 +102,7 @@ def lesson_json(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
 
 
 def course_json(row: dict[str, Any]) -> dict[str, Any]:
-    """A course's own fields (`row.COURSE_COLUMNS`)."""
+    """A course's own fields (`queries.COURSE_COLUMNS`)."""
     return {
         "courseId": str(row["id"]),
         "title": row["title"],
@@ -118,7 +119,7 @@ def _iso(value: Any) -> str:
 
 
 def progress_json(row: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A learner's progress in one lesson (`row.learner_progress`), or None when there is none."""
+    """A learner's progress in a lesson (`queries.learner_progress`); None when there is none."""
     if row is None:
         return None
     return {"positionSeconds": row["position_seconds"], "completed": row["completed"]}

@@ -1,18 +1,33 @@
-"""What the front end reads about courses and lessons: a lesson with its video, a course with
-its lessons, and the catalog of published courses. Every read runs as the caller, so RLS
-decides what exists: a course or lesson the caller may not see is a 404, whether it exists or
-not. `editable` says whether the caller owns the course (and so may change it), as the
-database's own `is_course_owner` decides.
+"""What the front end reads about courses and lessons: a lesson with its video, its video
+alone, a course with its lessons, and the catalog of published courses. Every read runs as
+the caller, so RLS decides what exists: a course or lesson the caller may not see is a 404,
+whether it exists or not. `editable` says whether the caller owns the course (and so may
+change it), as the database's own `is_course_owner` decides.
 """
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from service.database.pool import Database
-from service.lessons.row import COURSE_COLUMNS, LESSON_COLUMNS, learner_progress
-from service.lessons.view import course_json, lesson_json, progress_json, thumbnail_url
+from service.database.pool import Connection, Database
+from service.errors import ApiError
+from service.read_model.queries import (
+    COURSE_COLUMNS,
+    LESSON_COLUMNS,
+    learner_progress,
+    visible_video,
+)
+from service.read_model.to_json import (
+    course_json,
+    lesson_json,
+    progress_json,
+    thumbnail_url,
+    video_json,
+)
 from service.request.caller import caller_claims
 from service.request.paths import course_not_found, lesson_not_found, path_uuid
 from service.request.revisions import etag
@@ -38,24 +53,49 @@ limit {CATALOG_LIMIT}
 """
 
 
+_LESSON = (
+    f"select {LESSON_COLUMNS}, public.is_course_owner(lessons.course_id) as editable "
+    "from public.lessons where lessons.id = %s"
+)
+_COURSE = (
+    f"select {COURSE_COLUMNS}, public.is_course_owner(courses.id) as editable "
+    "from public.courses where courses.id = %s"
+)
+_COURSE_LESSONS = (
+    f"select {LESSON_COLUMNS} from public.lessons where lessons.course_id = %s "
+    "order by lessons.position, lessons.created_at, lessons.id"
+)
+
+
+async def _as_caller(
+    request: Request, path_name: str, not_found: ApiError
+) -> tuple[dict[str, Any] | None, uuid.UUID]:
+    """The caller's claims (none for an anonymous caller; a bad token is refused) and the id
+    in the path."""
+    claims = await caller_claims(request, required=False)
+    return claims, path_uuid(request, path_name, not_found)
+
+
+Row = dict[str, Any]
+
+
+async def _one(conn: Connection, query: str, target: uuid.UUID, not_found: ApiError) -> Row:
+    """The row `query` selects for `target` as the session's caller, or `not_found`."""
+    row = await (await conn.execute(query, (target,))).fetchone()
+    if row is None:
+        raise not_found
+    return row
+
+
 async def get_lesson(request: Request) -> JSONResponse:
     """`GET /api/lessons/{id}`: the lesson, its video, and whether the caller may edit it."""
-    settings: Settings = request.app.state.settings
+    claims, lesson_id = await _as_caller(request, "lesson_id", lesson_not_found())
     db: Database = request.app.state.database
-    claims = await caller_claims(request, required=False)
-    lesson_id = path_uuid(request, "lesson_id", lesson_not_found())
     async with db.user_session(claims) as conn:
-        cur = await conn.execute(
-            f"select {LESSON_COLUMNS}, public.is_course_owner(lessons.course_id) as editable "
-            "from public.lessons where lessons.id = %s",
-            (lesson_id,),
-        )
-        row = await cur.fetchone()
-    if row is None:
-        raise lesson_not_found()
+        row = await _one(conn, _LESSON, lesson_id, lesson_not_found())
     return JSONResponse(
         {
-            **lesson_json(row, settings),
+            **lesson_json(row, request.app.state.settings),
             "editable": bool(row["editable"]),
             "courseVisibility": row["course_visibility"],
         },
@@ -63,29 +103,27 @@ async def get_lesson(request: Request) -> JSONResponse:
     )
 
 
+async def get_video(request: Request) -> JSONResponse:
+    """`GET /api/lessons/{id}/video`: to the owner always, to anyone once published."""
+    claims, lesson_id = await _as_caller(request, "lesson_id", lesson_not_found())
+    db: Database = request.app.state.database
+    async with db.user_session(claims) as conn:
+        row = await visible_video(conn, lesson_id)
+    if row is None:
+        raise lesson_not_found()
+    return JSONResponse(video_json(row, request.app.state.settings))
+
+
 async def get_course(request: Request) -> JSONResponse:
     """`GET /api/courses/{id}`: the course and the lessons the caller may see, in order (its
     owner every lesson; anyone else the published ones), each with the signed-in caller's
     `progress` in it (null when none, and for an anonymous caller)."""
     settings: Settings = request.app.state.settings
+    claims, course_id = await _as_caller(request, "course_id", course_not_found())
     db: Database = request.app.state.database
-    claims = await caller_claims(request, required=False)
-    course_id = path_uuid(request, "course_id", course_not_found())
     async with db.user_session(claims) as conn:
-        cur = await conn.execute(
-            f"select {COURSE_COLUMNS}, public.is_course_owner(courses.id) as editable "
-            "from public.courses where courses.id = %s",
-            (course_id,),
-        )
-        course = await cur.fetchone()
-        if course is None:
-            raise course_not_found()
-        cur = await conn.execute(
-            f"select {LESSON_COLUMNS} from public.lessons where lessons.course_id = %s "
-            "order by lessons.position, lessons.created_at, lessons.id",
-            (course_id,),
-        )
-        lessons = await cur.fetchall()
+        course = await _one(conn, _COURSE, course_id, course_not_found())
+        lessons = await (await conn.execute(_COURSE_LESSONS, (course_id,))).fetchall()
         progress = await learner_progress(conn, [row["id"] for row in lessons]) if claims else {}
     return JSONResponse(
         {

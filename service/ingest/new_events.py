@@ -1,4 +1,5 @@
-"""The inbox: verified Mux events are stored once, then run through the state machine.
+"""New events into the inbox: each verified Mux event is stored once, then run through the
+state machine.
 
 Storing and applying happen in one database call, in one transaction, so a webhook costs one
 round trip and an event is never applied without being stored. Concurrent webhooks share one
@@ -6,8 +7,8 @@ transaction (`IngestBatcher`), applied as a set (`mux_ingest_batch_set`: each le
 once, its events folded into one UPDATE, the inbox rows inserted in one statement;
 supabase/schemas/20_inbox.sql); an event alone goes through `mux_ingest_event`. This is the
 webhook's hot path (and the reconciler's way in); what the worker, the CLI and the status page
-do with stored events is in `events`. Every one of them applies events through the same SQL
-state machine.
+do with events already stored is in `stored_events`. Every one of them applies events through
+the same SQL state machine.
 """
 
 from __future__ import annotations
