@@ -160,22 +160,9 @@ async def _orphan_sweep(db: Database, settings: Settings, delete: bool) -> int:
 
 def cmd_cleanups(settings: Settings, args: argparse.Namespace) -> int:
     async def job(db: Database, settings: Settings) -> int:
-        if args.action == "list":
-            for row in await cleanup_outbox.list_cleanups(db, state=args.state, limit=args.limit):
-                note = row["last_error"] or row["outcome"] or ""
-                print(
-                    f"{row['created_at']:%Y-%m-%d %H:%M:%S}  {row['id']:>6}  {row['state']:<7}  "
-                    f"{row['attempts']:>3}  {row['action']:<13}  {row['reason']:<14}  "
-                    f"{row['object_id']}  {note}"
-                )
-            return 0
         if args.action == "replay":
             replayed = await cleanup_outbox.replay(db, args.cleanup_id)
-            if replayed is None:
-                print(f"no failed, dead or pending cleanup {args.cleanup_id}", file=sys.stderr)
-                return 1
-            _print_json(replayed)
-            return 0
+            return _print_found(replayed, f"no failed, dead or pending cleanup {args.cleanup_id}")
         results = await cleanup_outbox.run(db, MuxClient(settings), settings)
         for result in results:
             print(f"{result.id:>6}  {result.state:<7}  {result.action:<13}  {result.object_id}")
@@ -206,28 +193,43 @@ def _event_id(raw: str) -> str:
     return value
 
 
+_CLEANUP_LINE = (
+    "{created_at:%Y-%m-%d %H:%M:%S}  {id:>6}  {state:<7}  {attempts:>3}  {action:<13}  "
+    "{reason:<14}  {object_id}"
+)
+_EVENT_LINE = "{received_at:%Y-%m-%d %H:%M:%S}  {state:<9}  {attempts:>3}  {type:<28}  {id}"
+
+
+def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
+    """`events list` and `cleanups list`: the latest rows (`args.rows`, by `--state`), a line
+    each (`args.line` formatted with its columns), then its last error or outcome."""
+
+    async def job(db: Database, settings: Settings) -> int:
+        for row in await args.rows(db, state=args.state, limit=args.limit):
+            print(f"{args.line.format_map(row)}  {row['last_error'] or row['outcome'] or ''}")
+        return 0
+
+    return _with_database(settings, job)
+
+
+def _print_found(value: Any, missing: str) -> int:
+    """`value` as JSON (0), or what was not found, on standard error (1)."""
+    if value is None:
+        print(missing, file=sys.stderr)
+        return 1
+    _print_json(value)
+    return 0
+
+
 def _print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, default=str))
 
 
 def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
     async def job(db: Database, settings: Settings) -> int:
-        if args.action == "list":
-            rows = await stored_events.list_events(db, state=args.state, limit=args.limit)
-            for row in rows:
-                note = row["last_error"] or row["outcome"] or ""
-                print(
-                    f"{row['received_at']:%Y-%m-%d %H:%M:%S}  {row['state']:<9}  "
-                    f"{row['attempts']:>3}  {row['type']:<28}  {row['id']}  {note}"
-                )
-            return 0
         if args.action == "show":
             event = await stored_events.get_event(db, args.event_id)
-            if event is None:
-                print(f"no event {args.event_id}", file=sys.stderr)
-                return 1
-            _print_json(event)
-            return 0
+            return _print_found(event, f"no event {args.event_id}")
         result = await stored_events.replay(db, args.event_id, settings.mux_playback_policy)
         if result is None:
             print(f"no event {args.event_id}", file=sys.stderr)
@@ -283,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = actions.add_parser("list", help="latest cleanups")
     listing.add_argument("--state", choices=["pending", "failed", "done", "dead"])
     listing.add_argument("--limit", type=_limit, default=50)
+    listing.set_defaults(handler=cmd_list, rows=cleanup_outbox.list_cleanups, line=_CLEANUP_LINE)
     replay = actions.add_parser("replay", help="make a failed or dead cleanup due now")
     replay.add_argument("cleanup_id", type=_cleanup_id)
     actions.add_parser("run", help="carry out the due cleanups now (bounded)")
@@ -300,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--state", choices=["pending", "applied", "ignored", "unmatched", "failed", "dead"]
     )
     listing.add_argument("--limit", type=_limit, default=50)
+    listing.set_defaults(handler=cmd_list, rows=stored_events.list_events, line=_EVENT_LINE)
     for name, text in (("show", "one event with its payload"), ("replay", "apply an event again")):
         action = actions.add_parser(name, help=text)
         action.add_argument("event_id", type=_event_id)
