@@ -105,9 +105,7 @@ def listen_address(name: str, raw: str) -> str:
     return str(_converted(ipaddress.ip_address, name, raw, "an IP address to listen on"))
 
 
-def comma_separated(name: str, raw: str | None) -> tuple[str, ...]:
-    if raw is None:
-        return ()
+def comma_separated(name: str, raw: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
