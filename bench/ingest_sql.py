@@ -14,8 +14,10 @@ so the machine's noise falls on all three alike:
   indexed), stored once, applied through the state machine in any order as a set (each
   lesson locked once, its events folded into one UPDATE, one change notification per
   lesson), superseded uploads and assets recognised;
-- previous: `mux_ingest_batch`, what the previous release runs: the same, event by event
-  (a lock, a lookup, a function chain, an UPDATE and a notification per event).
+- per event: `mux_ingest_event` for each event of the batch, in one statement: the path a
+  lone event takes, and the way batches were applied before the set (a lock, a lookup, a
+  function chain, an UPDATE and a notification per event; the release before 2026-12-06 ran
+  it as `mux_ingest_batch`, since dropped).
 
 Prints the server backend's CPU and the wall time per event for each, and, from PostgreSQL's
 function statistics, where the service's went. Compare two checkouts by running it in each,
@@ -74,9 +76,9 @@ _SERVICE = (
     "select count(*) from public.mux_ingest_batch_set("
     "%s::jsonb[], %s::timestamptz[], 'public', 'webhook', '2s')"
 )
-_PREVIOUS = (
-    "select count(*) from public.mux_ingest_batch("
-    "%s::jsonb[], %s::timestamptz[], 'public', 'webhook')"
+_PER_EVENT = (
+    "select count(*) from unnest(%s::jsonb[], %s::timestamptz[]) as e(payload, created_at), "
+    "lateral public.mux_ingest_event(e.payload, 'public', 'webhook', e.created_at)"
 )
 
 Batch = list[dict[str, Any]]
@@ -95,15 +97,15 @@ def _service(batch: Batch) -> tuple[str, tuple[Any, ...]]:
     return _SERVICE, ([json.dumps(e) for e in batch], [None] * len(batch))
 
 
-def _previous(batch: Batch) -> tuple[str, tuple[Any, ...]]:
-    return _PREVIOUS, ([json.dumps(e) for e in batch], [None] * len(batch))
+def _per_event(batch: Batch) -> tuple[str, tuple[Any, ...]]:
+    return _PER_EVENT, ([json.dumps(e) for e in batch], [None] * len(batch))
 
 
 STEPS: dict[str, Callable[[Batch], tuple[str, tuple[Any, ...]]]] = {
     "floor: store the raw event": _floor,
     "floor + the old UPDATE": _floor_and_update,
     "service: mux_ingest_batch_set": _service,
-    "previous: mux_ingest_batch": _previous,
+    "per event: mux_ingest_event": _per_event,
 }
 
 

@@ -178,6 +178,15 @@ async def publish(server: Server, lesson: str, upload_id: str) -> None:
             assert answer.status_code == 200, (server.name, answer.text)
 
 
+async def make_public(author: httpx.AsyncClient, course: str, *lessons: str) -> None:
+    """The course and these lessons made public by their author, through `author`'s process.
+    Since the release of 2026-12-06 a course and a lesson start as drafts, which learners see
+    only once published."""
+    for path in (f"/api/courses/{course}", *(f"/api/lessons/{lesson}" for lesson in lessons)):
+        made = await author.patch(path, json={"visibility": "public"})
+        assert made.status_code == 200, made.text
+
+
 async def lesson_with_upload(author: httpx.AsyncClient, course: str, title: str) -> tuple[str, str]:
     """A lesson added at the end of `course`, with an upload issued: (lesson id, upload id)."""
     added = await author.post(f"/api/courses/{course}/lessons", json={"title": title})

@@ -25,6 +25,7 @@ from tests.rolling_deploy import (
     Server,
     git,
     lesson_with_upload,
+    make_public,
     previous_release,
     publish,
     until,
@@ -101,6 +102,7 @@ async def test_the_previous_release_keeps_working_while_this_one_rolls_out(
         course = created.json()["courseId"]
         first, upload = await lesson_with_upload(on_old, course, "Published before")
         await publish(old, first, upload)
+        await make_public(on_old, course, first)
         async with _course_stream(old, course, auth) as stream:
             await until(stream, _published(first))
             before = await _what_learners_see(old, course)

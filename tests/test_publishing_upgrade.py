@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.rolling_deploy import RollingDeploy, lesson_with_upload, publish, until
+from tests.rolling_deploy import RollingDeploy, lesson_with_upload, make_public, publish, until
 from tests.sse_client import SseReader
 
 
@@ -26,6 +26,7 @@ async def test_the_previous_release_hides_what_an_author_unpublishes(
         await publish(old, first, upload)
         second, upload = await lesson_with_upload(on_old, course, "Second")
         await publish(old, second, upload)
+        await make_public(on_old, course, first, second)
 
     deploy.migrate_this()
     new = deploy.serve_this()

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import random
+import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -334,3 +337,80 @@ async def test_state_machine_functions_are_not_callable_by_api_roles(
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             async with db.user_session(claims) as conn:
                 await conn.execute(call)
+
+
+# --- the transition table in docs/architecture.md is what the state machine does -----------
+
+_ARCHITECTURE = Path(__file__).resolve().parent.parent / "docs" / "architecture.md"
+_ROW = re.compile(r"^\| (`video\.[^|]+) \| ([^|]+) \|$", re.M)
+# The status a lesson is in before each kind of event can move it: a lesson's events only
+# move it forward, so each row is tried from the state it names or implies.
+_BEFORE = {"video.asset.deleted": "published"}
+_STEPS = {
+    "video.upload.created": "upload_created",
+    "video.upload.asset_created": "upload_asset_created",
+    "video.asset.created": "asset_created",
+    "video.asset.ready": "asset_ready",
+    "video.asset.errored": "asset_errored",
+    "video.upload.errored": "upload_errored",
+    "video.upload.cancelled": "upload_cancelled",
+    "video.asset.deleted": "asset_deleted",
+}
+
+
+def _documented_transitions() -> list[tuple[str, str | None]]:
+    """(event type, the status its row says the lesson moves to, or None) for every row of
+    the table that names a lesson's own events (not its captions or downloads)."""
+    rows = []
+    for events, effect in _ROW.findall(_ARCHITECTURE.read_text(encoding="utf-8")):
+        types = re.findall(r"`(video\.[a-z_.]+)`", events)
+        if not types or _names_a_part(types[0]):
+            continue
+        moves = re.findall(r"→ `([a-z]+)`", effect)
+        for event_type in types:
+            rows.append((event_type, moves[-1] if moves else None))
+    return rows
+
+
+def _names_a_part(event_type: str) -> bool:
+    return event_type.startswith(("video.asset.track.", "video.asset.static_rendition"))
+
+
+_TRANSITIONS = _documented_transitions()
+
+
+def test_the_table_names_every_event_the_state_machine_applies_to_lessons() -> None:
+    assert {event_type for event_type, _ in _TRANSITIONS} == set(_STEPS)
+
+
+@pytest.mark.parametrize("path", ["set", "per event"])
+@pytest.mark.parametrize(("event_type", "documented"), _TRANSITIONS)
+async def test_each_documented_transition_is_what_an_event_does(
+    db: Database, event_type: str, documented: str | None, path: str
+) -> None:
+    video = await _video(db)
+    assert video.lesson_id
+    if _BEFORE.get(event_type) == "published":
+        await _ingest(db, [video.asset_ready()], "per event")
+    before = await _state(db, video)
+    await _ingest(db, [getattr(video, _STEPS[event_type])()], path)
+    after = await _state(db, video)
+    if documented is None:
+        assert after == before
+    else:
+        assert after["status"] == documented, (event_type, path)
+
+
+async def _ingest(db: Database, payloads: list[dict[str, Any]], path: str) -> None:
+    if path == "set":
+        await db.call_all(
+            "select * from public.mux_ingest_batch_set("
+            "%s::jsonb[], %s::timestamptz[], 'public', 'webhook', '2s')",
+            ([json.dumps(p) for p in payloads], [None] * len(payloads)),
+        )
+        return
+    for payload in payloads:
+        await db.call(
+            "select * from public.mux_ingest_event(%s::jsonb, 'public', 'webhook', null)",
+            (json.dumps(payload),),
+        )

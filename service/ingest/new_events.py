@@ -125,11 +125,15 @@ class IngestBatcher:
     """Stores and applies concurrent webhook deliveries together, one transaction per batch.
 
     Per-request transactions limited ingest (each paid a round trip, statement overhead and a
-    commit). A batch starts as soon as fewer than `max_in_flight` are running, so a lone
-    request goes alone and at once; under load, requests that arrive meanwhile form the next
-    batch. A request is answered only after its batch commits. If a batch fails for any reason
-    but an unreachable database, its events are ingested one by one, so one bad event cannot
-    fail the others.
+    commit). A batch starts at once when none is running, so a lone request goes alone and at
+    once; under load, requests that arrive meanwhile form the next batch. A second batch (up
+    to `max_in_flight`) starts beside a running one only once that one has run `stall_seconds`
+    (a lesson held elsewhere, a slow commit): overlapping batches made smaller batches, which
+    each paid the call's fixed cost and a commit, and took turns on the same lessons' locks
+    (consecutive events of a lesson arrive together), for no gain in throughput
+    (docs/benchmarks.md, issue 31). A request is answered only after its batch commits. If a
+    batch fails for any reason but an unreachable database, its events are ingested one by
+    one, so one bad event cannot fail the others.
     """
 
     def __init__(
@@ -140,14 +144,18 @@ class IngestBatcher:
         source: str = "webhook",
         max_batch: int = 100,
         max_in_flight: int = 2,
+        stall_seconds: float = 0.05,
     ) -> None:
         self._db = db
         self._policy = preferred_policy
         self._source = source
         self._max_batch = max_batch
         self._max_in_flight = max_in_flight
+        self._stall_seconds = stall_seconds
         self._queue: list[_Queued] = []
-        self._in_flight: set[asyncio.Task[None]] = set()
+        # each batch running, with when it started (the event loop's clock)
+        self._in_flight: dict[asyncio.Task[None], float] = {}
+        self._wake: asyncio.TimerHandle | None = None
 
     async def ingest(self, event_id: str, payload_json: str, *, created_at: object) -> Outcome:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
@@ -166,20 +174,41 @@ class IngestBatcher:
         before the pool closes."""
         while self._in_flight or self._queue:
             if self._in_flight:
-                await asyncio.wait(set(self._in_flight))
+                await asyncio.wait(list(self._in_flight))
             else:
                 self._start_batches()
 
     def _start_batches(self) -> None:
-        while self._queue and len(self._in_flight) < self._max_in_flight:
+        loop = asyncio.get_running_loop()
+        while self._queue and self._may_start(loop):
             batch = self._queue[: self._max_batch]
             del self._queue[: self._max_batch]
             task = asyncio.create_task(self._run(batch))
-            self._in_flight.add(task)
+            self._in_flight[task] = loop.time()
             task.add_done_callback(self._finished)
 
+    def _may_start(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """Whether another batch may start now; if not only because the running ones are
+        young, look again when the youngest has run `stall_seconds`."""
+        if not self._in_flight:
+            return True
+        if len(self._in_flight) >= self._max_in_flight:
+            return False
+        due = max(self._in_flight.values()) + self._stall_seconds
+        if loop.time() >= due:
+            return True
+        if self._wake is None or self._wake.when() > due:
+            if self._wake is not None:
+                self._wake.cancel()
+            self._wake = loop.call_at(due, self._woken)
+        return False
+
+    def _woken(self) -> None:
+        self._wake = None
+        self._start_batches()
+
     def _finished(self, task: asyncio.Task[None]) -> None:
-        self._in_flight.discard(task)
+        self._in_flight.pop(task, None)
         self._start_batches()
 
     async def _run(self, batch: list[_Queued]) -> None:

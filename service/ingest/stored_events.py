@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from service.database.listing import StateListing
 from service.database.pool import Database
 from service.settings import Settings
 
@@ -86,15 +87,7 @@ EVENT_COLUMNS = (
 )
 
 
-async def list_events(
-    db: Database, *, state: str | None = None, limit: int = 50
-) -> list[dict[str, Any]]:
-    return await db.call_all(
-        f"select {EVENT_COLUMNS} from public.mux_events "
-        "where %(state)s::public.mux_event_state is null or state = %(state)s "
-        "order by received_at desc limit %(limit)s",
-        {"state": state, "limit": limit},
-    )
+list_events = StateListing("mux_events", EVENT_COLUMNS, "mux_event_state", "received_at desc")
 
 
 async def get_event(db: Database, event_id: str) -> dict[str, Any] | None:

@@ -26,7 +26,6 @@ apply (`LIVE_MAX_STREAMS`, `LIVE_MAX_STREAMS_PER_USER`).
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.requests import Request
@@ -34,17 +33,9 @@ from starlette.responses import StreamingResponse
 
 from service.database.pool import Database
 from service.errors import ApiError
-from service.live.sse import end_event, event_stream, open_stream, retry_hint, sse
+from service.live.sse import StreamView, respond, sse
 from service.live.versions import known_versions, prefix, versions_id
-from service.live.visibility import Claims, Row, expires_at
-from service.live.watchers import (
-    CourseChanged,
-    Ended,
-    Heartbeat,
-    Hidden,
-    StreamQueue,
-    stream_items,
-)
+from service.live.visibility import Claims, Row
 from service.read_model.queries import VIDEO_COLUMNS
 from service.read_model.to_json import course_json, video_json
 from service.request.auth import AuthError
@@ -67,17 +58,24 @@ async def owned_lessons(db: Database, claims: Claims) -> list[Row]:
         return await (await conn.execute(_OWNED)).fetchall()
 
 
-class AuthorView:
+class AuthorView(StreamView):
     """What one author stream has shown its client, and the SSE text for what changes."""
 
-    def __init__(self, settings: Settings, known: dict[str, int] | None) -> None:
+    def __init__(
+        self, db: Database, claims: Claims, settings: Settings, known: dict[str, int] | None
+    ) -> None:
         """`known`: the versions a reconnecting client had (Last-Event-ID); None for a client
         that has just arrived (the listing is all it needs: it has nothing to catch up on)."""
+        self.db = db
+        self.claims = claims
         self.settings = settings
         self.known = known
         self.versions: dict[uuid.UUID, int] = {}  # what the client has, lesson by lesson
         self.shown: dict[uuid.UUID, tuple[Any, ...]] = {}  # and their visibility and title
         self.synced = False
+
+    async def read(self) -> list[Row]:
+        return await owned_lessons(self.db, self.claims)
 
     def _had(self, row: Row) -> int | None:
         if self.synced:
@@ -99,25 +97,10 @@ class AuthorView:
                 changed.append(row)
         self.versions, self.known, self.synced = versions, None, True
         self.shown = {row["id"]: _shown(row) for row in rows}
-        listing = sse(
-            {
-                "lessons": [
-                    {
-                        "lessonId": str(row["id"]),
-                        "courseId": str(row["course_id"]),
-                        "title": row["title"],
-                        "revision": row["revision"],
-                        "status": row["status"],
-                        "videoVersion": row["video_version"],
-                        "visibility": row["visibility"],
-                        "courseVisibility": row["course_visibility"],
-                    }
-                    for row in rows
-                ]
-            },
-            event="lessons",
-            event_id=versions_id(self.versions),
-        )
+        lessons = [
+            {"lessonId": str(row["id"]), **_about(row), "status": row["status"]} for row in rows
+        ]
+        listing = sse({"lessons": lessons}, event="lessons", event_id=versions_id(self.versions))
         return [listing, *(self.video(row) for row in changed)]
 
     def video(self, row: Row) -> str:
@@ -125,12 +108,7 @@ class AuthorView:
         self.shown[row["id"]] = _shown(row)
         payload: dict[str, Any] = {
             **video_json(row, self.settings),
-            "courseId": str(row["course_id"]),
-            "title": row["title"],
-            "revision": row["revision"],
-            "videoVersion": row["video_version"],
-            "visibility": row["visibility"],
-            "courseVisibility": row["course_visibility"],
+            **_about(row),
             "visibleToLearners": bool(row["visible_to_learners"]),
         }
         return sse(payload, event="video", event_id=versions_id(self.versions))
@@ -145,13 +123,31 @@ class AuthorView:
             return [self.video(row)]
         return []
 
-    def removed(self, lesson: uuid.UUID) -> list[str]:
+    def course_changed(self, row: Row) -> list[str]:
+        return [sse(course_json(row), event="course")]
+
+    async def hidden(self, lesson: uuid.UUID) -> list[str]:
+        """A lesson deleted, or no longer the caller's: `removed`, if the client had it."""
         self.shown.pop(lesson, None)
         if self.versions.pop(lesson, None) is None:
             return []
         return [
             sse({"lessonId": str(lesson)}, event="removed", event_id=versions_id(self.versions))
         ]
+
+
+_ABOUT = ("title", "revision", "video_version", "visibility", "course_visibility")
+
+
+def _about(row: Row) -> dict[str, Any]:
+    """What the listing and a `video` event say of a lesson besides its video: its course and
+    the `_ABOUT` columns (camelCase, as every JSON of the API)."""
+    return {"courseId": str(row["course_id"]), **{_camel(c): row[c] for c in _ABOUT}}
+
+
+def _camel(column: str) -> str:
+    first, *rest = column.split("_")
+    return first + "".join(word.title() for word in rest)
 
 
 def _shown(row: Row) -> tuple[Any, ...]:
@@ -161,43 +157,11 @@ def _shown(row: Row) -> tuple[Any, ...]:
 
 
 async def author_events(request: Request) -> StreamingResponse:
-    settings: Settings = request.app.state.settings
-    db: Database = request.app.state.database
     claims = await stream_claims(request)
     if claims is None:
         raise AuthError("missing_token", "Sign in: your notifications need an access token.")
     owner = uuid.UUID(str(claims["sub"]))
-
-    async def first() -> tuple[list[Row]]:
-        return (await owned_lessons(db, claims),)
-
-    watch, done, (rows,) = await open_stream(
-        request, claims, lambda w: w.watch_owner(owner, claims), first, _NEVER
-    )
     resuming = bool(request.headers.get("last-event-id", "").strip())
-    view = AuthorView(settings, known_versions(request) if resuming else None)
-    return event_stream(follow_owner(db, claims, watch.queue, view, rows), done)
-
-
-async def follow_owner(
-    db: Database, claims: Claims, queue: StreamQueue, view: AuthorView, rows: list[Row]
-) -> AsyncIterator[str]:
-    yield retry_hint()
-    for chunk in view.reset(rows):
-        yield chunk
-    async for item in stream_items(queue, expires_at(claims)):
-        chunks: list[str] = []
-        if isinstance(item, Heartbeat):
-            chunks = [": heartbeat\n\n"]
-        elif isinstance(item, Ended):
-            chunks = [end_event(item.reason)]
-        elif isinstance(item, dict):
-            chunks = view.changed(item)
-        elif isinstance(item, CourseChanged):
-            chunks = [sse(course_json(item.row), event="course")]
-        elif isinstance(item, Hidden):
-            chunks = view.removed(item.lesson_id)
-        else:  # Resync: changes were missed, read it all again
-            chunks = view.reset(await owned_lessons(db, claims))
-        for chunk in chunks:
-            yield chunk
+    known = known_versions(request) if resuming else None
+    view = AuthorView(request.app.state.database, claims, request.app.state.settings, known)
+    return await respond(request, claims, lambda w: w.watch_owner(owner, claims), view, _NEVER)

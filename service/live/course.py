@@ -24,30 +24,15 @@ version of every lesson the client has been sent, and a reconnecting `EventSourc
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
 from service.database.pool import Database
-from service.live.sse import (
-    end_event,
-    event_stream,
-    open_stream,
-    retry_hint,
-    sse,
-)
+from service.live.sse import StreamView, respond, sse
 from service.live.versions import known_versions, prefix, versions_id
-from service.live.visibility import Claims, Row, expires_at
-from service.live.watchers import (
-    CourseChanged,
-    Ended,
-    Heartbeat,
-    Hidden,
-    StreamQueue,
-    stream_items,
-)
+from service.live.visibility import Claims, Row
 from service.read_model.queries import VIDEO_COLUMNS
 from service.read_model.to_json import course_json, video_json
 from service.request.caller import stream_claims
@@ -72,15 +57,32 @@ async def course_snapshot(
         return course, await cur.fetchall()
 
 
-class CourseView:
+class CourseView(StreamView):
     """What one course stream has shown its client, and the SSE text for what changes."""
 
-    def __init__(self, course: dict[str, Any], settings: Settings, known: dict[str, int]) -> None:
-        self.course = course
+    def __init__(
+        self,
+        db: Database,
+        course_id: uuid.UUID,
+        claims: Claims | None,
+        settings: Settings,
+        known: dict[str, int],
+    ) -> None:
+        self.db = db
+        self.course_id = course_id
+        self.claims = claims
         self.settings = settings
         self.known = known  # prefix -> version the client already had when it connected
+        self.course: dict[str, Any] = {}  # id and title, from the first read
         self.lessons: dict[uuid.UUID, Row] = {}
         self.versions: dict[uuid.UUID, int] = {}
+
+    async def read(self) -> list[Row] | None:
+        snapshot = await course_snapshot(self.db, self.course_id, self.claims)
+        if snapshot is None:
+            return None
+        self.course = self.course or snapshot[0]  # then renamed by `course` changes alone
+        return snapshot[1]
 
     def listing(self) -> str:
         ordered = sorted(
@@ -132,7 +134,7 @@ class CourseView:
     def changed(self, row: Row) -> list[str]:
         lesson = row["id"]
         if row["course_id"] != self.course["id"]:  # moved to another course
-            return self.hidden(lesson)
+            return self._drop(lesson)
         before = self.lessons.get(lesson)
         self.lessons[lesson] = row
         relist = before is None or _listed(before) != _listed(row)
@@ -146,7 +148,17 @@ class CourseView:
         self.course = {**self.course, "title": row["title"]}
         return [sse(course_json(row), event="course")]
 
-    def hidden(self, lesson: uuid.UUID) -> list[str]:
+    async def hidden(self, lesson: uuid.UUID) -> list[str] | None:
+        chunks = self._drop(lesson)
+        if (
+            chunks
+            and not self.lessons
+            and not await _still_visible(self.db, self.course_id, self.claims)
+        ):
+            return None  # its last lesson this viewer could see is gone
+        return chunks
+
+    def _drop(self, lesson: uuid.UUID) -> list[str]:
         if self.lessons.pop(lesson, None) is None:
             return []
         self.versions.pop(lesson, None)
@@ -154,56 +166,13 @@ class CourseView:
 
 
 async def course_events(request: Request) -> StreamingResponse:
-    settings: Settings = request.app.state.settings
-    db: Database = request.app.state.database
     course_id = path_uuid(request, "course_id", course_not_found())
     claims = await stream_claims(request)
-    watch, done, snapshot = await open_stream(
-        request,
-        claims,
-        lambda w: w.watch_course(course_id, claims),
-        lambda: course_snapshot(db, course_id, claims),
-        course_not_found(),
+    state = request.app.state
+    view = CourseView(state.database, course_id, claims, state.settings, known_versions(request))
+    return await respond(
+        request, claims, lambda w: w.watch_course(course_id, claims), view, course_not_found()
     )
-    view = CourseView(snapshot[0], settings, known_versions(request))
-    chunks = follow_course(db, course_id, claims, watch.queue, view, snapshot[1])
-    return event_stream(chunks, done)
-
-
-async def follow_course(
-    db: Database,
-    course_id: uuid.UUID,
-    claims: Claims | None,
-    queue: StreamQueue,
-    view: CourseView,
-    rows: list[Row],
-) -> AsyncIterator[str]:
-    yield retry_hint()
-    for chunk in view.reset(rows):
-        yield chunk
-    async for item in stream_items(queue, expires_at(claims)):
-        chunks: list[str] = []
-        if isinstance(item, Heartbeat):
-            chunks = [": heartbeat\n\n"]
-        elif isinstance(item, Ended):
-            chunks = [end_event(item.reason)]
-        elif isinstance(item, dict):
-            chunks = view.changed(item)
-        elif isinstance(item, CourseChanged):
-            chunks = view.course_changed(item.row)
-        elif isinstance(item, Hidden):
-            chunks = view.hidden(item.lesson_id)
-            if chunks and not view.lessons and not await _still_visible(db, course_id, claims):
-                yield end_event("not_visible")  # its last lesson this viewer could see is gone
-                return
-        else:  # Resync: changes were missed, read it all again
-            snapshot = await course_snapshot(db, course_id, claims)
-            if snapshot is None:
-                yield end_event("not_visible")
-                return
-            chunks = view.reset(snapshot[1])
-        for chunk in chunks:
-            yield chunk
 
 
 def _listed(row: Row) -> tuple[Any, ...]:

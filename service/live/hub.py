@@ -21,6 +21,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 import psycopg
@@ -52,21 +53,17 @@ where id = any(%(ids)s::uuid[])
 """
 
 
+@dataclass(eq=False)
 class LiveHub:
     """Changes by LISTEN on `session_url`, or by polling through `db` when that is None."""
 
-    def __init__(
-        self,
-        db: Database,
-        session_url: str | None,
-        *,
-        poll_seconds: float = 0.5,
-        reconnect_seconds: float = 1.0,
-    ) -> None:
-        self._db = db
-        self._url = session_url
-        self._poll_seconds = poll_seconds
-        self._reconnect = reconnect_seconds
+    db: Database
+    session_url: str | None
+    _: KW_ONLY
+    poll_seconds: float = 0.5
+    reconnect_seconds: float = 1.0
+
+    def __post_init__(self) -> None:
         self._subscribers: dict[uuid.UUID | None, set[asyncio.Queue[dict[str, Any]]]] = {}
         self._course_subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
         self._task: asyncio.Task[None] | None = None
@@ -75,21 +72,21 @@ class LiveHub:
     @property
     def mode(self) -> str:
         """`listen`, or `poll` (degraded: no session-capable connection)."""
-        return "listen" if self._url is not None else "poll"
+        return "listen" if self.session_url is not None else "poll"
 
     @property
     def subscriber_count(self) -> int:
         return sum(len(queues) for queues in self._subscribers.values())
 
     async def start(self) -> None:
-        if self._url is not None:
-            self._task = asyncio.create_task(self._listen(self._url), name="live-hub")
+        if self.session_url is not None:
+            self._task = asyncio.create_task(self._listen(self.session_url), name="live-hub")
             return
         log.warning(
             "live status degraded: DATABASE_URL is a transaction pooler and "
             "DATABASE_SESSION_URL is not set, so lesson changes are polled instead of LISTENed "
             "for; set DATABASE_SESSION_URL to the direct connection or the session pooler",
-            extra={"live_status": "poll", "poll_seconds": self._poll_seconds},
+            extra={"live_status": "poll", "poll_seconds": self.poll_seconds},
         )
         self._task = asyncio.create_task(self._poll(), name="live-hub-poll")
 
@@ -161,12 +158,12 @@ class LiveHub:
                             )
             except psycopg.Error as exc:
                 log.warning("live status connection lost; reconnecting", extra={"error": str(exc)})
-                await asyncio.sleep(self._reconnect)
+                await asyncio.sleep(self.reconnect_seconds)
 
     async def _poll(self) -> None:
         failing = False
         while True:
-            await asyncio.sleep(self._poll_seconds)
+            await asyncio.sleep(self.poll_seconds)
             if not self._subscribers:
                 self._versions.clear()
                 continue
@@ -184,7 +181,7 @@ class LiveHub:
 
     async def _changed_rows(self) -> list[dict[str, Any]]:
         ids = [key for key in self._subscribers if key is not ALL_LESSONS]
-        return await self._db.call_all(
+        return await self.db.call_all(
             _POLL_QUERY,
             {"ids": ids, "all": ALL_LESSONS in self._subscribers, "recent": RECENT_SECONDS},
         )

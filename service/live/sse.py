@@ -1,7 +1,8 @@
 """What every live stream shares: Server-Sent Events text, `Last-Event-ID`, the `end` event
-and `retry:` hints, admitting a stream and joining its group before its first read, and the
-streaming response that releases the stream however it ends. The lesson, course and status
-page streams are built from these.
+and `retry:` hints, admitting a stream and joining its group before its first read, the one
+loop that follows a stream's queue until it ends (`follow`), and the streaming response that
+releases the stream however it ends. The lesson, course, author and status page streams are
+built from these; what the lesson, course and author streams show is each one's `StreamView`.
 """
 
 from __future__ import annotations
@@ -9,18 +10,22 @@ from __future__ import annotations
 import json
 import random
 import re
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
 from service.errors import ApiError
-from service.live.visibility import Claims, Row
-from service.live.watchers import Ended, Heartbeat, StreamQueue, Watch, Watchers, stream_items
+from service.live.items import CourseChanged, Ended, Heartbeat, Hidden, StreamQueue, stream_items
+from service.live.visibility import Claims, Row, expires_at
 from service.request.caller import client_address
+
+if TYPE_CHECKING:  # the app's one `Watchers`, from `request.app.state`
+    from service.live.watchers import Watch, Watchers
 
 T = TypeVar("T")
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -76,7 +81,83 @@ def retry_hint() -> str:
     return f"retry: {3000 + random.randint(0, 3000)}\n\n"
 
 
-async def stream_changes(
+class StreamView:
+    """What one stream has shown its client, and the SSE text for each thing its queue brings:
+    all that differs between the lesson, course and author streams (`follow` is the loop they
+    share). A view that is never sent an item shows nothing for it."""
+
+    async def read(self) -> list[Row] | None:
+        """The rows the stream shows now, as its caller may see them: first, and again after
+        changes were missed (`Resync`); None when the caller may see nothing (404 at first,
+        then `end` `not_visible`)."""
+        return []
+
+    def reset(self, rows: list[Row]) -> list[str]:
+        """What the client is sent of a whole reading: what it does not have yet."""
+        return [chunk for row in rows for chunk in self.changed(row)]
+
+    def changed(self, row: Row) -> list[str]:
+        """A lesson's row, as the caller may see it now."""
+        return []
+
+    def course_changed(self, row: Row) -> list[str]:
+        """The course's own row, as the caller may see it now."""
+        return []
+
+    async def hidden(self, lesson: uuid.UUID) -> list[str] | None:
+        """A lesson the caller may no longer see; None ends the stream (`not_visible`)."""
+        return []
+
+
+HEARTBEAT_TEXT = ": heartbeat\n\n"
+
+
+async def follow(
+    view: StreamView, queue: StreamQueue, rows: list[Row], expires: float | None
+) -> AsyncIterator[str]:
+    """The one loop of every stream: `retry:`, what `rows` show, then what `view` makes of each
+    item the watchers queue (see `stream_items`), heartbeats as they come, until the stream
+    ends with an `end` event saying why."""
+    yield retry_hint()
+    for chunk in view.reset(rows):
+        yield chunk
+    async for item in stream_items(queue, expires):
+        chunks: list[str] | None
+        if isinstance(item, Heartbeat):
+            chunks = [HEARTBEAT_TEXT]
+        elif isinstance(item, Ended):
+            chunks = [end_event(item.reason)]
+        elif isinstance(item, dict):
+            chunks = view.changed(item)
+        elif isinstance(item, CourseChanged):
+            chunks = view.course_changed(item.row)
+        elif isinstance(item, Hidden):
+            chunks = await view.hidden(item.lesson_id)
+        else:  # Resync: changes were missed, read it all again
+            again = await view.read()
+            chunks = None if again is None else view.reset(again)
+        if chunks is None:
+            yield end_event("not_visible")
+            return
+        for chunk in chunks:
+            yield chunk
+
+
+class _Newer(StreamView):
+    """One row's versions: each one newer than the client has, rendered by `render`."""
+
+    def __init__(self, render: Callable[[Row], str], sent_version: int) -> None:
+        self.render = render
+        self.sent_version = sent_version
+
+    def changed(self, row: Row) -> list[str]:
+        if row["video_version"] <= self.sent_version:
+            return []
+        self.sent_version = row["video_version"]
+        return [self.render(row)]
+
+
+def stream_changes(
     queue: StreamQueue,
     first: Row,
     render: Callable[[Row], str],
@@ -86,18 +167,7 @@ async def stream_changes(
 ) -> AsyncIterator[str]:
     """Render `first`, then each newer row the watchers decide for this viewer, heartbeats as
     they come; ends with an `end` event saying why (see `stream_items`)."""
-    yield retry_hint()
-    if first["video_version"] > sent_version:
-        sent_version = first["video_version"]
-        yield render(first)
-    async for item in stream_items(queue, expires):
-        if isinstance(item, Heartbeat):
-            yield ": heartbeat\n\n"
-        elif isinstance(item, Ended):
-            yield end_event(item.reason)
-        elif isinstance(item, dict) and item["video_version"] > sent_version:
-            sent_version = item["video_version"]
-            yield render(item)
+    return follow(_Newer(render, sent_version), queue, [first], expires)
 
 
 async def open_stream(
@@ -149,3 +219,17 @@ def event_stream(chunks: AsyncIterator[str], done: Callable[[], None]) -> Stream
     return StreamingResponse(
         body(), media_type="text/event-stream", headers=SSE_HEADERS, background=BackgroundTask(done)
     )
+
+
+async def respond(
+    request: Request,
+    claims: Claims | None,
+    join: Callable[[Watchers], Watch],
+    view: StreamView,
+    not_found: ApiError,
+) -> StreamingResponse:
+    """A stream route's answer: admitted, joined, `view.read()` first (`not_found` when the
+    caller may see nothing), then `view` followed until the stream ends (`open_stream`,
+    `follow`, `event_stream`)."""
+    watch, done, rows = await open_stream(request, claims, join, view.read, not_found)
+    return event_stream(follow(view, watch.queue, rows, expires_at(claims)), done)

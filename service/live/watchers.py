@@ -11,28 +11,34 @@ viewer until the lesson changes, so a stream opened on a watched lesson by a vie
 decided (every anonymous student of a published lesson) costs no database round trip, and
 decisions asked at the same time (a reconnect storm) share statements (`ViewDecider`).
 
-What a stream's queue receives: a lesson's row (newer or not; the stream compares versions),
-`Hidden(lesson_id)` for a lesson the viewer may no longer see (course streams),
-`CourseChanged(row)` when a course's own row changed (course streams and the author's), or
-`Ended(reason)` after which the stream ends. A slow stream loses its oldest queued items,
-never the newest.
+What each stream's queue is then sent is `items`; a slow stream loses its oldest queued items,
+never the newest. Which streams the process takes at all is `admission`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import itertools
 import logging
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Unpack
 
-from service.errors import ApiError
+from service.live.admission import Admission, StreamLimits
+from service.live.admission import TooManyStreams as TooManyStreams  # what `admit` raises
 from service.live.hub import ALL_LESSONS, RESYNC, LiveHub
+from service.live.items import (
+    HEARTBEAT,
+    HEARTBEAT_SECONDS,
+    CourseChanged,
+    Ended,
+    Hidden,
+    Item,
+    Resync,
+    StreamQueue,
+)
 from service.live.queue import latest_queue, put_latest
 from service.live.visibility import (
     Claims,
@@ -43,67 +49,8 @@ from service.live.visibility import (
     is_owner,
     viewer_key,
 )
-from service.telemetry import metrics
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Hidden:
-    lesson_id: uuid.UUID
-
-
-@dataclass(frozen=True)
-class Ended:
-    reason: str
-
-
-@dataclass(frozen=True)
-class CourseChanged:
-    """The course's own row (title, description, visibility...) as the stream's viewer sees it."""
-
-    row: Row
-
-
-@dataclass(frozen=True)
-class Resync:
-    """The hub lost notifications: course streams re-read what they show."""
-
-
-@dataclass(frozen=True)
-class Heartbeat:
-    """Time for a stream to show it is alive (every HEARTBEAT_SECONDS)."""
-
-
-HEARTBEAT = Heartbeat()
-HEARTBEAT_SECONDS = 15
-
-Item = Row | Hidden | CourseChanged | Ended | Resync | Heartbeat
-StreamQueue = asyncio.Queue[Item]
-
-
-async def stream_items(queue: StreamQueue, expires: float | None) -> AsyncIterator[Item]:
-    """What a stream's queue brings, until `Ended` (which is yielded last). At `expires`
-    (epoch seconds) the stream ends with `token_expired`, change or not, and nothing that
-    arrives after that moment is yielded. Waiting costs nothing per stream: no timer but
-    the one expiry, heartbeats arriving through the queue like everything else."""
-    timer = None
-    if expires is not None:
-        timer = asyncio.get_running_loop().call_later(
-            max(0.0, expires - time.time()), put_latest, queue, Ended("token_expired")
-        )
-    try:
-        while True:
-            item = await queue.get()
-            if expires is not None and time.time() >= expires:
-                yield Ended("token_expired")
-                return
-            yield item
-            if isinstance(item, Ended):
-                return
-    finally:
-        if timer is not None:
-            timer.cancel()
 
 
 @dataclass
@@ -121,37 +68,16 @@ class _Group:
     version: int = 0  # changes seen; a decision made across a change is not kept
 
 
-class TooManyStreams(ApiError):
-    pass
+class Watchers(Admission):
+    """The process's streams in groups, and each change routed to the groups it concerns."""
 
-
-class Watchers:
-    def __init__(
-        self,
-        hub: LiveHub,
-        decider: ViewDecider,
-        *,
-        max_streams: int = 10_000,
-        max_streams_per_user: int = 50,
-        max_anonymous_streams: int | None = None,
-        max_streams_per_address: int = 100,
-    ) -> None:
+    def __init__(self, hub: LiveHub, decider: ViewDecider, **limits: Unpack[StreamLimits]) -> None:
+        super().__init__(**limits)
         self._hub = hub
         self.decider = decider
-        self.max_streams = max_streams
-        self.max_streams_per_user = max_streams_per_user
-        self.max_anonymous_streams = (
-            max_streams // 2 if max_anonymous_streams is None else max_anonymous_streams
-        )
-        self.max_streams_per_address = max_streams_per_address
         self._lessons: dict[uuid.UUID, _Group] = {}
         self._courses: dict[uuid.UUID, _Group] = {}
         self._owners: dict[uuid.UUID, _Group] = {}
-        self._per_user: dict[str, int] = {}
-        self._per_address: dict[str, int] = {}
-        self.open_streams = 0
-        self.anonymous_streams = 0
-        self.closing = False
         self._tasks: list[asyncio.Task[None]] = []
         self._decisions: set[asyncio.Task[None]] = set()
         # Streams take turns for heartbeats: one bucket a second, each stream every 15 s,
@@ -195,86 +121,6 @@ class Watchers:
         return told
 
     # --- streams come and go ------------------------------------------------------------
-
-    def admit(self, claims: Claims | None, address: str | None) -> Callable[[], None]:
-        """Count a new stream against the limits (or refuse it); returns its release.
-
-        Every stream counts against the process (`max_streams`, 503). A signed-in user's
-        against the user (`max_streams_per_user`, 429). An anonymous viewer's (no token, or
-        a Supabase anonymous user, whom anyone can mint) also against the client's address
-        (`max_streams_per_address`, 429; an IPv6 client is its /64) and against the share of
-        the process all anonymous streams together may hold (`max_anonymous_streams`, 503),
-        so a flood without a token never takes the slots signed-in users need. `address` is
-        the client's, as `caller.client_address` tells it."""
-        user = str(claims.get("sub")) if claims else None
-        anonymous = claims is None or claims.get("is_anonymous") is True
-        place = client_key(address) if anonymous else None
-        if self.closing:
-            raise TooManyStreams(
-                503,
-                "shutting_down",
-                "This server is shutting down; reconnect to reach another one.",
-                headers={"Retry-After": "2"},
-            )
-        if self.open_streams >= self.max_streams:
-            raise TooManyStreams(
-                503,
-                "too_many_streams",
-                "This server holds as many live streams as it can; try again shortly.",
-                headers={"Retry-After": "5"},
-            )
-        if anonymous and self.anonymous_streams >= self.max_anonymous_streams:
-            raise TooManyStreams(
-                503,
-                "too_many_streams",
-                "This server holds as many live streams without signing in as it can; "
-                "sign in, or try again shortly.",
-                headers={"Retry-After": "5"},
-            )
-        if place is not None and self._per_address.get(place, 0) >= self.max_streams_per_address:
-            raise TooManyStreams(
-                429,
-                "too_many_streams",
-                f"At most {self.max_streams_per_address} live streams per client without "
-                "signing in; close some first.",
-                headers={"Retry-After": "5"},
-            )
-        if user is not None and self._per_user.get(user, 0) >= self.max_streams_per_user:
-            raise TooManyStreams(
-                429,
-                "too_many_streams",
-                f"At most {self.max_streams_per_user} live streams per user; close some first.",
-                headers={"Retry-After": "5"},
-            )
-        self.open_streams += 1
-        metrics.LIVE_STREAMS.inc()
-        if anonymous:
-            self.anonymous_streams += 1
-        counted = ((self._per_user, user), (self._per_address, place))
-        for table, key in counted:
-            if key is not None:
-                table[key] = table.get(key, 0) + 1
-        released = False
-
-        def release() -> None:
-            nonlocal released
-            if released:
-                return
-            released = True
-            self.open_streams -= 1
-            metrics.LIVE_STREAMS.dec()
-            if anonymous:
-                self.anonymous_streams -= 1
-            for table, key in counted:
-                if key is None:
-                    continue
-                left = table[key] - 1
-                if left:
-                    table[key] = left
-                else:
-                    del table[key]
-
-        return release
 
     def watch_lesson(self, lesson_id: uuid.UUID, claims: Claims | None) -> Watch:
         return Watch(self, self._lessons, lesson_id, claims)
@@ -511,22 +357,6 @@ class Watch:
         if not self._closed:
             self._closed = True
             self._watchers._leave(self._groups, self.key, self.claims, self.queue)
-
-
-def client_key(address: str | None) -> str:
-    """What counts as one client: its IP address, or its /64 for IPv6 (one subscriber
-    usually holds a whole /64); anything else as given (a unix socket, say), bounded."""
-    if address is None:
-        return ""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address[:100]
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.IPv6Network((ip, 64), strict=False))
-    return str(ip)
 
 
 def _uuid(value: Any) -> uuid.UUID | None:

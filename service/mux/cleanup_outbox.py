@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from service.database.listing import StateListing
 from service.database.pool import Connection, Database
 from service.mux.client import MuxClient, MuxError, MuxNotFound, MuxRejected
 from service.settings import Settings
@@ -154,15 +155,9 @@ async def _finish(
     return CleanupResult(**finished)
 
 
-async def list_cleanups(
-    db: Database, *, state: str | None = None, limit: int = 50
-) -> list[dict[str, Any]]:
-    return await db.call_all(
-        f"select {COLUMNS} from public.mux_cleanups "
-        "where %(state)s::public.mux_cleanup_state is null or state = %(state)s "
-        "order by created_at desc, id desc limit %(limit)s",
-        {"state": state, "limit": limit},
-    )
+list_cleanups = StateListing(
+    "mux_cleanups", COLUMNS, "mux_cleanup_state", "created_at desc, id desc"
+)
 
 
 async def replay(db: Database, cleanup_id: int) -> dict[str, Any] | None:

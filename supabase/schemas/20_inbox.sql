@@ -372,31 +372,6 @@ begin
     from public.mux_events e where e.id = p_payload ->> 'id';
 end $$;
 
--- The previous release's batch path (contract in the release after 2026-12-06).
--- Many events in one transaction (the service batches concurrent webhook deliveries, so a
--- burst costs one commit, not one per event). Events are applied in upload-key order, so
--- concurrent batches take their locks in one global order; `idx` maps each result to its
--- input position. Any error aborts the batch; the service then ingests its events singly.
-create function public.mux_ingest_batch(
-  p_payloads jsonb[], p_created_at timestamptz[], p_preferred_policy text, p_source text)
-  returns table (idx integer, inserted boolean, state public.mux_event_state, lesson_id uuid,
-                 error text)
-  language plpgsql set search_path = '' as $$
-declare
-  item record;
-begin
-  for item in
-    select t.payload, t.created_at, t.n::integer as n
-      from unnest(p_payloads, p_created_at) with ordinality as t(payload, created_at, n)
-      order by coalesce(public.mux_event_upload_id(t.payload ->> 'type', t.payload),
-                        public.mux_event_asset_id(t.payload ->> 'type', t.payload)),
-               t.payload ->> 'id'
-  loop
-    return query select item.n, r.* from public.mux_ingest_event(
-      item.payload, p_preferred_policy, p_source, item.created_at) r;
-  end loop;
-end $$;
-
 -- Applies a stored event again (worker, replay, attach) and records the outcome on its row;
 -- an unexpected error leaves it `failed` with the error kept and the lesson untouched.
 create function public.mux_process_event(
@@ -445,19 +420,6 @@ begin
   perform set_config('lock_timeout', p_lock_timeout, true);
   select * into inserted, state, lesson_id, error
     from public.mux_ingest_event(p_payload, p_preferred_policy, p_source, p_created_at);
-end $$;
-
--- The previous release's batch path (contract in the release after 2026-12-06).
-create function public.mux_ingest_batch_bounded(
-  p_payloads jsonb[], p_created_at timestamptz[], p_preferred_policy text, p_source text,
-  p_lock_timeout text)
-  returns table (idx integer, inserted boolean, state public.mux_event_state, lesson_id uuid,
-                 error text)
-  language plpgsql set search_path = '' as $$
-begin
-  perform set_config('lock_timeout', p_lock_timeout, true);
-  return query select * from public.mux_ingest_batch(
-    p_payloads, p_created_at, p_preferred_policy, p_source);
 end $$;
 
 -- --- the worker's side ---------------------------------------------------------------------
@@ -582,10 +544,8 @@ revoke all on function
   public.mux_ingest_batch_set(jsonb[],timestamp with time zone[],text,text,text),
   public.mux_ingest_event(jsonb,text,text,timestamp with time zone),
   public.mux_record_failed_event(jsonb,text,text,timestamp with time zone),
-  public.mux_ingest_batch(jsonb[],timestamp with time zone[],text,text),
   public.mux_process_event(text,text),
   public.mux_ingest_event_bounded(jsonb,text,text,timestamp with time zone,text),
-  public.mux_ingest_batch_bounded(jsonb[],timestamp with time zone[],text,text,text),
   public.mux_work_next(text,integer,double precision,double precision),
   public.mux_sweep_unmatched(text,interval,integer),
   public.mux_work_next_bounded(text,integer,double precision,double precision,text),
@@ -597,10 +557,8 @@ grant execute on function
   public.mux_ingest_batch_set(jsonb[],timestamp with time zone[],text,text,text),
   public.mux_ingest_event(jsonb,text,text,timestamp with time zone),
   public.mux_record_failed_event(jsonb,text,text,timestamp with time zone),
-  public.mux_ingest_batch(jsonb[],timestamp with time zone[],text,text),
   public.mux_process_event(text,text),
   public.mux_ingest_event_bounded(jsonb,text,text,timestamp with time zone,text),
-  public.mux_ingest_batch_bounded(jsonb[],timestamp with time zone[],text,text,text),
   public.mux_work_next(text,integer,double precision,double precision),
   public.mux_sweep_unmatched(text,interval,integer),
   public.mux_work_next_bounded(text,integer,double precision,double precision,text),
