@@ -15,9 +15,9 @@ import time
 from datetime import timedelta
 
 from service.database.pool import Database
-from service.ingest import stored_events as events
+from service.ingest import stored_events
 from service.ingest.reconciler import Reconciler
-from service.mux import cleanup_outbox as cleanup
+from service.mux import cleanup_outbox
 from service.mux.client import MuxClient
 from service.settings import Settings
 
@@ -48,7 +48,7 @@ class Worker:
                 now = time.monotonic()
                 if now >= next_sweep:
                     next_sweep = now + SWEEP_INTERVAL_SECONDS
-                    rematched, expired = await events.sweep_unmatched(self.db, self.settings)
+                    rematched, expired = await stored_events.sweep_unmatched(self.db, self.settings)
                     busy = busy or rematched > 0
                     if rematched or expired:
                         log.info(
@@ -57,7 +57,7 @@ class Worker:
                         )
                     await self.prune(stop)
                 if self.mux is not None:
-                    cleaned = await cleanup.run(self.db, self.mux, self.settings)
+                    cleaned = await cleanup_outbox.run(self.db, self.mux, self.settings)
                     busy = busy or any(c.state == "done" for c in cleaned)
                 if self.reconciler is not None and now >= next_reconcile:
                     next_reconcile = now + self.settings.reconcile_interval_seconds
@@ -79,7 +79,7 @@ class Worker:
         for _ in range(PRUNE_BATCHES_PER_SWEEP):
             if stop is not None and stop.is_set():
                 break
-            n = await events.prune(self.db, timedelta(days=days), PRUNE_BATCH)
+            n = await stored_events.prune(self.db, timedelta(days=days), PRUNE_BATCH)
             deleted += n
             if n < PRUNE_BATCH:
                 break
@@ -91,7 +91,7 @@ class Worker:
         """Apply due events until none is due (or BATCH done, or stop). True if any was."""
         done = 0
         while done < BATCH and not (stop is not None and stop.is_set()):
-            result = await events.work_next(self.db, self.settings)
+            result = await stored_events.work_next(self.db, self.settings)
             if result is None:
                 break
             done += 1

@@ -17,10 +17,10 @@ from starlette.responses import JSONResponse, RedirectResponse, Response, Stream
 
 from service.database.pool import Database
 from service.errors import ApiError
-from service.ingest import stored_events as events
+from service.ingest import stored_events
 from service.live.hub import ALL_LESSONS, RESYNC, LiveHub
 from service.live.sse import SHUTTING_DOWN, SSE_HEADERS, end_event, sse
-from service.mux import cleanup_outbox as cleanup
+from service.mux import cleanup_outbox
 from service.ops.access import (
     COOKIE,
     SESSION_SECONDS,
@@ -102,11 +102,11 @@ async def admin_login(request: Request) -> Response:
 
 
 async def _snapshot(db: Database) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    return await db.call_all(_LESSONS_QUERY), await events.list_events(db, limit=50)
+    return await db.call_all(_LESSONS_QUERY), await stored_events.list_events(db, limit=50)
 
 
 async def _latest_cleanups(db: Database) -> list[dict[str, Any]]:
-    return await cleanup.list_cleanups(db, limit=50)
+    return await cleanup_outbox.list_cleanups(db, limit=50)
 
 
 async def admin_stream(request: Request) -> StreamingResponse:
@@ -139,7 +139,7 @@ async def admin_stream(request: Request) -> StreamingResponse:
                             yield sse(row, event="lesson")
                 except TimeoutError:
                     yield ": heartbeat\n\n"
-                recent = await events.list_events(db, limit=50)
+                recent = await stored_events.list_events(db, limit=50)
                 latest = json.dumps(recent, default=str)
                 if latest != shown:
                     shown = latest
@@ -159,7 +159,9 @@ async def replay_event(request: Request) -> JSONResponse:
     require_csrf(request, settings)
     not_found = ApiError(404, "event_not_found", "No such event in the inbox.")
     event_id = path_text(request, "event_id", not_found)
-    result = await events.replay(request.app.state.database, event_id, settings.mux_playback_policy)
+    result = await stored_events.replay(
+        request.app.state.database, event_id, settings.mux_playback_policy
+    )
     if result is None:
         raise not_found
     return JSONResponse(
@@ -179,7 +181,7 @@ async def replay_cleanup(request: Request) -> JSONResponse:
     require_csrf(request, settings)
     not_found = ApiError(404, "cleanup_not_found", "No failed or dead cleanup with that id.")
     cleanup_id = path_bigint(request, "cleanup_id", not_found)
-    row = await cleanup.replay(request.app.state.database, cleanup_id)
+    row = await cleanup_outbox.replay(request.app.state.database, cleanup_id)
     if row is None:
         raise not_found
     return JSONResponse({"cleanupId": row["id"], "state": row["state"]})
