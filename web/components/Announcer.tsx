@@ -11,7 +11,7 @@ import {
   type ReactNode,
 } from "react";
 
-import type { VideoStatus } from "@/lib/api";
+import type { VideoStatus } from "@/lib/api/types";
 
 type Tone = "success" | "info" | "error";
 

@@ -4,7 +4,8 @@ import { useEffect, useRef, useState } from "react";
 
 import { LiveRegion } from "@/components/LiveRegion";
 import { describeError } from "@/components/VideoUploader";
-import { deleteCourse, type ServiceClient } from "@/lib/api";
+import { deleteCourse } from "@/lib/api/rest";
+import type { ServiceClient } from "@/lib/api/types";
 import { plural } from "@/lib/format";
 
 /**

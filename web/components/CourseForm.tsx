@@ -4,12 +4,8 @@ import { useId } from "react";
 
 import { DetailsFields, SaveProblems } from "@/components/DetailsFields";
 import { NewerVersion } from "@/components/NewerVersion";
-import {
-  createCourse,
-  updateCourse,
-  type CourseFields,
-  type ServiceClient,
-} from "@/lib/api";
+import { createCourse, updateCourse } from "@/lib/api/rest";
+import type { CourseFields, ServiceClient } from "@/lib/api/types";
 import { useDetailsForm } from "@/lib/useDetailsForm";
 
 /**

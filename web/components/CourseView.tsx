@@ -17,12 +17,8 @@ import { NotificationToggle } from "@/components/NotificationToggle";
 import { PageTitle } from "@/components/PageTitle";
 import { PublishControl } from "@/components/PublishControl";
 import { Thumbnail } from "@/components/Thumbnail";
-import {
-  readCourse,
-  type Course,
-  type CourseFields,
-  type ServiceClient,
-} from "@/lib/api";
+import { readCourse } from "@/lib/api/rest";
+import type { Course, CourseFields, ServiceClient } from "@/lib/api/types";
 import { formatDuration, spokenDuration } from "@/lib/format";
 import { currentFields, currentLessons, useLiveCourse } from "@/lib/useLiveCourse";
 import { useLoaded } from "@/lib/useLoaded";

@@ -18,14 +18,8 @@ import {
 import { PageTitle } from "@/components/PageTitle";
 import { INTERRUPTED_LABEL, STATUS_LABELS } from "@/components/StatusBadge";
 import { PublicSummary } from "@/components/VisibilityBadge";
-import {
-  listCourses,
-  readCatalog,
-  type CatalogCourse,
-  type CourseSummary,
-  type ServiceClient,
-  type VideoStatus,
-} from "@/lib/api";
+import { listCourses, readCatalog } from "@/lib/api/rest";
+import type { CatalogCourse, CourseSummary, ServiceClient, VideoStatus } from "@/lib/api/types";
 import { plural } from "@/lib/format";
 import { useNotSentHere } from "@/lib/uploads/sending";
 import { useLoaded } from "@/lib/useLoaded";

@@ -20,14 +20,8 @@ import {
   VideoUploader,
   type UploaderHandle,
 } from "@/components/VideoUploader";
-import {
-  readLesson,
-  removeVideo,
-  type Lesson,
-  type LessonDetail,
-  type LessonVideo,
-  type ServiceClient,
-} from "@/lib/api";
+import { readLesson, removeVideo } from "@/lib/api/rest";
+import type { Lesson, LessonDetail, LessonVideo, ServiceClient } from "@/lib/api/types";
 import { formatDuration, spokenDuration } from "@/lib/format";
 import { useUpload, useUploadManager } from "@/lib/uploads/useUploads";
 import { useLiveLessonDetails } from "@/lib/useLiveLessonDetails";

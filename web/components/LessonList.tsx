@@ -11,17 +11,9 @@ import { Thumbnail } from "@/components/Thumbnail";
 import { UploadProgress } from "@/components/UploadProgress";
 import { VideoStatusBadge } from "@/components/VideoStatusBadge";
 import { describeError } from "@/components/VideoUploader";
-import {
-  ApiError,
-  deleteLesson,
-  readLesson,
-  reorderLessons,
-  type CourseLessonEntry,
-  type Lesson,
-  type LessonVideo,
-  type ServiceClient,
-  type Visibility,
-} from "@/lib/api";
+import { ApiError } from "@/lib/api/apiError";
+import { deleteLesson, readLesson, reorderLessons } from "@/lib/api/rest";
+import type { CourseLessonEntry, Lesson, LessonVideo, ServiceClient, Visibility } from "@/lib/api/types";
 import { formatDuration, spokenDuration } from "@/lib/format";
 
 type Direction = "up" | "down";

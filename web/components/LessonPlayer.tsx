@@ -3,7 +3,7 @@
 import dynamic from "next/dynamic";
 
 import { useRuntimeConfig } from "@/components/RuntimeConfig";
-import type { LessonVideo } from "@/lib/api";
+import type { LessonVideo } from "@/lib/api/types";
 import { playerSource, ratioClass } from "@/lib/playback";
 
 const MuxPlayer = dynamic(() => import("@mux/mux-player-react"), {

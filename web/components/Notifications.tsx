@@ -14,7 +14,8 @@ import {
 } from "react";
 
 import { useSettle } from "@/components/Announcer";
-import { subscribeToMe, type CourseFields, type VideoStatus } from "@/lib/api";
+import { subscribeToMe } from "@/lib/api/streams";
+import type { CourseFields, VideoStatus } from "@/lib/api/types";
 import { useAutoDismiss } from "@/lib/useAutoDismiss";
 import { useClearOfFocus } from "@/lib/useClearOfFocus";
 import { useServiceClient } from "@/lib/useServiceClient";

@@ -1,6 +1,6 @@
 "use client";
 
-import type { LessonVideo } from "@/lib/api";
+import type { LessonVideo } from "@/lib/api/types";
 import { useUploadInterrupted } from "@/lib/uploads/sending";
 
 /**

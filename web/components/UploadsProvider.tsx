@@ -4,7 +4,7 @@ import { useEffect, useRef, useState, type ReactNode } from "react";
 
 import { useAnnounce } from "@/components/Announcer";
 import { useRuntimeConfig } from "@/components/RuntimeConfig";
-import type { ServiceClient } from "@/lib/api";
+import type { ServiceClient } from "@/lib/api/types";
 import { useLeaveGuard } from "@/lib/leaveGuard";
 import { UploadManager } from "@/lib/uploads/manager";
 import { UploadsContext, useUploads } from "@/lib/uploads/useUploads";

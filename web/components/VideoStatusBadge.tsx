@@ -1,7 +1,7 @@
 "use client";
 
 import { StatusBadge } from "@/components/StatusBadge";
-import type { LessonVideo } from "@/lib/api";
+import type { LessonVideo } from "@/lib/api/types";
 import { useUploadInterrupted } from "@/lib/uploads/sending";
 
 /** The author's status pill for a lesson's video, saying "Upload interrupted" for an upload

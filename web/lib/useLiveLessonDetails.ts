@@ -3,7 +3,8 @@
 import { useEffect, useRef } from "react";
 
 import { useLessonRevision } from "@/components/Notifications";
-import { readLesson, type Lesson, type ServiceClient } from "@/lib/api";
+import { readLesson } from "@/lib/api/rest";
+import type { Lesson, ServiceClient } from "@/lib/api/types";
 
 /**
  * A lesson's own fields kept current on its author's page: the author's stream (open on every

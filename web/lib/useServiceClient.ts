@@ -3,7 +3,7 @@
 import { useMemo } from "react";
 
 import { useRuntimeConfig } from "@/components/RuntimeConfig";
-import type { ServiceClient } from "@/lib/api";
+import type { ServiceClient } from "@/lib/api/types";
 import { accessTokenOf, useSession, type SessionState } from "@/lib/supabase";
 
 /**

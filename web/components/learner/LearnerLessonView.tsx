@@ -6,7 +6,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 
 import { Paragraphs } from "@/components/learner/Paragraphs";
 import type { PlaybackEvents } from "@/components/learner/WatchPlayer";
-import type { Lesson, ServiceClient } from "@/lib/api";
+import type { Lesson, ServiceClient } from "@/lib/api/types";
 import { formatDuration, spokenDuration } from "@/lib/format";
 import {
   pagePath,

@@ -4,7 +4,8 @@ import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState, type ReactNode } from "react";
 
 import { NotFound } from "@/components/NotFound";
-import { subscribeToCourse, type CourseListing } from "@/lib/api";
+import { subscribeToCourse } from "@/lib/api/streams";
+import type { CourseListing } from "@/lib/api/types";
 import { listingSignature } from "@/lib/learner";
 import { useServiceClient } from "@/lib/useServiceClient";
 
