@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 
 import { LiveRegion } from "@/components/LiveRegion";
-import { describeError } from "@/components/VideoUploader";
+import { describeError } from "@/lib/describeError";
 import { deleteCourse } from "@/lib/api/rest";
 import type { ServiceClient } from "@/lib/api/types";
 import { plural } from "@/lib/format";

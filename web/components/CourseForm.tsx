@@ -6,7 +6,7 @@ import { DetailsFields, SaveProblems } from "@/components/DetailsFields";
 import { NewerVersion } from "@/components/NewerVersion";
 import { createCourse, updateCourse } from "@/lib/api/rest";
 import type { CourseFields, ServiceClient } from "@/lib/api/types";
-import { useDetailsForm } from "@/lib/useDetailsForm";
+import { useDetailsForm } from "@/lib/hooks/useDetailsForm";
 
 /**
  * A course's title and description. New: `POST /api/courses`. Edit: `PATCH` against the

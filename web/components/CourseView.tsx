@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
 
-import { useAnnounce } from "@/components/Announcer";
+import { useAnnounce } from "@/lib/hooks/useAnnounce";
 import { ConfirmDeleteCourse } from "@/components/ConfirmDeleteCourse";
 import { ConnectionNotice } from "@/components/ConnectionNotice";
 import { CourseForm } from "@/components/CourseForm";
@@ -20,9 +20,9 @@ import { Thumbnail } from "@/components/Thumbnail";
 import { readCourse } from "@/lib/api/rest";
 import type { Course, CourseFields, ServiceClient } from "@/lib/api/types";
 import { formatDuration, spokenDuration } from "@/lib/format";
-import { currentFields, currentLessons, useLiveCourse } from "@/lib/useLiveCourse";
-import { useLoaded } from "@/lib/useLoaded";
-import { useServiceClient } from "@/lib/useServiceClient";
+import { currentFields, currentLessons, useLiveCourse } from "@/lib/hooks/useLiveCourse";
+import { useLoaded } from "@/lib/hooks/useLoaded";
+import { useServiceClient } from "@/lib/hooks/useServiceClient";
 
 /** A course page: its owner's workspace, or the learner's list of published lessons. */
 export function CourseView({

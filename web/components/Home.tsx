@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
 
-import { useAnnounce } from "@/components/Announcer";
+import { useAnnounce } from "@/lib/hooks/useAnnounce";
 import { CatalogCard } from "@/components/CatalogCard";
 import { ConfirmDeleteCourse } from "@/components/ConfirmDeleteCourse";
 import { CourseForm } from "@/components/CourseForm";
@@ -21,9 +21,9 @@ import { PublicSummary } from "@/components/VisibilityBadge";
 import { listCourses, readCatalog } from "@/lib/api/rest";
 import type { CatalogCourse, CourseSummary, ServiceClient, VideoStatus } from "@/lib/api/types";
 import { plural } from "@/lib/format";
-import { useNotSentHere } from "@/lib/uploads/sending";
-import { useLoaded } from "@/lib/useLoaded";
-import { useServiceClient } from "@/lib/useServiceClient";
+import { useNotSentHere } from "@/lib/hooks/useSendingHere";
+import { useLoaded } from "@/lib/hooks/useLoaded";
+import { useServiceClient } from "@/lib/hooks/useServiceClient";
 
 /** The home page: an author's courses (and the catalog); signed out, the catalog. */
 export function Home() {

@@ -14,20 +14,16 @@ import { PageTitle } from "@/components/PageTitle";
 import { PublishControl } from "@/components/PublishControl";
 import { UploadInterrupted } from "@/components/UploadInterrupted";
 import { VideoStatusBadge } from "@/components/VideoStatusBadge";
-import {
-  describeError,
-  lostFocus,
-  VideoUploader,
-  type UploaderHandle,
-} from "@/components/VideoUploader";
+import { lostFocus, VideoUploader, type UploaderHandle } from "@/components/VideoUploader";
 import { readLesson, removeVideo } from "@/lib/api/rest";
 import type { Lesson, LessonDetail, LessonVideo, ServiceClient } from "@/lib/api/types";
+import { describeError } from "@/lib/describeError";
 import { formatDuration, spokenDuration } from "@/lib/format";
-import { useUpload, useUploadManager } from "@/lib/uploads/useUploads";
-import { useLiveLessonDetails } from "@/lib/useLiveLessonDetails";
-import { useLiveVideo, type LiveVideo } from "@/lib/useLiveVideo";
-import { useLoaded } from "@/lib/useLoaded";
-import { useServiceClient } from "@/lib/useServiceClient";
+import { useUpload, useUploadManager } from "@/lib/hooks/useUploads";
+import { useLiveLessonDetails } from "@/lib/hooks/useLiveLessonDetails";
+import { useLiveVideo, type LiveVideo } from "@/lib/hooks/useLiveVideo";
+import { useLoaded } from "@/lib/hooks/useLoaded";
+import { useServiceClient } from "@/lib/hooks/useServiceClient";
 
 /** The lesson page: for its author the editor (details, video, live status); for everyone
  * else the published lesson, read-only. */

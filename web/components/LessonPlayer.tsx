@@ -2,7 +2,7 @@
 
 import dynamic from "next/dynamic";
 
-import { useRuntimeConfig } from "@/components/RuntimeConfig";
+import { useRuntimeConfig } from "@/lib/hooks/useRuntimeConfig";
 import type { LessonVideo } from "@/lib/api/types";
 import { playerSource, ratioClass } from "@/lib/playback";
 

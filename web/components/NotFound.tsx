@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useEffect } from "react";
 
-import { useAnnounce } from "@/components/Announcer";
+import { useAnnounce } from "@/lib/hooks/useAnnounce";
 import { PageTitle } from "@/components/PageTitle";
 
 export function NotFound({

@@ -13,12 +13,12 @@ import {
   type ReactNode,
 } from "react";
 
-import { useSettle } from "@/components/Announcer";
+import { useSettle } from "@/lib/hooks/useAnnounce";
 import { subscribeToMe } from "@/lib/api/streams";
 import type { CourseFields, VideoStatus } from "@/lib/api/types";
-import { useAutoDismiss } from "@/lib/useAutoDismiss";
-import { useClearOfFocus } from "@/lib/useClearOfFocus";
-import { useServiceClient } from "@/lib/useServiceClient";
+import { useAutoDismiss } from "@/lib/hooks/useAutoDismiss";
+import { useClearOfFocus } from "@/lib/hooks/useClearOfFocus";
+import { useServiceClient } from "@/lib/hooks/useServiceClient";
 
 /** A change worth telling the author about: a video became ready, or failed. */
 export interface Toast {

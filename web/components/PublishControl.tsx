@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 
-import { useAnnounce } from "@/components/Announcer";
+import { useAnnounce } from "@/lib/hooks/useAnnounce";
 import { VisibilityBadge } from "@/components/VisibilityBadge";
 import { setVisibility } from "@/lib/api/rest";
 import type { ServiceClient, VideoStatus, Visibility } from "@/lib/api/types";

@@ -5,9 +5,7 @@ import { useCallback, useEffect, useImperativeHandle, useRef, useState, type Ref
 
 import { LiveRegion } from "@/components/LiveRegion";
 import type { Upload } from "@/lib/uploads/manager";
-import { useUpload, useUploadManager } from "@/lib/uploads/useUploads";
-
-export { describeError } from "@/lib/errors";
+import { useUpload, useUploadManager } from "@/lib/hooks/useUploads";
 
 const MuxUploader = dynamic(() => import("@mux/mux-uploader-react"), {
   ssr: false,

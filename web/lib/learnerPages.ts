@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { cache } from "react";
 
-import { APP_NAME } from "@/components/PageTitle";
+import { APP_NAME } from "@/lib/appName";
 import { ApiError } from "@/lib/api/apiError";
 import { readCatalog, readCourse, readLesson } from "@/lib/api/rest";
 import type { CatalogCourse, LessonDetail } from "@/lib/api/types";

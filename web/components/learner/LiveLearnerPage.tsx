@@ -7,7 +7,7 @@ import { NotFound } from "@/components/NotFound";
 import { subscribeToCourse } from "@/lib/api/streams";
 import type { CourseListing } from "@/lib/api/types";
 import { listingSignature } from "@/lib/learner";
-import { useServiceClient } from "@/lib/useServiceClient";
+import { useServiceClient } from "@/lib/hooks/useServiceClient";
 
 /**
  * Keeps a server-rendered course or lesson page current. It follows the course stream and,

@@ -3,7 +3,7 @@
 import MuxPlayer from "@mux/mux-player-react";
 import { useEffect, useRef, type ComponentRef } from "react";
 
-import { useRuntimeConfig } from "@/components/RuntimeConfig";
+import { useRuntimeConfig } from "@/lib/hooks/useRuntimeConfig";
 import type { LessonVideo } from "@/lib/api/types";
 import { playerSource, ratioClass } from "@/lib/playback";
 

@@ -12,7 +12,7 @@
 import { ApiError } from "@/lib/api/apiError";
 import { cancelUpload, createUpload } from "@/lib/api/rest";
 import type { LessonVideo, ServiceClient } from "@/lib/api/types";
-import { describeError } from "@/lib/errors";
+import { describeError } from "@/lib/describeError";
 import { refusalOf } from "@/lib/uploads/checkFile";
 import { markSending, unmarkSending } from "@/lib/uploads/sending";
 
