@@ -2,11 +2,11 @@ import type { Metadata } from "next";
 import type { ReactNode } from "react";
 
 import { AnnouncerProvider, PageStatus } from "@/components/Announcer";
+import { AskBeforeLeaving } from "@/components/AskBeforeLeaving";
 import { FocusOnNavigate } from "@/components/FocusOnNavigate";
 import { Header } from "@/components/Header";
 import { LazyUploadTray } from "@/components/LazyUploadTray";
-import { AskBeforeLeaving } from "@/components/AskBeforeLeaving";
-import { NotificationsProvider } from "@/components/Notifications";
+import { NotificationsProvider } from "@/components/NotificationsProvider";
 import { PageTitle } from "@/components/PageTitle";
 import { RuntimeConfigProvider } from "@/components/RuntimeConfigProvider";
 import { SessionSync } from "@/components/SessionSync";

@@ -6,8 +6,8 @@ import { usePathname, useRouter } from "next/navigation";
 
 import { useAnnounce } from "@/lib/hooks/useAnnounce";
 import { useRuntimeConfig } from "@/lib/hooks/useRuntimeConfig";
-import { confirmLeave } from "@/lib/leaveWarnings";
 import { useSession } from "@/lib/hooks/useSession";
+import { confirmLeave } from "@/lib/leaveWarnings";
 import { supabaseClient } from "@/lib/supabase";
 
 // Signed-in authors only: a visitor never downloads it.

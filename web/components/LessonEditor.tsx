@@ -19,11 +19,11 @@ import { readLesson, removeVideo } from "@/lib/api/rest";
 import type { Lesson, LessonDetail, LessonVideo, ServiceClient } from "@/lib/api/types";
 import { describeError } from "@/lib/describeError";
 import { formatDuration, spokenDuration } from "@/lib/format";
-import { useUpload, useUploadManager } from "@/lib/hooks/useUploads";
 import { useLiveLessonDetails } from "@/lib/hooks/useLiveLessonDetails";
 import { useLiveVideo, type LiveVideo } from "@/lib/hooks/useLiveVideo";
 import { useLoaded } from "@/lib/hooks/useLoaded";
 import { useServiceClient } from "@/lib/hooks/useServiceClient";
+import { useUpload, useUploadManager } from "@/lib/hooks/useUploads";
 
 /** The lesson page: for its author the editor (details, video, live status); for everyone
  * else the published lesson, read-only. */

@@ -3,18 +3,18 @@
 import Link from "next/link";
 import { useEffect, useLayoutEffect, useRef, useState, type DragEvent } from "react";
 
-import { useAnnounce } from "@/lib/hooks/useAnnounce";
 import { LessonForm } from "@/components/LessonForm";
 import { LiveRegion } from "@/components/LiveRegion";
 import { PublishControl } from "@/components/PublishControl";
 import { Thumbnail } from "@/components/Thumbnail";
 import { UploadProgress } from "@/components/UploadProgress";
 import { VideoStatusBadge } from "@/components/VideoStatusBadge";
-import { describeError } from "@/lib/describeError";
 import { ApiError } from "@/lib/api/apiError";
 import { deleteLesson, readLesson, reorderLessons } from "@/lib/api/rest";
 import type { CourseLessonEntry, Lesson, LessonVideo, ServiceClient, Visibility } from "@/lib/api/types";
+import { describeError } from "@/lib/describeError";
 import { formatDuration, spokenDuration } from "@/lib/format";
+import { useAnnounce } from "@/lib/hooks/useAnnounce";
 
 type Direction = "up" | "down";
 

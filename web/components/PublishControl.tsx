@@ -2,10 +2,10 @@
 
 import { useState } from "react";
 
-import { useAnnounce } from "@/lib/hooks/useAnnounce";
 import { VisibilityBadge } from "@/components/VisibilityBadge";
 import { setVisibility } from "@/lib/api/rest";
 import type { ServiceClient, VideoStatus, Visibility } from "@/lib/api/types";
+import { useAnnounce } from "@/lib/hooks/useAnnounce";
 
 /** What learners see after the change, said to the author. */
 export function publishedMessage(

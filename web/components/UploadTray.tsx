@@ -5,8 +5,8 @@ import { useState } from "react";
 
 import { LiveRegion } from "@/components/LiveRegion";
 import { describeError } from "@/lib/describeError";
-import type { Upload } from "@/lib/uploads/manager";
 import { useUploadManager, useUploads } from "@/lib/hooks/useUploads";
+import type { Upload } from "@/lib/uploads/manager";
 
 /**
  * The uploads of this tab on every page, compact: each lesson's file, its progress and

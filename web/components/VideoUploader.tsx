@@ -4,8 +4,8 @@ import dynamic from "next/dynamic";
 import { useCallback, useEffect, useImperativeHandle, useRef, useState, type Ref } from "react";
 
 import { LiveRegion } from "@/components/LiveRegion";
-import type { Upload } from "@/lib/uploads/manager";
 import { useUpload, useUploadManager } from "@/lib/hooks/useUploads";
+import type { Upload } from "@/lib/uploads/manager";
 
 const MuxUploader = dynamic(() => import("@mux/mux-uploader-react"), {
   ssr: false,

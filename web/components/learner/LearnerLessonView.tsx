@@ -8,6 +8,8 @@ import { Paragraphs } from "@/components/learner/Paragraphs";
 import type { PlaybackEvents } from "@/components/learner/WatchPlayer";
 import type { Lesson } from "@/lib/api/types";
 import { formatDuration, spokenDuration } from "@/lib/format";
+import { useProgressSaver } from "@/lib/hooks/useProgressSaver";
+import { useServiceClient } from "@/lib/hooks/useServiceClient";
 import {
   pagePath,
   watchable,
@@ -15,8 +17,6 @@ import {
   type Progress,
 } from "@/lib/learner";
 import { ratioClass } from "@/lib/playback";
-import { useProgressSaver } from "@/lib/hooks/useProgressSaver";
-import { useServiceClient } from "@/lib/hooks/useServiceClient";
 
 import "@/app/learner.css";
 

@@ -6,8 +6,8 @@ import { useEffect, useRef, useState, type ReactNode } from "react";
 import { NotFound } from "@/components/NotFound";
 import { subscribeToCourse } from "@/lib/api/streams";
 import type { CourseListing } from "@/lib/api/types";
-import { listingSignature } from "@/lib/learner";
 import { useServiceClient } from "@/lib/hooks/useServiceClient";
+import { listingSignature } from "@/lib/learner";
 
 /**
  * Keeps a server-rendered course or lesson page current. It follows the course stream and,

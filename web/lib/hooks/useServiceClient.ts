@@ -2,8 +2,8 @@
 
 import { useMemo } from "react";
 
-import { useRuntimeConfig } from "@/lib/hooks/useRuntimeConfig";
 import type { ServiceClient } from "@/lib/api/types";
+import { useRuntimeConfig } from "@/lib/hooks/useRuntimeConfig";
 import { useSession } from "@/lib/hooks/useSession";
 import { accessTokenOf, type SessionState } from "@/lib/supabase";
 
