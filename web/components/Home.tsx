@@ -15,12 +15,12 @@ import { PublicSummary } from "@/components/VisibilityBadge";
 import { listCourses, readCatalog } from "@/lib/api/rest";
 import type { CatalogCourse, CourseSummary, ServiceClient, VideoStatus } from "@/lib/api/types";
 import { plural } from "@/lib/format";
-import { useAnnounce } from "@/lib/hooks/useAnnounce";
 import {
   useCurrentCourse,
   useUploadingLessons,
   useVideoChanges,
-} from "@/lib/hooks/useAuthorActivity";
+} from "@/lib/hooks/authorActivity";
+import { useAnnounce } from "@/lib/hooks/useAnnounce";
 import { useLoaded } from "@/lib/hooks/useLoaded";
 import { useNotSentHere } from "@/lib/hooks/useSendingHere";
 import { useServiceClient } from "@/lib/hooks/useServiceClient";

@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useEffect, useId, useRef, useState } from "react";
 
-import { useNotificationHistory } from "@/lib/hooks/useAuthorActivity";
+import { useNotificationHistory } from "@/lib/hooks/authorActivity";
 import { textOf } from "@/lib/notifications/toast";
 
 /**

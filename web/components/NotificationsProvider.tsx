@@ -9,7 +9,7 @@ import {
   LessonRevisionsContext,
   UploadingContext,
   VideoChangesContext,
-} from "@/lib/hooks/useAuthorActivity";
+} from "@/lib/hooks/authorActivity";
 import { useAuthorStream } from "@/lib/hooks/useAuthorStream";
 import { useServiceClient } from "@/lib/hooks/useServiceClient";
 import { useToasts } from "@/lib/hooks/useToasts";
@@ -20,7 +20,7 @@ import { useToasts } from "@/lib/hooks/useToasts";
  * first listing already says), once per lesson and video version; and, when the tab is hidden
  * and the author allowed it, a browser notification too. Mounted once, in the root layout, so
  * the stream and the toasts live across in-app navigation; what the stream says is handed to
- * pages through the contexts of lib/hooks/useAuthorActivity.ts.
+ * pages through the contexts of lib/hooks/authorActivity.ts.
  */
 export function NotificationsProvider({ children }: { children: ReactNode }) {
   const { client, session } = useServiceClient();

@@ -4,8 +4,8 @@ import { useCallback, useEffect, useRef, useState } from "react";
 
 import { subscribeToMe } from "@/lib/api/streams";
 import type { CourseFields, ServiceClient, VideoStatus } from "@/lib/api/types";
+import type { UploadingLesson } from "@/lib/hooks/authorActivity";
 import { useSettle } from "@/lib/hooks/useAnnounce";
-import type { UploadingLesson } from "@/lib/hooks/useAuthorActivity";
 import type { Toast } from "@/lib/notifications/toast";
 
 /** A burst of changes within this is counted once (one more reading of the counts). */
@@ -24,7 +24,7 @@ interface Known {
  * their videos becomes ready or fails while the app is open (never for what the first listing
  * already says; once per lesson and video version; not when a cancelled replacement leaves the
  * lesson with the video it had), `forgetLesson` when a lesson is deleted; and keeps what pages
- * read (see useAuthorActivity.ts): how often the lessons changed, which are uploading, the
+ * read (see authorActivity.ts): how often the lessons changed, which are uploading, the
  * courses and the lessons' text revisions as last sent.
  */
 export function useAuthorStream({

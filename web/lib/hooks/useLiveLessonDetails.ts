@@ -4,7 +4,7 @@ import { useEffect, useRef } from "react";
 
 import { readLesson } from "@/lib/api/rest";
 import type { Lesson, ServiceClient } from "@/lib/api/types";
-import { useLessonRevision } from "@/lib/hooks/useAuthorActivity";
+import { useLessonRevision } from "@/lib/hooks/authorActivity";
 
 /**
  * A lesson's own fields kept current on its author's page: the author's stream (open on every
