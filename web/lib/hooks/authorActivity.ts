@@ -18,6 +18,24 @@ export interface UploadingLesson {
   courseId: string;
 }
 
+/** Everything below, as `NotificationsProvider` passes it on. */
+export interface AuthorActivity {
+  changes: number;
+  uploading: UploadingLesson[];
+  courses: Record<string, CourseFields>;
+  revisions: Record<string, number>;
+  history: Toast[];
+}
+
+/** Before the stream has said anything (and for a visitor). */
+export const NO_ACTIVITY: AuthorActivity = {
+  changes: 0,
+  uploading: [],
+  courses: {},
+  revisions: {},
+  history: [],
+};
+
 /** How many times the author's lessons changed (a status, a lesson added or deleted) while
  * the app was open, counted at most once per CHANGES_COALESCE_MS (useAuthorStream): pages that
  * show counts read them again when it moves. */
