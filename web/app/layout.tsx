@@ -2,13 +2,13 @@ import type { Metadata } from "next";
 import type { ReactNode } from "react";
 
 import { AnnouncerProvider, PageStatus } from "@/components/Announcer";
+import { AskBeforeLeaving } from "@/components/AskBeforeLeaving";
 import { FocusOnNavigate } from "@/components/FocusOnNavigate";
 import { Header } from "@/components/Header";
 import { LazyUploadTray } from "@/components/LazyUploadTray";
-import { LeaveGuard } from "@/components/LeaveGuard";
-import { NotificationsProvider } from "@/components/Notifications";
+import { NotificationsProvider } from "@/components/NotificationsProvider";
 import { PageTitle } from "@/components/PageTitle";
-import { RuntimeConfigProvider } from "@/components/RuntimeConfig";
+import { RuntimeConfigProvider } from "@/components/RuntimeConfigProvider";
 import { SessionSync } from "@/components/SessionSync";
 import { UploadsProvider } from "@/components/UploadsProvider";
 import { readRuntimeConfig } from "@/lib/config";
@@ -35,7 +35,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             <AnnouncerProvider>
               <NotificationsProvider>
                 <UploadsProvider>
-                  <LeaveGuard />
+                  <AskBeforeLeaving />
                   <SessionSync serverUserId={viewer?.userId ?? null} />
                   <FocusOnNavigate />
                   <Header />

@@ -1,6 +1,7 @@
 import type { MetadataRoute } from "next";
 
-import { readCatalog, readCourse, type ServiceClient } from "@/lib/api";
+import { readCatalog, readCourse } from "@/lib/api/rest";
+import type { ServiceClient } from "@/lib/api/types";
 import { readRuntimeConfig } from "@/lib/config";
 import { watchable, type LearnerCourse } from "@/lib/learner";
 import { siteOrigin } from "@/lib/viewer";

@@ -1,43 +1,17 @@
 "use client";
 
 import { usePathname } from "next/navigation";
+import { useCallback, useMemo, useRef, useState, type ReactNode } from "react";
+
 import {
-  createContext,
-  useCallback,
-  useContext,
-  useMemo,
-  useRef,
-  useState,
-  type ReactNode,
-} from "react";
-
-import type { VideoStatus } from "@/lib/api";
-
-type Tone = "success" | "info" | "error";
-
-/** A message about a lesson's video: true only while the video's status is one of `while`. */
-interface About {
-  lessonId: string;
-  while: VideoStatus[];
-}
-
-interface Message {
-  id: number;
-  text: string;
-  tone: Tone;
-  /** The page it is about: shown there only (announce, then navigate, and it is still said). */
-  path: string;
-  about: About | null;
-}
-
-type Announce = (text: string, options?: { tone?: Tone; path?: string; about?: About }) => void;
-
-/** A lesson's video is now `status`: a message about it that is no longer true goes. */
-type Settle = (lessonId: string, status: VideoStatus) => void;
-
-const AnnounceContext = createContext<Announce>(() => undefined);
-const SettleContext = createContext<Settle>(() => undefined);
-const MessageContext = createContext<Message | null>(null);
+  AnnounceContext,
+  MessageContext,
+  SettleContext,
+  usePageMessage,
+  type Announce,
+  type Message,
+  type Settle,
+} from "@/lib/hooks/useAnnounce";
 
 /**
  * What happened after an action, said in one place: `useAnnounce()("Lesson moved up.")`. The
@@ -74,18 +48,10 @@ export function AnnouncerProvider({ children }: { children: ReactNode }) {
   );
 }
 
-export function useSettle(): Settle {
-  return useContext(SettleContext);
-}
-
-export function useAnnounce(): Announce {
-  return useContext(AnnounceContext);
-}
-
 /** The page's status line: always in the page, empty until something happens. It stays in
  * view while the page scrolls; the author can put it away. */
 export function PageStatus() {
-  const message = useContext(MessageContext);
+  const message = usePageMessage();
   const pathname = usePathname();
   const [dismissed, setDismissed] = useState<number | null>(null);
   const shown = useMemo(

@@ -1,7 +1,7 @@
 import Link from "next/link";
 
 import { Thumbnail } from "@/components/Thumbnail";
-import type { CatalogCourse } from "@/lib/api";
+import type { CatalogCourse } from "@/lib/api/types";
 import { plural } from "@/lib/format";
 
 /** One published course in a catalog grid: its first lesson's thumbnail, title, description

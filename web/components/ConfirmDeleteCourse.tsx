@@ -3,8 +3,9 @@
 import { useEffect, useRef, useState } from "react";
 
 import { LiveRegion } from "@/components/LiveRegion";
-import { describeError } from "@/components/VideoUploader";
-import { deleteCourse, type ServiceClient } from "@/lib/api";
+import { deleteCourse } from "@/lib/api/rest";
+import type { ServiceClient } from "@/lib/api/types";
+import { describeError } from "@/lib/describeError";
 import { plural } from "@/lib/format";
 
 /**

@@ -1,4 +1,4 @@
-import type { Connection } from "@/lib/api";
+import type { Connection } from "@/lib/api/types";
 
 /**
  * Says when live status is not live, so a page never looks current while it is not. The

@@ -4,13 +4,9 @@ import { useId } from "react";
 
 import { DetailsFields, SaveProblems } from "@/components/DetailsFields";
 import { NewerVersion } from "@/components/NewerVersion";
-import {
-  createCourse,
-  updateCourse,
-  type CourseFields,
-  type ServiceClient,
-} from "@/lib/api";
-import { useDetailsForm } from "@/lib/useDetailsForm";
+import { createCourse, updateCourse } from "@/lib/api/rest";
+import type { CourseFields, ServiceClient } from "@/lib/api/types";
+import { useDetailsForm } from "@/lib/hooks/useDetailsForm";
 
 /**
  * A course's title and description. New: `POST /api/courses`. Edit: `PATCH` against the

@@ -4,10 +4,11 @@ import dynamic from "next/dynamic";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 
-import { useAnnounce } from "@/components/Announcer";
-import { useRuntimeConfig } from "@/components/RuntimeConfig";
-import { confirmLeave } from "@/lib/leaveGuard";
-import { supabaseClient, useSession } from "@/lib/supabase";
+import { useAnnounce } from "@/lib/hooks/useAnnounce";
+import { useRuntimeConfig } from "@/lib/hooks/useRuntimeConfig";
+import { useSession } from "@/lib/hooks/useSession";
+import { confirmLeave } from "@/lib/leaveWarnings";
+import { supabaseClient } from "@/lib/supabase";
 
 // Signed-in authors only: a visitor never downloads it.
 const NotificationsMenu = dynamic(

@@ -4,32 +4,26 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
 
-import { useAnnounce } from "@/components/Announcer";
 import { CatalogCard } from "@/components/CatalogCard";
 import { ConfirmDeleteCourse } from "@/components/ConfirmDeleteCourse";
 import { CourseForm } from "@/components/CourseForm";
 import { LoadState } from "@/components/LoadFailure";
 import { NotificationToggle } from "@/components/NotificationToggle";
+import { PageTitle } from "@/components/PageTitle";
+import { INTERRUPTED_LABEL, STATUS_LABELS } from "@/components/StatusBadge";
+import { PublicSummary } from "@/components/VisibilityBadge";
+import { listCourses, readCatalog } from "@/lib/api/rest";
+import type { CatalogCourse, CourseSummary, ServiceClient, VideoStatus } from "@/lib/api/types";
+import { plural } from "@/lib/format";
 import {
   useCurrentCourse,
   useUploadingLessons,
   useVideoChanges,
-} from "@/components/Notifications";
-import { PageTitle } from "@/components/PageTitle";
-import { INTERRUPTED_LABEL, STATUS_LABELS } from "@/components/StatusBadge";
-import { PublicSummary } from "@/components/VisibilityBadge";
-import {
-  listCourses,
-  readCatalog,
-  type CatalogCourse,
-  type CourseSummary,
-  type ServiceClient,
-  type VideoStatus,
-} from "@/lib/api";
-import { plural } from "@/lib/format";
-import { useNotSentHere } from "@/lib/uploads/sending";
-import { useLoaded } from "@/lib/useLoaded";
-import { useServiceClient } from "@/lib/useServiceClient";
+} from "@/lib/hooks/authorActivity";
+import { useAnnounce } from "@/lib/hooks/useAnnounce";
+import { useLoaded } from "@/lib/hooks/useLoaded";
+import { useNotSentHere } from "@/lib/hooks/useSendingHere";
+import { useServiceClient } from "@/lib/hooks/useServiceClient";
 
 /** The home page: an author's courses (and the catalog); signed out, the catalog. */
 export function Home() {

@@ -2,7 +2,7 @@
 
 import dynamic from "next/dynamic";
 
-import { useUploads } from "@/lib/uploads/useUploads";
+import { useUploads } from "@/lib/hooks/useUploads";
 
 // The tray's code is fetched once something goes up: a visitor, or an author with nothing
 // uploading, never downloads it.

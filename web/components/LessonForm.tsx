@@ -2,17 +2,18 @@
 
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 
-import { useAnnounce } from "@/components/Announcer";
 import { DetailsFields, SaveProblems } from "@/components/DetailsFields";
-import { NewerVersion } from "@/components/NewerVersion";
 import { LiveRegion } from "@/components/LiveRegion";
-import { lostFocus } from "@/components/VideoUploader";
-import { addLesson, updateLesson, type Lesson, type ServiceClient } from "@/lib/api";
-import { describeError } from "@/lib/errors";
+import { NewerVersion } from "@/components/NewerVersion";
+import { addLesson, updateLesson } from "@/lib/api/rest";
+import type { Lesson, ServiceClient } from "@/lib/api/types";
+import { describeError } from "@/lib/describeError";
+import { lostFocus } from "@/lib/focus";
+import { useAnnounce } from "@/lib/hooks/useAnnounce";
+import { useDetailsForm } from "@/lib/hooks/useDetailsForm";
+import { useUploadManager, useUploads } from "@/lib/hooks/useUploads";
 import { refusalOf } from "@/lib/uploads/checkFile";
 import type { Upload } from "@/lib/uploads/manager";
-import { useUploadManager, useUploads } from "@/lib/uploads/useUploads";
-import { useDetailsForm } from "@/lib/useDetailsForm";
 
 type LessonFormProps =
   | { mode: "new"; client: ServiceClient; courseId: string }

@@ -2,8 +2,8 @@
 
 import dynamic from "next/dynamic";
 
-import { useRuntimeConfig } from "@/components/RuntimeConfig";
-import type { LessonVideo } from "@/lib/api";
+import type { LessonVideo } from "@/lib/api/types";
+import { useRuntimeConfig } from "@/lib/hooks/useRuntimeConfig";
 import { playerSource, ratioClass } from "@/lib/playback";
 
 const MuxPlayer = dynamic(() => import("@mux/mux-player-react"), {

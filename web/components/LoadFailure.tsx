@@ -1,4 +1,4 @@
-import type { ApiError } from "@/lib/api";
+import type { ApiError } from "@/lib/api/apiError";
 
 export function LoadFailure({ error, retrying }: { error: ApiError; retrying: boolean }) {
   return (

@@ -3,8 +3,8 @@
 import Link from "next/link";
 import { useEffect } from "react";
 
-import { useAnnounce } from "@/components/Announcer";
 import { PageTitle } from "@/components/PageTitle";
+import { useAnnounce } from "@/lib/hooks/useAnnounce";
 
 export function NotFound({
   what,

@@ -2,7 +2,7 @@
 
 import { useRef } from "react";
 
-import { useNotificationPermission } from "@/components/Notifications";
+import { useNotificationPermission } from "@/lib/hooks/useNotificationPermission";
 
 /**
  * Asks the browser for permission to notify the author when a video is ready while this tab is

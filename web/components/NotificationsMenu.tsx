@@ -3,7 +3,8 @@
 import Link from "next/link";
 import { useEffect, useId, useRef, useState } from "react";
 
-import { textOf, useNotificationHistory } from "@/components/Notifications";
+import { useNotificationHistory } from "@/lib/hooks/authorActivity";
+import { textOf } from "@/lib/notifications/toast";
 
 /**
  * "Notifications" in the header: every notification of this session, newest first, kept

@@ -1,4 +1,4 @@
-export const APP_NAME = "Lessons";
+import { APP_NAME } from "@/lib/appName";
 
 /** The document's title (React 19 hoists `<title>` into `<head>`): "Baking — Lessons". Each
  * page renders exactly one, with the course or lesson title once it is loaded. */

@@ -2,14 +2,10 @@
 
 import { useState } from "react";
 
-import { useAnnounce } from "@/components/Announcer";
 import { VisibilityBadge } from "@/components/VisibilityBadge";
-import {
-  setVisibility,
-  type ServiceClient,
-  type Visibility,
-  type VideoStatus,
-} from "@/lib/api";
+import { setVisibility } from "@/lib/api/rest";
+import type { ServiceClient, VideoStatus, Visibility } from "@/lib/api/types";
+import { useAnnounce } from "@/lib/hooks/useAnnounce";
 
 /** What learners see after the change, said to the author. */
 export function publishedMessage(

@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useRef } from "react";
 
-import { useSession } from "@/lib/supabase";
+import { useSession } from "@/lib/hooks/useSession";
 
 /**
  * A page rendered on the server for one user (or for anyone) while the browser holds another

@@ -4,10 +4,10 @@ import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
 
-import { useAnnounce } from "@/components/Announcer";
 import { LiveRegion } from "@/components/LiveRegion";
 import { PageTitle } from "@/components/PageTitle";
-import { useRuntimeConfig } from "@/components/RuntimeConfig";
+import { useAnnounce } from "@/lib/hooks/useAnnounce";
+import { useRuntimeConfig } from "@/lib/hooks/useRuntimeConfig";
 import { safeNext } from "@/lib/safeNext";
 import { supabaseClient } from "@/lib/supabase";
 

@@ -1,4 +1,4 @@
-import type { VideoStatus } from "@/lib/api";
+import type { VideoStatus } from "@/lib/api/types";
 
 /** What each status means to an author, in one human label. The video's state only: whether
  * learners may watch it is the lesson's and course's visibility ("Draft" / "Public"), so a

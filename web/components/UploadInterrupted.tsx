@@ -1,7 +1,7 @@
 "use client";
 
-import type { LessonVideo } from "@/lib/api";
-import { useUploadInterrupted } from "@/lib/uploads/sending";
+import type { LessonVideo } from "@/lib/api/types";
+import { useUploadInterrupted } from "@/lib/hooks/useSendingHere";
 
 /**
  * An `uploading` lesson whose file no tab of this browser is sending (the tab that sent it

@@ -1,6 +1,6 @@
 "use client";
 
-import { useUpload } from "@/lib/uploads/useUploads";
+import { useUpload } from "@/lib/hooks/useUploads";
 
 /** The lesson's file going up from this tab, in one line (a lesson's row): its progress. */
 export function UploadProgress({ lessonId }: { lessonId: string }) {

@@ -4,9 +4,9 @@ import Link from "next/link";
 import { useState } from "react";
 
 import { LiveRegion } from "@/components/LiveRegion";
-import { describeError } from "@/lib/errors";
+import { describeError } from "@/lib/describeError";
+import { useUploadManager, useUploads } from "@/lib/hooks/useUploads";
 import type { Upload } from "@/lib/uploads/manager";
-import { useUploadManager, useUploads } from "@/lib/uploads/useUploads";
 
 /**
  * The uploads of this tab on every page, compact: each lesson's file, its progress and

@@ -2,13 +2,13 @@
 
 import { useEffect, useRef, useState, type ReactNode } from "react";
 
-import { useAnnounce } from "@/components/Announcer";
-import { useRuntimeConfig } from "@/components/RuntimeConfig";
-import type { ServiceClient } from "@/lib/api";
-import { useLeaveGuard } from "@/lib/leaveGuard";
+import type { ServiceClient } from "@/lib/api/types";
+import { useAnnounce } from "@/lib/hooks/useAnnounce";
+import { useLeaveGuard } from "@/lib/hooks/useLeaveGuard";
+import { useRuntimeConfig } from "@/lib/hooks/useRuntimeConfig";
+import { useServiceClient } from "@/lib/hooks/useServiceClient";
+import { UploadsContext, useUploads } from "@/lib/hooks/useUploads";
 import { UploadManager } from "@/lib/uploads/manager";
-import { UploadsContext, useUploads } from "@/lib/uploads/useUploads";
-import { useServiceClient } from "@/lib/useServiceClient";
 
 export const LEAVE_WHILE_UPLOADING =
   "A video is still uploading. If you leave the app the upload stops and is cancelled. Leave anyway?";

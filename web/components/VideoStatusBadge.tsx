@@ -1,8 +1,8 @@
 "use client";
 
 import { StatusBadge } from "@/components/StatusBadge";
-import type { LessonVideo } from "@/lib/api";
-import { useUploadInterrupted } from "@/lib/uploads/sending";
+import type { LessonVideo } from "@/lib/api/types";
+import { useUploadInterrupted } from "@/lib/hooks/useSendingHere";
 
 /** The author's status pill for a lesson's video, saying "Upload interrupted" for an upload
  * no tab of this browser is sending. */

@@ -4,10 +4,9 @@ import dynamic from "next/dynamic";
 import { useCallback, useEffect, useImperativeHandle, useRef, useState, type Ref } from "react";
 
 import { LiveRegion } from "@/components/LiveRegion";
+import { lostFocus } from "@/lib/focus";
+import { useUpload, useUploadManager } from "@/lib/hooks/useUploads";
 import type { Upload } from "@/lib/uploads/manager";
-import { useUpload, useUploadManager } from "@/lib/uploads/useUploads";
-
-export { describeError } from "@/lib/errors";
 
 const MuxUploader = dynamic(() => import("@mux/mux-uploader-react"), {
   ssr: false,
@@ -30,12 +29,6 @@ export interface UploaderHandle {
   ready: () => void;
   /** Focus the "Choose a video file" button. */
   focus: () => void;
-}
-
-/** Focus that an element's removal left on the document's body. */
-export function lostFocus(): boolean {
-  const active = document.activeElement;
-  return active === null || active === document.body || !active.isConnected;
 }
 
 function phaseOf(upload: Upload | null): UploadPhase {

@@ -1,4 +1,4 @@
-import type { Visibility, VideoStatus } from "@/lib/api";
+import type { VideoStatus, Visibility } from "@/lib/api/types";
 
 /** The author's decision in words: "Draft", "Public", or, for a public lesson whose video is
  * not published yet, "Public — appears when its video is ready". */

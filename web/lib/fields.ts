@@ -1,4 +1,5 @@
-import { ApiError, DESCRIPTION_MAX, TITLE_MAX } from "@/lib/api";
+import { ApiError } from "@/lib/api/apiError";
+import { DESCRIPTION_MAX, TITLE_MAX } from "@/lib/api/types";
 
 /** What the author typed into a title and description form. */
 export interface Draft {

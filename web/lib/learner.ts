@@ -4,7 +4,8 @@
  * `PUT /api/lessons/{id}/progress`, plus the small rules the pages share.
  */
 
-import { ApiError, type Course, type Lesson, type ServiceClient, UNREACHABLE } from "@/lib/api";
+import { ApiError, UNREACHABLE } from "@/lib/api/apiError";
+import type { Course, Lesson, ServiceClient } from "@/lib/api/types";
 
 export interface Progress {
   positionSeconds: number;

@@ -1,15 +1,10 @@
 import type { Metadata } from "next";
 import { cache } from "react";
 
-import { APP_NAME } from "@/components/PageTitle";
-import {
-  ApiError,
-  readCatalog,
-  readCourse,
-  readLesson,
-  type CatalogCourse,
-  type LessonDetail,
-} from "@/lib/api";
+import { ApiError } from "@/lib/api/apiError";
+import { readCatalog, readCourse, readLesson } from "@/lib/api/rest";
+import type { CatalogCourse, LessonDetail } from "@/lib/api/types";
+import { APP_NAME } from "@/lib/appName";
 import { summaryOf, watchable, type LearnerCourse } from "@/lib/learner";
 import { anonymousViewer, currentViewer, siteOrigin, type Viewer } from "@/lib/viewer";
 

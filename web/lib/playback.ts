@@ -1,4 +1,4 @@
-import type { LessonVideo } from "@/lib/api";
+import type { LessonVideo } from "@/lib/api/types";
 
 /**
  * What MuxPlayer is given to play a published video. In production the playback id (and the

@@ -1,9 +1,6 @@
 "use client";
 
 import type { Session, SupabaseClient } from "@supabase/supabase-js";
-import { useEffect, useState } from "react";
-
-import { useRuntimeConfig } from "@/components/RuntimeConfig";
 
 interface Loaded {
   key: string;
@@ -13,8 +10,14 @@ interface Loaded {
 }
 
 let cached: Loaded | null = null;
+
+/** Whether the client for this project exists already (a sign-in on this page made it). */
+export function clientExists(url: string, anonKey: string): boolean {
+  return cached?.key === `${url} ${anonKey}`;
+}
+
 /** `useSession` hooks waiting for a client to exist (a visitor who then signs in). */
-const waiting = new Set<() => void>();
+export const waiting = new Set<() => void>();
 
 /**
  * One supabase-js client per project, created in the browser only, keeping the session in
@@ -29,7 +32,8 @@ export function supabaseClient(url: string, anonKey: string): Promise<SupabaseCl
   return load(url, anonKey).client;
 }
 
-function load(url: string, anonKey: string): Loaded {
+/** The client for this project, created (and its code loaded) on first use. */
+export function load(url: string, anonKey: string): Loaded {
   const key = `${url} ${anonKey}`;
   if (cached?.key !== key) {
     const fragment = new URLSearchParams(window.location.hash.slice(1));
@@ -47,7 +51,7 @@ function load(url: string, anonKey: string): Loaded {
 }
 
 /** Whether this browser may hold a session: Supabase's cookie, or a sign-in redirect. */
-function mayHaveSession(): boolean {
+export function mayHaveSession(): boolean {
   return (
     document.cookie.split(";").some((c) => c.trim().startsWith("sb-")) ||
     new URLSearchParams(window.location.hash.slice(1)).has("access_token") ||
@@ -74,56 +78,8 @@ export type SessionState =
   | { status: "signed-out" }
   | { status: "signed-in"; session: Session };
 
-function stateOf(session: Session | null): SessionState {
+export function stateOf(session: Session | null): SessionState {
   return session ? { status: "signed-in", session } : { status: "signed-out" };
-}
-
-/**
- * The signed-in user's session, as supabase-js keeps it: `getSession()` once, then every
- * `onAuthStateChange` (sign-in, sign-out, and each token refresh, which changes the token).
- * With no sign of a session it is "signed-out" at once, without loading supabase-js, and
- * follows the client from the moment one is made (a sign-in on this page).
- */
-export function useSession(): SessionState {
-  const { supabaseUrl, supabaseAnonKey } = useRuntimeConfig();
-  const [state, setState] = useState<SessionState>({ status: "loading" });
-  useEffect(() => {
-    let active = true;
-    let unsubscribe = () => {};
-    const follow = () => {
-      const { client, ready } = load(supabaseUrl, supabaseAnonKey);
-      void Promise.all([client, ready])
-        .then(([supabase]) => {
-          if (!active) return null;
-          const { data } = supabase.auth.onAuthStateChange((_event, session) => {
-            if (active) setState(stateOf(session));
-          });
-          unsubscribe = () => data.subscription.unsubscribe();
-          return supabase.auth.getSession();
-        })
-        .then((result) => {
-          if (active && result) setState(stateOf(result.data.session));
-        });
-    };
-    const wake = () => {
-      waiting.delete(wake);
-      follow();
-    };
-    if (cached?.key === `${supabaseUrl} ${supabaseAnonKey}` || mayHaveSession()) {
-      follow();
-    } else {
-      waiting.add(wake);
-      void Promise.resolve().then(() => {
-        if (active && waiting.has(wake)) setState({ status: "signed-out" });
-      });
-    }
-    return () => {
-      active = false;
-      waiting.delete(wake);
-      unsubscribe();
-    };
-  }, [supabaseUrl, supabaseAnonKey]);
-  return state;
 }
 
 export function accessTokenOf(state: SessionState): string | null {

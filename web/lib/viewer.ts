@@ -2,7 +2,7 @@ import { createServerClient } from "@supabase/ssr";
 import { cookies, headers } from "next/headers";
 import { cache } from "react";
 
-import type { ServiceClient } from "@/lib/api";
+import type { ServiceClient } from "@/lib/api/types";
 import { readRuntimeConfig, type RuntimeConfig } from "@/lib/config";
 
 /** Who is asking, as the server sees it: the service client to call as them (their Supabase

@@ -6,7 +6,7 @@ import dynamic from "next/dynamic";
 // learner's or a visitor's page never downloads the workspace, the editor or their forms.
 export const AuthorHome = dynamic(() => import("@/components/Home").then((m) => m.Home));
 export const AuthorCourse = dynamic(() =>
-  import("@/components/CourseView").then((m) => m.CourseView),
+  import("@/components/CourseEditor").then((m) => m.CourseEditor),
 );
 export const AuthorLesson = dynamic(() =>
   import("@/components/LessonEditor").then((m) => m.LessonEditor),

@@ -1,7 +1,7 @@
 import Link from "next/link";
 
 import { CatalogCard } from "@/components/CatalogCard";
-import type { CatalogCourse } from "@/lib/api";
+import type { CatalogCourse } from "@/lib/api/types";
 
 /** The published courses, rendered on the server for anyone not signed in. */
 export function LearnerCatalog({ courses }: { courses: CatalogCourse[] }) {

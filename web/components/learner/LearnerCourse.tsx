@@ -1,8 +1,8 @@
 import Link from "next/link";
 
+import { Thumbnail } from "@/components/Thumbnail";
 import { LiveLearnerPage } from "@/components/learner/LiveLearnerPage";
 import { Paragraphs } from "@/components/learner/Paragraphs";
-import { Thumbnail } from "@/components/Thumbnail";
 import { formatDuration, spokenDuration } from "@/lib/format";
 import {
   completedCount,

@@ -2,21 +2,21 @@
 
 import dynamic from "next/dynamic";
 import Link from "next/link";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useRef, useState } from "react";
 
 import { Paragraphs } from "@/components/learner/Paragraphs";
 import type { PlaybackEvents } from "@/components/learner/WatchPlayer";
-import type { Lesson, ServiceClient } from "@/lib/api";
+import type { Lesson } from "@/lib/api/types";
 import { formatDuration, spokenDuration } from "@/lib/format";
+import { useProgressSaver } from "@/lib/hooks/useProgressSaver";
+import { useServiceClient } from "@/lib/hooks/useServiceClient";
 import {
   pagePath,
-  saveProgress,
   watchable,
   type LearnerCourse,
   type Progress,
 } from "@/lib/learner";
 import { ratioClass } from "@/lib/playback";
-import { useServiceClient } from "@/lib/useServiceClient";
 
 import "@/app/learner.css";
 
@@ -72,7 +72,7 @@ export function LearnerLessonView({
   const completed = mine?.completed ?? false;
   const startAt = resumeAt(initial, lesson.video.durationSeconds);
 
-  const store = useSaver(client, lesson.lessonId, setSaid);
+  const store = useProgressSaver(client, lesson.lessonId, setSaid);
   const progressRef = useRef<Progress | null>(mine);
   const record = useCallback(
     (change: Partial<Progress>, leaving = false) => {
@@ -224,27 +224,5 @@ export function LearnerLessonView({
         </nav>
       </div>
     </article>
-  );
-}
-
-/** Saves progress: one request at a time, the latest position wins; failures are said. */
-function useSaver(
-  client: ServiceClient | null,
-  lessonId: string,
-  say: (text: string) => void,
-): (progress: Progress, leaving: boolean) => void {
-  const clientRef = useRef(client);
-  useEffect(() => {
-    clientRef.current = client;
-  }, [client]);
-  return useCallback(
-    (progress: Progress, leaving: boolean) => {
-      const current = clientRef.current;
-      if (!current?.accessToken) return;
-      saveProgress(current, lessonId, progress, { keepalive: leaving }).catch((error: Error) => {
-        if (!leaving) say(error.message);
-      });
-    },
-    [lessonId, say],
   );
 }

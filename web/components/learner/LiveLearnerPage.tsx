@@ -4,9 +4,10 @@ import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState, type ReactNode } from "react";
 
 import { NotFound } from "@/components/NotFound";
-import { subscribeToCourse, type CourseListing } from "@/lib/api";
+import { subscribeToCourse } from "@/lib/api/streams";
+import type { CourseListing } from "@/lib/api/types";
+import { useServiceClient } from "@/lib/hooks/useServiceClient";
 import { listingSignature } from "@/lib/learner";
-import { useServiceClient } from "@/lib/useServiceClient";
 
 /**
  * Keeps a server-rendered course or lesson page current. It follows the course stream and,

@@ -1,5 +1,5 @@
 import { PageTitle } from "@/components/PageTitle";
-import type { ApiError } from "@/lib/api";
+import type { ApiError } from "@/lib/api/apiError";
 
 /** A server-rendered page whose data could not be read (the service down or busy). */
 export function PageFailure({ what, error }: { what: string; error: ApiError }) {

@@ -3,8 +3,8 @@
 import MuxPlayer from "@mux/mux-player-react";
 import { useEffect, useRef, type ComponentRef } from "react";
 
-import { useRuntimeConfig } from "@/components/RuntimeConfig";
-import type { LessonVideo } from "@/lib/api";
+import type { LessonVideo } from "@/lib/api/types";
+import { useRuntimeConfig } from "@/lib/hooks/useRuntimeConfig";
 import { playerSource, ratioClass } from "@/lib/playback";
 
 /** How often the position is saved while the video plays (and on pause, end and leaving). */

@@ -9,8 +9,10 @@
  * which ties the upload to the lesson before answering), then sends the file there in
  * resumable chunks with UpChunk, the library MuxUploader itself uploads with.
  */
-import { ApiError, cancelUpload, createUpload, type LessonVideo, type ServiceClient } from "@/lib/api";
-import { describeError } from "@/lib/errors";
+import { ApiError } from "@/lib/api/apiError";
+import { cancelUpload, createUpload } from "@/lib/api/rest";
+import type { LessonVideo, ServiceClient } from "@/lib/api/types";
+import { describeError } from "@/lib/describeError";
 import { refusalOf } from "@/lib/uploads/checkFile";
 import { markSending, unmarkSending } from "@/lib/uploads/sending";
 

@@ -4,7 +4,6 @@
  * video is `uploading` without a fresh mark is an upload no browser tab here is sending (the
  * tab closed, the browser crashed): "Upload interrupted", not an endless "Uploading".
  */
-import { useSyncExternalStore } from "react";
 
 const PREFIX = "mux-lessons.sending.";
 const REFRESH_MS = 2_000;
@@ -63,7 +62,8 @@ function notify(): void {
   listeners.forEach((listener) => listener());
 }
 
-function subscribe(listener: () => void): () => void {
+/** Calls `listener` whenever what `sendingHere` says may have changed; returns a stop. */
+export function subscribe(listener: () => void): () => void {
   listeners.add(listener);
   // Other tabs' marks come and go (`storage`), and a mark goes stale by itself: look again.
   const tick = setInterval(listener, REFRESH_MS);
@@ -73,29 +73,4 @@ function subscribe(listener: () => void): () => void {
     clearInterval(tick);
     window.removeEventListener("storage", listener);
   };
-}
-
-/** Whether a tab of this browser is sending the lesson's file, kept current. */
-export function useSendingHere(lessonId: string): boolean {
-  return useSyncExternalStore(
-    subscribe,
-    () => sendingHere(lessonId),
-    () => true, // on the server: assume nothing is interrupted
-  );
-}
-
-/** Of these lesson ids, those no tab of this browser is sending, kept current. */
-export function useNotSentHere(lessonIds: string[]): string[] {
-  const key = useSyncExternalStore(
-    subscribe,
-    () => lessonIds.filter((id) => !sendingHere(id)).join(","),
-    () => "",
-  );
-  return key === "" ? [] : key.split(",");
-}
-
-/** An `uploading` lesson whose file no tab of this browser is sending: "Upload interrupted". */
-export function useUploadInterrupted(lessonId: string, status: string | undefined): boolean {
-  const sending = useSendingHere(lessonId);
-  return status === "uploading" && !sending;
 }

@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 
 import { AuthorLesson } from "@/components/learner/AuthorPages";
-import { LiveLearnerPage } from "@/components/learner/LiveLearnerPage";
 import { LearnerLessonView } from "@/components/learner/LearnerLessonView";
+import { LiveLearnerPage } from "@/components/learner/LiveLearnerPage";
 import { PageFailure } from "@/components/learner/PageFailure";
 import { RouteNotFound } from "@/components/learner/RouteNotFound";
 import { listingSignature, summaryOf } from "@/lib/learner";

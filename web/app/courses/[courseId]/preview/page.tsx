@@ -1,10 +1,10 @@
 import type { Metadata } from "next";
 
-import { APP_NAME } from "@/components/PageTitle";
 import { PreviewBanner } from "@/components/LearnerPreview";
 import { NotFound } from "@/components/NotFound";
 import { LearnerCourse } from "@/components/learner/LearnerCourse";
 import { PageFailure } from "@/components/learner/PageFailure";
+import { APP_NAME } from "@/lib/appName";
 import { loadCourse } from "@/lib/learnerPages";
 
 export async function generateMetadata({

@@ -2,9 +2,10 @@
 
 import { useMemo } from "react";
 
-import { useRuntimeConfig } from "@/components/RuntimeConfig";
-import type { ServiceClient } from "@/lib/api";
-import { accessTokenOf, useSession, type SessionState } from "@/lib/supabase";
+import type { ServiceClient } from "@/lib/api/types";
+import { useRuntimeConfig } from "@/lib/hooks/useRuntimeConfig";
+import { useSession } from "@/lib/hooks/useSession";
+import { accessTokenOf, type SessionState } from "@/lib/supabase";
 
 /**
  * The service client for the current user: null until supabase-js has restored the session

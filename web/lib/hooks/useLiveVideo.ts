@@ -2,14 +2,9 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 
-import {
-  ApiError,
-  subscribeToVideo,
-  type Connection,
-  type LessonVideo,
-  type ServiceClient,
-  type VideoStatus,
-} from "@/lib/api";
+import { ApiError } from "@/lib/api/apiError";
+import { subscribeToVideo } from "@/lib/api/streams";
+import type { Connection, LessonVideo, ServiceClient, VideoStatus } from "@/lib/api/types";
 
 export interface LiveVideo {
   video: LessonVideo | null;

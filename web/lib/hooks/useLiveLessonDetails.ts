@@ -2,8 +2,9 @@
 
 import { useEffect, useRef } from "react";
 
-import { useLessonRevision } from "@/components/Notifications";
-import { readLesson, type Lesson, type ServiceClient } from "@/lib/api";
+import { readLesson } from "@/lib/api/rest";
+import type { Lesson, ServiceClient } from "@/lib/api/types";
+import { useLessonRevision } from "@/lib/hooks/authorActivity";
 
 /**
  * A lesson's own fields kept current on its author's page: the author's stream (open on every

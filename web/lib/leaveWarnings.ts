@@ -1,17 +1,14 @@
-"use client";
-
-import { useEffect, useId } from "react";
-
 /**
- * "Leave this page?" while something would be lost. Components call
- * `useLeaveGuard(active, message, scope)`; `LeaveGuard` (mounted once in the layout) asks
+ * "Leave this page?" while something would be lost: the warnings in force and the ways out
+ * they guard. Components call `useLeaveGuard(active, message, scope)` (lib/hooks);
+ * `AskBeforeLeaving` (mounted once in the layout) asks
  * before the tab is closed, reloaded or sent to another address (`beforeunload`, which Back
  * past the app's first page is too) and, for a `page` guard, before an in-app link is
  * followed; code that navigates by itself (sign-out) calls `confirmLeave()` first.
  * `app`: what is at stake lives across in-app navigation (the uploads): only leaving the app
  * loses it.
  */
-type Scope = "page" | "app";
+export type Scope = "page" | "app";
 
 const guards = new Map<string, { message: string; scope: Scope }>();
 
@@ -30,15 +27,10 @@ export function confirmLeave(scope?: Scope): boolean {
   return message === null || window.confirm(message);
 }
 
-export function useLeaveGuard(active: boolean, message: string, scope: Scope = "page"): void {
-  const id = useId();
-  useEffect(() => {
-    if (!active) return;
-    guards.set(id, { message, scope });
-    return () => {
-      guards.delete(id);
-    };
-  }, [active, id, message, scope]);
+/** Registers (or, with null, withdraws) the warning `id` stands for. */
+export function setLeaveWarning(id: string, warning: { message: string; scope: Scope } | null): void {
+  if (warning === null) guards.delete(id);
+  else guards.set(id, warning);
 }
 
 function sameDocumentLink(event: MouseEvent): HTMLAnchorElement | null {

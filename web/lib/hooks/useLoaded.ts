@@ -2,7 +2,8 @@
 
 import { useEffect, useState } from "react";
 
-import { ApiError, type ServiceClient } from "@/lib/api";
+import { ApiError } from "@/lib/api/apiError";
+import type { ServiceClient } from "@/lib/api/types";
 
 export type Loaded<T> =
   | { state: "loading" }

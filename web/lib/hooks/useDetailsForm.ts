@@ -2,8 +2,8 @@
 
 import { useEffect, useRef, useState, type FormEvent } from "react";
 
-import { describeError } from "@/components/VideoUploader";
-import { ApiError } from "@/lib/api";
+import { ApiError } from "@/lib/api/apiError";
+import { describeError } from "@/lib/describeError";
 import { fieldErrorOf, validate, written, type Draft, type FieldErrors } from "@/lib/fields";
 import { changedFields, differences, draftOf, type Written } from "@/lib/merge";
 

@@ -2,17 +2,9 @@
 
 import { useEffect, useState } from "react";
 
-import {
-  subscribeToCourse,
-  type ApiError,
-  type Connection,
-  type Course,
-  type CourseFields,
-  type CourseLessonEntry,
-  type CourseListing,
-  type LessonVideo,
-  type ServiceClient,
-} from "@/lib/api";
+import type { ApiError } from "@/lib/api/apiError";
+import { subscribeToCourse } from "@/lib/api/streams";
+import type { Connection, Course, CourseFields, CourseLessonEntry, CourseListing, LessonVideo, ServiceClient } from "@/lib/api/types";
 
 export interface LiveCourse {
   listing: CourseListing | null;

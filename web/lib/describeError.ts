@@ -1,4 +1,4 @@
-import { ApiError } from "@/lib/api";
+import { ApiError } from "@/lib/api/apiError";
 
 /** A failure as said to the author: the service's message (with when to try again), or a
  * plain "Something went wrong". */

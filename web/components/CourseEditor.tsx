@@ -4,32 +4,28 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
 
-import { useAnnounce } from "@/components/Announcer";
 import { ConfirmDeleteCourse } from "@/components/ConfirmDeleteCourse";
 import { ConnectionNotice } from "@/components/ConnectionNotice";
 import { CourseForm } from "@/components/CourseForm";
-import { LessonForm } from "@/components/LessonForm";
+import { LearnerPageInstead } from "@/components/LearnerPageInstead";
 import { PreviewLink } from "@/components/LearnerPreview";
+import { LessonForm } from "@/components/LessonForm";
 import { LessonList } from "@/components/LessonList";
 import { LoadState } from "@/components/LoadFailure";
 import { NotFound } from "@/components/NotFound";
 import { NotificationToggle } from "@/components/NotificationToggle";
 import { PageTitle } from "@/components/PageTitle";
 import { PublishControl } from "@/components/PublishControl";
-import { Thumbnail } from "@/components/Thumbnail";
-import {
-  readCourse,
-  type Course,
-  type CourseFields,
-  type ServiceClient,
-} from "@/lib/api";
-import { formatDuration, spokenDuration } from "@/lib/format";
-import { currentFields, currentLessons, useLiveCourse } from "@/lib/useLiveCourse";
-import { useLoaded } from "@/lib/useLoaded";
-import { useServiceClient } from "@/lib/useServiceClient";
+import { readCourse } from "@/lib/api/rest";
+import type { Course, CourseFields, ServiceClient } from "@/lib/api/types";
+import { useAnnounce } from "@/lib/hooks/useAnnounce";
+import { currentFields, currentLessons, useLiveCourse } from "@/lib/hooks/useLiveCourse";
+import { useLoaded } from "@/lib/hooks/useLoaded";
+import { useServiceClient } from "@/lib/hooks/useServiceClient";
 
-/** A course page: its owner's workspace, or the learner's list of published lessons. */
-export function CourseView({
+/** The author's course page (client-rendered, live): the course workspace. Learners get the
+ * server-rendered page of components/learner/ instead. */
+export function CourseEditor({
   courseId,
 }: {
   courseId: string;
@@ -48,6 +44,7 @@ export function CourseView({
     );
   }
   const ready = client !== null && course.state === "ready";
+  if (ready && !course.value.editable) return <LearnerPageInstead what="the course" />;
   return (
     <>
       {!ready && <PageTitle title="Course" />}
@@ -57,87 +54,8 @@ export function CourseView({
         error={course.state === "failed" ? course.error : null}
         retrying={course.state === "failed" && course.retrying}
       />
-      {ready &&
-        (course.value.editable ? (
-          <CourseWorkspace key={courseId} client={client} course={course.value} />
-        ) : (
-          <CourseLessons
-            client={client}
-            course={course.value}
-                signedIn={session.status === "signed-in"}
-          />
-        ))}
+      {ready && <CourseWorkspace key={courseId} client={client} course={course.value} />}
     </>
-  );
-}
-
-/** What a learner sees: the published lessons, in order, each opening its player page; kept
- * current by the course stream (a lesson published, renamed, moved or removed appears so). */
-function CourseLessons({
-  client,
-  course,
-  signedIn,
-}: {
-  client: ServiceClient;
-  course: Course;
-  signedIn: boolean;
-}) {
-  const live = useLiveCourse(client, course.courseId);
-  if (live.failure?.status === 404) {
-    const next = `/courses/${course.courseId}`;
-    return (
-      <NotFound what="Course" signedIn={signedIn} next={next} gone />
-    );
-  }
-  const current = currentLessons(live, course);
-  const lessons = current.lessons.flatMap(({ lessonId, title }) => {
-    const video = current.videos[lessonId];
-    return video?.status === "published" ? [{ lessonId, title, video }] : [];
-  });
-  // Renamed or described elsewhere: shown at once (`event: course`).
-  const { title, description } = currentFields(live, course);
-  return (
-    <section className="course" data-testid="learner-course">
-      <PageTitle title={title} />
-      <p className="crumbs">
-        <Link href="/">← All courses</Link>
-      </p>
-      <h1>{title}</h1>
-      {description && <p className="lead">{description}</p>}
-      {lessons.length === 0 ? (
-        <p className="muted">No lessons are published yet.</p>
-      ) : (
-        <ol className="learner-lessons" data-testid="lesson-list">
-          {lessons.map((lesson, index) => {
-            const duration = formatDuration(lesson.video.durationSeconds);
-            return (
-              <li key={lesson.lessonId} data-lesson={lesson.lessonId}>
-                <Link
-                  href={`/lessons/${lesson.lessonId}`}
-                  className="learner-lesson"
-                >
-                  <Thumbnail url={lesson.video.thumbnailUrl} />
-                  <span className="learner-lesson-text">
-                    <span className="learner-number" aria-hidden="true">
-                      Lesson {index + 1}
-                    </span>
-                    <span className="lesson-title">{lesson.title}</span>
-                    {duration && (
-                      <span className="lesson-duration">
-                        <span aria-hidden="true">{duration}</span>
-                        <span className="visually-hidden">
-                          , {spokenDuration(lesson.video.durationSeconds)}
-                        </span>
-                      </span>
-                    )}
-                  </span>
-                </Link>
-              </li>
-            );
-          })}
-        </ol>
-      )}
-    </section>
   );
 }
 

@@ -1,0 +1,233 @@
+"""The plan of `web/` holds: `lib/` never imports `components/` (code below the UI does not
+reach up into it), no file in `components/` or `lib/` grows past 350 lines, and every hook lives
+in one place, `lib/hooks/`. Read from the sources, no browser and no build."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+WEB = ROOT / "web"
+COMPONENTS = WEB / "components"
+LIB = WEB / "lib"
+HOOKS = LIB / "hooks"
+MAX_LINES = 350
+SOURCE_SUFFIXES = {".ts", ".tsx", ".js", ".jsx", ".mjs"}
+SKIPPED = {"node_modules", ".next"}
+
+
+def _sources(*roots: Path) -> list[Path]:
+    found = []
+    for root in roots:
+        paths = [root] if root.is_file() else root.rglob("*")
+        found += [
+            path
+            for path in paths
+            if path.is_file()
+            and path.suffix in SOURCE_SUFFIXES
+            and not path.name.endswith(".d.ts")
+            and not SKIPPED & set(path.relative_to(WEB).parts)
+        ]
+    return sorted(found)
+
+
+def _without_comments(text: str) -> str:
+    """The code with `//` and `/* */` comments blanked out; strings and template literals kept
+    (a `//` inside "https://..." is not a comment)."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if text.startswith("//", i):
+            end = text.find("\n", i)
+            i = n if end == -1 else end
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = n if end == -1 else end + 2
+            out.append(" ")
+        elif char in "\"'`":
+            end = i + 1
+            while end < n and text[end] != char:
+                end += 2 if text[end] == "\\" else 1
+            out.append(text[i : end + 1])
+            i = end + 1
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+_SPECIFIER = re.compile(
+    r"""(?:\bimport\s+(?:type\s+)?(?:[\w*{}\s,$]+?\s+from\s+)?   # import x / {x} / type {x} from
+        |\bexport\s+(?:type\s+)?(?:[\w*{}\s,$]+?)\s+from\s+     # export {x} from
+        |\bimport\s*\(\s*                                       # import("x")
+        |\brequire\s*\(\s*                                      # require("x")
+        )(["'])([^"'\n]+)\1""",
+    re.X | re.S,
+)
+
+
+def import_specifiers(text: str) -> list[str]:
+    """Every module a source names: static, type-only, re-exported, dynamic, required."""
+    return [match.group(2) for match in _SPECIFIER.finditer(_without_comments(text))]
+
+
+def _aliases() -> dict[str, Path]:
+    """tsconfig.json's `paths`: "@/*" → web/ (the one alias the app uses)."""
+    text = (WEB / "tsconfig.json").read_text(encoding="utf-8")
+    paths = json.loads(re.sub(r"//[^\n]*", "", text))["compilerOptions"].get("paths", {})
+    return {
+        alias.removesuffix("*"): (WEB / targets[0].removesuffix("*")).resolve()
+        for alias, targets in paths.items()
+    }
+
+
+ALIASES = _aliases()
+
+
+def resolve(specifier: str, importer: Path) -> Path | None:
+    """Where a specifier points inside web/ (an alias or a relative path), else None (a
+    package such as `react` or `next/link`)."""
+    if specifier.startswith("."):
+        return (importer.parent / specifier).resolve()
+    for alias, target in ALIASES.items():
+        if specifier.startswith(alias):
+            return (target / specifier[len(alias) :]).resolve()
+    return None
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder.resolve() or folder.resolve() in path.parents
+
+
+def components_imported(path: Path) -> list[str]:
+    return [
+        specifier
+        for specifier in import_specifiers(path.read_text(encoding="utf-8"))
+        if (target := resolve(specifier, path)) is not None and _inside(target, COMPONENTS)
+    ]
+
+
+_EXPORTED_HOOK = re.compile(
+    r"\bexport\s+(?:default\s+)?(?:async\s+)?function\s*\*?\s*(use[A-Z]\w*)"
+    r"|\bexport\s+(?:const|let|var)\s+(use[A-Z]\w*)\s*="
+    r"|\bexport\s*\{([^}]*)\}"
+)
+
+
+def exported_hooks(text: str) -> set[str]:
+    """Functions named `use...` that a module exports."""
+    found = set()
+    for match in _EXPORTED_HOOK.finditer(_without_comments(text)):
+        if match.group(3) is not None:
+            for name in match.group(3).split(","):
+                exported = name.strip().split(" as ")[-1].strip()
+                if re.fullmatch(r"use[A-Z]\w*", exported):
+                    found.add(exported)
+        else:
+            found.add(match.group(1) or match.group(2))
+    return found
+
+
+def _is_hook_module(path: Path) -> bool:
+    return bool(re.fullmatch(r"use[A-Z]\w*", path.stem)) or bool(
+        exported_hooks(path.read_text(encoding="utf-8"))
+    )
+
+
+# -- the rules -------------------------------------------------------------------------------
+
+
+def test_lib_never_imports_components() -> None:
+    offenders = {
+        str(path.relative_to(WEB)): found
+        for path in _sources(LIB)
+        if (found := components_imported(path))
+    }
+    assert offenders == {}, f"lib/ imports components/: {offenders}"
+
+
+def test_no_file_in_components_or_lib_is_over_350_lines() -> None:
+    sizes = {
+        str(path.relative_to(WEB)): len(path.read_text(encoding="utf-8").splitlines())
+        for root in (COMPONENTS, LIB)
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+    assert sizes, "no files found: the paths are wrong"
+    over = {name: lines for name, lines in sizes.items() if lines > MAX_LINES}
+    assert over == {}, f"over {MAX_LINES} lines: {over}"
+
+
+def test_hooks_live_only_in_lib_hooks() -> None:
+    elsewhere = [
+        str(path.relative_to(WEB))
+        for path in _sources(WEB / "app", COMPONENTS, LIB, WEB / "proxy.ts")
+        if not _inside(path, HOOKS) and _is_hook_module(path)
+    ]
+    assert elsewhere == [], f"hooks outside lib/hooks/: {elsewhere}"
+
+
+def test_lib_hooks_holds_hooks_each_named_for_the_hook_it_exports() -> None:
+    modules = _sources(HOOKS)
+    assert modules, "lib/hooks/ is empty: the path is wrong"
+    for path in modules:
+        hooks = exported_hooks(path.read_text(encoding="utf-8"))
+        name = str(path.relative_to(WEB))
+        assert hooks, f"{name} exports no hook: it belongs elsewhere in lib/"
+        # useX.ts exports useX; a module of several hooks (and their contexts) is not use-named
+        assert (path.stem in hooks) == path.stem.startswith("use"), (name, sorted(hooks))
+
+
+# -- the readers the rules rest on, shown to catch what they must ----------------------------
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'import { RuntimeConfigProvider } from "@/components/RuntimeConfigProvider";',
+        'import type {\n  UploaderHandle,\n} from "@/components/VideoUploader";',
+        "import { x } from '../components/Thing';",
+        'import Default, { x } from "@/components/Thing";',
+        'export { describeError } from "@/components/VideoUploader";',
+        'export * from "@/components/Thing";',
+        'const Tray = dynamic(() => import("@/components/UploadTray"));',
+        'import "@/components/side-effect";',
+    ],
+)
+def test_the_import_reader_finds_every_form(source: str) -> None:
+    found = import_specifiers(source)
+    assert len(found) == 1 and "components/" in found[0], found
+
+
+def test_the_import_reader_skips_comments_but_not_strings() -> None:
+    source = (
+        '// import { A } from "@/components/A";\n'
+        '/* import { B } from "@/components/B"; */\n'
+        'const url = "https://example.com/x"; import { C } from "@/lib/c";\n'
+    )
+    assert import_specifiers(source) == ["@/lib/c"]
+
+
+def test_a_relative_or_aliased_import_of_components_from_lib_is_caught() -> None:
+    importer = LIB / "hooks" / "useExample.ts"
+    assert resolve("@/components/Header", importer) == (COMPONENTS / "Header").resolve()
+    assert resolve("../../components/Header", importer) == (COMPONENTS / "Header").resolve()
+    assert resolve("react", importer) is None
+    assert _inside(resolve("../../components/learner/X", importer) or WEB, COMPONENTS)
+    assert not _inside(resolve("@/lib/api/types", importer) or WEB, COMPONENTS)
+
+
+def test_the_hook_reader_finds_exported_hooks_only() -> None:
+    source = (
+        "export function useA() {}\n"
+        "export const useB = () => {};\n"
+        "function useLocal() {}\n"
+        "export { useLocal as useC, helper };\n"
+        "export function user() {}\n"
+    )
+    assert exported_hooks(source) == {"useA", "useB", "useC"}
