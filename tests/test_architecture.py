@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import graphlib
 import importlib.util
 import re
 from pathlib import Path
@@ -153,6 +154,23 @@ def test_settings_are_the_bottom() -> None:
         for name, path in settings.items()
     }
     assert {name: found for name, found in upward.items() if found} == {}
+
+
+def test_packages_form_no_cycle() -> None:
+    """Counting every import (module level, inside functions, under `if TYPE_CHECKING:`), no
+    package of the service reaches back to itself through others: each can be read and tested
+    after the ones it uses. (Issue 32 found one loop through six packages, closed by a
+    type-only and a function-level import that the module-level picture does not show.)"""
+    uses: dict[str, set[str]] = {}
+    for module, path in MODULES.items():
+        uses.setdefault(_part(module), set()).update(
+            _part(imported) for imported in _every_import(path) if _part(imported) != _part(module)
+        )
+    try:
+        tuple(graphlib.TopologicalSorter(uses).static_order())
+    except graphlib.CycleError as error:
+        cycle = " -> ".join(error.args[1])
+        raise AssertionError(f"packages in a cycle, each used by the next: {cycle}") from None
 
 
 def test_errors_are_the_bottom_too() -> None:
