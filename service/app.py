@@ -20,7 +20,7 @@ from service.authoring.courses import create_course, delete_course, list_courses
 from service.authoring.lesson_order import reorder_lessons
 from service.authoring.lessons import add_lesson, delete_lesson, update_lesson
 from service.authoring.uploads import cancel_upload, create_upload, remove_video, update_upload_id
-from service.database import urls
+from service.database import connect_checks
 from service.database.pool import Database
 from service.errors import EXCEPTION_HANDLERS
 from service.ingest.new_events import IngestBatcher
@@ -123,7 +123,7 @@ def create_app(
         tune_garbage_collector()
         shutdown.install(asyncio.get_running_loop())
         if owns_database:
-            await asyncio.to_thread(urls.check_tls_settings, settings)
+            await asyncio.to_thread(connect_checks.check_tls_settings, settings)
             await db.open()
         await hub.start()
         await watchers.start()

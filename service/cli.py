@@ -19,7 +19,7 @@ import psycopg
 
 from service import http_parsers
 from service.app import create_app
-from service.database import migrations, urls
+from service.database import connect_checks, migrations
 from service.database.pool import Database
 from service.database.values import positive_bigint, storable_text
 from service.ingest import stored_events
@@ -38,14 +38,14 @@ def _resolved(settings: Settings) -> Settings:
     when a URL requires TLS and cannot get it."""
     if not settings.database_url:
         raise SettingsError(DATABASE_URL_MISSING)
-    urls.check_tls_settings(settings)
+    connect_checks.check_tls_settings(settings)
     return settings
 
 
 def _migration_url(settings: Settings) -> str:
     """Migrations take a session advisory lock: only over a session-capable connection."""
     if settings.session_url is None:
-        raise urls.SessionUrlRequired("migrations")
+        raise connect_checks.SessionUrlRequired("migrations")
     return settings.session_url
 
 
@@ -72,7 +72,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if settings.session_url is not None:
         migrations.migrate(settings.session_url)
     elif migrations.status(str(settings.database_url)).pending:
-        raise urls.SessionUrlRequired("pending migrations")
+        raise connect_checks.SessionUrlRequired("pending migrations")
     app = create_app(settings, with_worker=args.with_worker)
     uvicorn.run(
         app,
@@ -336,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     except migrations.MigrationError as exc:
         print(f"migration error: {exc}", file=sys.stderr)
         return 1
-    except (urls.SessionUrlRequired, urls.TlsFailure) as exc:
+    except (connect_checks.SessionUrlRequired, connect_checks.TlsFailure) as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedFunction) as exc:

@@ -21,7 +21,7 @@ from cryptography.x509.oid import NameOID
 
 from devstack import pooler
 from service.app import create_app
-from service.database import urls
+from service.database import connect_checks
 from service.settings import Settings
 from tests.commands import run_service
 
@@ -155,6 +155,6 @@ async def test_the_asgi_app_refuses_to_start_when_tls_fails(
         db_pool_mode="transaction",
     )
     app = create_app(settings)
-    with pytest.raises(urls.TlsFailure, match="TLS is required and failed"):
+    with pytest.raises(connect_checks.TlsFailure, match="TLS is required and failed"):
         async with app.router.lifespan_context(app):
             pass

@@ -18,6 +18,7 @@ from mux_emulator.config import EmulatorConfig
 from mux_emulator.server import BackgroundServer
 from service.database import migrations
 from service.ops import doctor
+from service.ops.verdicts import Check
 from service.settings import Settings
 from tests.commands import run_service
 from tests.tokens import JWKS_URL, JWT_SECRET, SUPABASE_URL, SigningKey, jwks
@@ -47,7 +48,7 @@ def settings(deployment: str, mux_server: BackgroundServer) -> Settings:
     )
 
 
-async def _verdicts(settings: Settings) -> dict[str, doctor.Check]:
+async def _verdicts(settings: Settings) -> dict[str, Check]:
     return {check.name: check for check in await doctor.run_checks(settings)}
 
 
@@ -158,11 +159,11 @@ async def test_an_empty_database_fails_each_database_check_without_raising(
 
 
 async def test_a_check_that_raises_is_its_own_fail_line() -> None:
-    async def broken() -> doctor.Check:
+    async def broken() -> Check:
         raise RuntimeError("boom\n  with a second line")
 
     check = await doctor._guarded("Mux credentials", broken)
-    assert check == doctor.Check(
+    assert check == Check(
         "Mux credentials", "FAIL", "the check itself failed: RuntimeError: boom with a second line"
     )
 

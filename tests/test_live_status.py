@@ -17,9 +17,10 @@ from mux_emulator.server import BackgroundServer
 from service.app import create_app
 from service.database.pool import Database
 from service.live.hub import ALL_LESSONS, LiveHub
+from service.live.items import HEARTBEAT, Ended
 from service.live.sse import retry_hint, stream_changes
 from service.live.visibility import ViewDecider
-from service.live.watchers import HEARTBEAT, Ended, Watchers
+from service.live.watchers import Watchers
 from service.settings import Settings
 from tests.factories import create_lesson, create_user
 from tests.mux_scenario import Video, attach_upload, deliver

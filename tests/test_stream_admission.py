@@ -18,9 +18,10 @@ import pytest
 from mux_emulator.server import BackgroundServer
 from service.app import create_app
 from service.database.pool import Database
+from service.live.admission import TooManyStreams
 from service.live.hub import LiveHub
 from service.live.visibility import ViewDecider
-from service.live.watchers import TooManyStreams, Watchers
+from service.live.watchers import Watchers
 from service.settings import Settings
 from tests.factories import create_lesson, create_user
 from tests.tokens import claims, hs256

@@ -74,10 +74,6 @@ class LiveHub:
         """`listen`, or `poll` (degraded: no session-capable connection)."""
         return "listen" if self.session_url is not None else "poll"
 
-    @property
-    def subscriber_count(self) -> int:
-        return sum(len(queues) for queues in self._subscribers.values())
-
     async def start(self) -> None:
         if self.session_url is not None:
             self._task = asyncio.create_task(self._listen(self.session_url), name="live-hub")

@@ -13,18 +13,13 @@ headers. `retry:` is jittered, so clients dropped together do not come back toge
 
 from __future__ import annotations
 
+import uuid
+
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
-from service.live.sse import (
-    event_stream,
-    last_event_id,
-    open_stream,
-    rendered_once,
-    sse,
-    stream_changes,
-)
-from service.live.visibility import Row, expires_at
+from service.live.sse import NewerVersions, last_event_id, rendered_once, respond, sse
+from service.live.visibility import Claims, Row
 from service.live.watchers import Watchers
 from service.read_model.to_json import video_json
 from service.request.caller import stream_claims
@@ -32,30 +27,48 @@ from service.request.paths import lesson_not_found, path_uuid
 from service.settings import Settings
 
 
-async def lesson_events(request: Request) -> StreamingResponse:
-    settings: Settings = request.app.state.settings
-    watchers: Watchers = request.app.state.watchers
-    lesson_id = path_uuid(request, "lesson_id", lesson_not_found())
-    claims = await stream_claims(request)
-    watch, done, current = await open_stream(
-        request,
-        claims,
-        lambda w: w.watch_lesson(lesson_id, claims),
-        lambda: watchers.lesson_view(lesson_id, claims),
-        lesson_not_found(),
-    )
+class LessonView(NewerVersions):
+    """One lesson's video as the caller may see it: read once the stream is joined, then each
+    version newer than the client has. (The watchers decide the lesson again for every change,
+    and end the stream when the caller may no longer see it.)"""
 
-    def render(row: Row) -> str:
+    def __init__(
+        self,
+        watchers: Watchers,
+        lesson_id: uuid.UUID,
+        claims: Claims | None,
+        settings: Settings,
+        sent_version: int,
+    ) -> None:
+        super().__init__(self._render, sent_version)
+        self.watchers = watchers
+        self.lesson_id = lesson_id
+        self.claims = claims
+        self.settings = settings
+
+    async def read(self) -> list[Row] | None:
+        row = await self.watchers.lesson_view(self.lesson_id, self.claims)
+        return None if row is None else [row]
+
+    def _render(self, row: Row) -> str:
         return rendered_once(
             row,
-            lambda: sse(video_json(row, settings), event="video", event_id=row["video_version"]),
+            lambda: sse(
+                video_json(row, self.settings), event="video", event_id=row["video_version"]
+            ),
         )
 
-    chunks = stream_changes(
-        watch.queue,
-        current,
-        render,
-        sent_version=last_event_id(request),
-        expires=expires_at(claims),
+
+async def lesson_events(request: Request) -> StreamingResponse:
+    lesson_id = path_uuid(request, "lesson_id", lesson_not_found())
+    claims = await stream_claims(request)
+    view = LessonView(
+        request.app.state.watchers,
+        lesson_id,
+        claims,
+        request.app.state.settings,
+        last_event_id(request),
     )
-    return event_stream(chunks, done)
+    return await respond(
+        request, claims, lambda w: w.watch_lesson(lesson_id, claims), view, lesson_not_found()
+    )

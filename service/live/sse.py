@@ -143,8 +143,9 @@ async def follow(
             yield chunk
 
 
-class _Newer(StreamView):
-    """One row's versions: each one newer than the client has, rendered by `render`."""
+class NewerVersions(StreamView):
+    """One row's versions: each one newer than the client has, rendered by `render` (the
+    lesson stream's view, `live/lesson.py`, reads the row too)."""
 
     def __init__(self, render: Callable[[Row], str], sent_version: int) -> None:
         self.render = render
@@ -167,7 +168,7 @@ def stream_changes(
 ) -> AsyncIterator[str]:
     """Render `first`, then each newer row the watchers decide for this viewer, heartbeats as
     they come; ends with an `end` event saying why (see `stream_items`)."""
-    return follow(_Newer(render, sent_version), queue, [first], expires)
+    return follow(NewerVersions(render, sent_version), queue, [first], expires)
 
 
 async def open_stream(

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from typing import Any, Unpack
 
 from service.live.admission import Admission, StreamLimits
-from service.live.admission import TooManyStreams as TooManyStreams  # what `admit` raises
 from service.live.hub import ALL_LESSONS, RESYNC, LiveHub
 from service.live.items import (
     HEARTBEAT,

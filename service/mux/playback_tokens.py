@@ -12,9 +12,8 @@ from functools import lru_cache
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from service.settings.readers import private_key_pem
+from service.settings.readers import private_key
 
 VIDEO_AUDIENCE = "v"
 THUMBNAIL_AUDIENCE = "t"
@@ -24,11 +23,9 @@ STORYBOARD_AUDIENCE = "s"
 @lru_cache(maxsize=4)
 def load_private_key(encoded: str) -> Any:
     """The key from base64-encoded PEM (as Mux issues it) or plain PEM; ValueError if neither.
-    (Start-up refuses a MUX_SIGNING_PRIVATE_KEY that is not one: `settings.readers`.)"""
-    try:
-        return load_pem_private_key(private_key_pem(encoded), password=None)
-    except (ValueError, TypeError) as exc:
-        raise ValueError("not a PEM private key") from exc
+    Read as start-up checked it (`settings.readers.private_key`), once per key: every signed
+    URL needs it."""
+    return private_key(encoded)
 
 
 def playback_token(

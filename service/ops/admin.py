@@ -19,7 +19,14 @@ from service.database.pool import Database
 from service.errors import ApiError
 from service.ingest import stored_events
 from service.live.hub import ALL_LESSONS, RESYNC, LiveHub
-from service.live.sse import SHUTTING_DOWN, SSE_HEADERS, end_event, sse
+from service.live.sse import (
+    HEARTBEAT_TEXT,
+    SHUTTING_DOWN,
+    SSE_HEADERS,
+    end_event,
+    retry_hint,
+    sse,
+)
 from service.mux import cleanup_outbox
 from service.ops.access import (
     COOKIE,
@@ -119,7 +126,7 @@ async def admin_stream(request: Request) -> StreamingResponse:
         with hub.subscribe(ALL_LESSONS) as queue:
             lessons, recent = await _snapshot(db)
             cleanups = await _latest_cleanups(db)
-            yield "retry: 3000\n\n"
+            yield retry_hint()
             yield sse(
                 {"lessons": lessons, "events": recent, "cleanups": cleanups}, event="snapshot"
             )
@@ -138,7 +145,7 @@ async def admin_stream(request: Request) -> StreamingResponse:
                         if row is not None:
                             yield sse(row, event="lesson")
                 except TimeoutError:
-                    yield ": heartbeat\n\n"
+                    yield HEARTBEAT_TEXT
                 recent = await stored_events.list_events(db, limit=50)
                 latest = json.dumps(recent, default=str)
                 if latest != shown:

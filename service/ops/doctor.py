@@ -26,10 +26,10 @@ from service.ops.verdicts import (
     MIGRATE_HINT,
     OK,
     SKIP,
+    Check,
     describe,
     one_line,
 )
-from service.ops.verdicts import Check as Check  # what `run_checks` answers
 from service.settings import DATABASE_URL_MISSING, Settings, SettingsError
 
 API_ROLES = ("anon", "authenticated", "service_role")

@@ -1,6 +1,6 @@
 """What a database URL says before any connection is made: its pool mode, and whether its TLS
 options can work. (The settings read DATABASE_URL with it; connecting is the database
-package's: `service/database/urls.py`.)
+package's: `service/database/connect_checks.py`.)
 
 A hosted Supabase project offers three connection strings (Project -> Connect):
 

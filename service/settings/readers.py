@@ -13,6 +13,7 @@ from dataclasses import field
 from typing import Any
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 # Languages Mux generates subtitles in (API reference: `generated_subtitles[].language_code`).
@@ -146,18 +147,24 @@ def renditions(name: str, raw: str) -> tuple[str, ...]:
     return resolutions
 
 
-def private_key_pem(encoded: str) -> bytes:
-    """MUX_SIGNING_PRIVATE_KEY as PEM: base64-encoded PEM (as Mux issues it) or plain PEM."""
+def private_key(encoded: str) -> PrivateKeyTypes:
+    """Mux's signing key from base64-encoded PEM (as Mux issues it) or plain PEM; ValueError if
+    neither. The one reading of MUX_SIGNING_PRIVATE_KEY: start-up checks it here
+    (`signing_key`), and `mux/playback_tokens.py` signs with what it returns."""
     try:
-        return base64.b64decode(encoded, validate=True)
+        pem = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        return encoded.encode()
+        pem = encoded.encode()
+    try:
+        return load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError) as exc:
+        raise ValueError("not a PEM private key") from exc
 
 
 def signing_key(name: str, raw: str) -> str:
     try:
-        load_pem_private_key(private_key_pem(raw), password=None)
-    except (ValueError, TypeError) as exc:
+        private_key(raw)
+    except ValueError as exc:
         raise SettingsError(
             f"{name} must be the base64-encoded PEM private key Mux issued"
         ) from exc

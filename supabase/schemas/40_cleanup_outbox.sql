@@ -1,6 +1,6 @@
 -- Cleanup at Mux (the outbox): one row per Mux object to delete or upload to cancel, written
 -- in the transaction that makes it unneeded, so the intent cannot be lost. The worker
--- (service/mux/cleanup.py) claims due rows, calls Mux and records what it said.
+-- (service/mux/cleanup_outbox.py) claims due rows, calls Mux and records what it said.
 
 create type public.mux_cleanup_state as enum ('pending', 'failed', 'done', 'dead');
 

@@ -25,10 +25,12 @@ SERVERS = [
     ("serve", "httptools", "DEBUG"),
     ("serve", "h11", "INFO"),
     ("serve", "httptools", "WARNING"),
-    ("uvicorn", "service.request.limits:HttpToolsProtocol", "trace"),
-    ("uvicorn", "service.request.limits:H11Protocol", "debug"),
+    ("uvicorn", "service.http_parsers:HttpToolsProtocol", "trace"),
+    ("uvicorn", "service.http_parsers:H11Protocol", "debug"),
+    ("uvicorn", "service.http_parsers:HttpToolsProtocol", "info"),
+    ("uvicorn", "service.http_parsers:H11Protocol", "warning"),
+    # The parsers' former name, which process files written for earlier releases still give.
     ("uvicorn", "service.request.limits:HttpToolsProtocol", "info"),
-    ("uvicorn", "service.request.limits:H11Protocol", "warning"),
 ]
 
 

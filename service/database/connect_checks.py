@@ -1,5 +1,6 @@
-"""Connecting to the configured database: where a URL points (for messages), what needs a
-session-capable connection, and whether TLS, when a URL requires it, can be had.
+"""The checks made by connecting to the configured database: whether TLS, when a URL requires
+it, can be had (once with each URL at start-up), and what needs a session-capable connection;
+with where a URL points, for their messages.
 
 What a URL says before any connection (its pool mode from Supabase's hosts and ports, TLS
 options that cannot work) is read with the settings (`service/settings/database_urls.py`);
