@@ -133,6 +133,43 @@ def exported_hooks(text: str) -> set[str]:
     return found
 
 
+def _module_file(target: Path) -> Path | None:
+    """The source file an import resolved to a path names (`@/components/Home` → Home.tsx)."""
+    if target.is_file():
+        return target
+    for candidate in (
+        *(target.with_name(target.name + suffix) for suffix in sorted(SOURCE_SUFFIXES)),
+        *(target / f"index{suffix}" for suffix in sorted(SOURCE_SUFFIXES)),
+    ):
+        if candidate.is_file():
+            return candidate.resolve()
+    return None
+
+
+def modules_imported(path: Path) -> set[Path]:
+    """The files inside web/ that a source imports (packages left out)."""
+    found = set()
+    for specifier in import_specifiers(path.read_text(encoding="utf-8")):
+        target = resolve(specifier, path)
+        module = _module_file(target) if target is not None else None
+        if module is not None:
+            found.add(module)
+    return found
+
+
+def reachable(starts: list[Path], within: Path) -> set[Path]:
+    """Every module inside `within` that `starts` import, directly or through one another."""
+    seen: set[Path] = set()
+    todo = [path.resolve() for path in starts]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        todo += [module for module in modules_imported(path) if _inside(module, within)]
+    return seen
+
+
 def _is_hook_module(path: Path) -> bool:
     return bool(re.fullmatch(r"use[A-Z]\w*", path.stem)) or bool(
         exported_hooks(path.read_text(encoding="utf-8"))
@@ -181,6 +218,41 @@ def test_lib_hooks_holds_hooks_each_named_for_the_hook_it_exports() -> None:
         assert hooks, f"{name} exports no hook: it belongs elsewhere in lib/"
         # useX.ts exports useX; a module of several hooks (and their contexts) is not use-named
         assert (path.stem in hooks) == path.stem.startswith("use"), (name, sorted(hooks))
+
+
+# The author's pages: the workspace, a course's editor, a lesson's editor, and the lazy
+# loaders the routes render them through. What they import (their lists, forms, uploader,
+# player...) is the author's too, except what both sides show, named here.
+AUTHOR_PAGES = ["AuthorPages.tsx", "Home.tsx", "CourseEditor.tsx", "LessonEditor.tsx"]
+SHOWN_TO_BOTH = {"CatalogCard.tsx", "NotFound.tsx", "PageTitle.tsx", "Thumbnail.tsx"}
+LEARNER = COMPONENTS / "learner"
+
+
+def test_the_learners_pages_never_reach_the_authors() -> None:
+    """components/learner/ is what a learner or a visitor downloads: it never imports the
+    author's pages or their parts (LessonList, LessonForm, VideoUploader...), directly or
+    through another module, so the split of the bundles (and of the two sides) holds."""
+    pages = [COMPONENTS / name for name in AUTHOR_PAGES]
+    assert all(page.is_file() for page in pages), [str(p) for p in pages if not p.is_file()]
+    authors = {
+        path
+        for path in reachable(pages, COMPONENTS)
+        if path.name not in SHOWN_TO_BOTH and not _inside(path, LEARNER)
+    }
+    assert len(authors) > len(pages), "the author's pages import nothing: the paths are wrong"
+    learner = _sources(LEARNER)
+    assert learner, "components/learner/ is empty: the path is wrong"
+    offenders = {
+        str(path.relative_to(WEB)): sorted(
+            str(module.relative_to(WEB)) for module in reachable([path], COMPONENTS) & authors
+        )
+        for path in learner
+    }
+    offenders = {name: found for name, found in offenders.items() if found}
+    assert offenders == {}, (
+        f"components/learner/ reaches the author's components: {offenders} (a component both "
+        "sides show belongs in SHOWN_TO_BOTH)"
+    )
 
 
 # -- the readers the rules rest on, shown to catch what they must ----------------------------
