@@ -6,16 +6,11 @@ import { useCallback, useRef, useState } from "react";
 
 import { Paragraphs } from "@/components/learner/Paragraphs";
 import type { PlaybackEvents } from "@/components/learner/WatchPlayer";
-import type { Lesson } from "@/lib/api/types";
+import type { LearnerCourse, Lesson, Progress } from "@/lib/api/types";
 import { formatDuration, spokenDuration } from "@/lib/format";
 import { useProgressSaver } from "@/lib/hooks/useProgressSaver";
 import { useServiceClient } from "@/lib/hooks/useServiceClient";
-import {
-  pagePath,
-  watchable,
-  type LearnerCourse,
-  type Progress,
-} from "@/lib/learner";
+import { pagePath, watchable } from "@/lib/learner";
 import { ratioClass } from "@/lib/playback";
 
 import "@/app/learner.css";
