@@ -126,10 +126,6 @@ export interface WrittenFields {
   description?: string | null;
 }
 
-/** Limits the service enforces (422 `invalid_request` naming the field). */
-export const TITLE_MAX = 200;
-export const DESCRIPTION_MAX = 2000;
-
 /** `POST /api/mux/upload`: the lesson already carries the upload; PUT the file to `url`. */
 export interface UploadTicket {
   uploadId: string;
