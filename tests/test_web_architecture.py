@@ -302,7 +302,14 @@ def test_the_api_types_module_holds_types_only() -> None:
 # loaders the routes render them through. What they import (their lists, forms, uploader,
 # player...) is the author's too, except what both sides show, named here.
 AUTHOR_PAGES = ["AuthorPages.tsx", "Home.tsx", "CourseEditor.tsx", "LessonEditor.tsx"]
-SHOWN_TO_BOTH = {"CatalogCard.tsx", "NotFound.tsx", "PageTitle.tsx", "Thumbnail.tsx"}
+SHOWN_TO_BOTH = {
+    "CatalogCard.tsx",
+    "CatalogGrid.tsx",
+    "CatalogIntro.tsx",
+    "NotFound.tsx",
+    "PageTitle.tsx",
+    "Thumbnail.tsx",
+}
 LEARNER = COMPONENTS / "learner"
 
 
