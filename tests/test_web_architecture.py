@@ -133,19 +133,117 @@ def exported_hooks(text: str) -> set[str]:
     return found
 
 
+def _module_file(target: Path) -> Path | None:
+    """The source file an import resolved to a path names (`@/components/Home` → Home.tsx)."""
+    if target.is_file():
+        return target
+    for candidate in (
+        *(target.with_name(target.name + suffix) for suffix in sorted(SOURCE_SUFFIXES)),
+        *(target / f"index{suffix}" for suffix in sorted(SOURCE_SUFFIXES)),
+    ):
+        if candidate.is_file():
+            return candidate.resolve()
+    return None
+
+
+def modules_imported(path: Path) -> set[Path]:
+    """The files inside web/ that a source imports (packages left out)."""
+    found = set()
+    for specifier in import_specifiers(path.read_text(encoding="utf-8")):
+        target = resolve(specifier, path)
+        module = _module_file(target) if target is not None else None
+        if module is not None:
+            found.add(module)
+    return found
+
+
+def reachable(starts: list[Path], within: Path) -> set[Path]:
+    """Every module inside `within` that `starts` import, directly or through one another."""
+    seen: set[Path] = set()
+    todo = [path.resolve() for path in starts]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        todo += [module for module in modules_imported(path) if _inside(module, within)]
+    return seen
+
+
+_DECLARED_HOOK = re.compile(
+    r"\bfunction\s*\*?\s*(use[A-Z]\w*)\s*[(<]"
+    r"|\b(?:const|let|var)\s+(use[A-Z]\w*)\s*[=:]"
+)
+
+
+def declared_hooks(text: str) -> set[str]:
+    """Functions named `use...` that a module declares, exported or not."""
+    return {
+        match.group(1) or match.group(2)
+        for match in _DECLARED_HOOK.finditer(_without_comments(text))
+    }
+
+
 def _is_hook_module(path: Path) -> bool:
+    text = path.read_text(encoding="utf-8")
     return bool(re.fullmatch(r"use[A-Z]\w*", path.stem)) or bool(
-        exported_hooks(path.read_text(encoding="utf-8"))
+        exported_hooks(text) | declared_hooks(text)
     )
+
+
+def _top_level(code: str) -> str:
+    """The code with what is inside brackets and string literals blanked (newlines kept): the
+    module's top level."""
+    out: list[str] = []
+    depth, i, n = 0, 0, len(code)
+    while i < n:
+        char = code[i]
+        if char in "\"'`":
+            end = i + 1
+            while end < n and code[end] != char:
+                end += 2 if code[end] == "\\" else 1
+            literal = code[i : end + 1]
+            out.append(re.sub(r"[^\n]", " ", literal))
+            i = end + 1
+            continue
+        if char in "{[(":
+            out.append(char if depth == 0 else " ")
+            depth += 1
+        elif char in "}])":
+            depth = max(depth - 1, 0)
+            out.append(char if depth == 0 else " ")
+        else:
+            out.append(char if depth == 0 or char == "\n" else " ")
+        i += 1
+    return "".join(out)
+
+
+_TYPE_STATEMENT = re.compile(r"(?:export\s+)?(?:type|interface)\b|import\s+type\b|[}\])]")
+_RUNTIME_WORD = re.compile(
+    r"\b(?:const|let|var|function|class|enum|namespace|declare)\b|\bexport\s+(?:default|\*|\{)"
+)
+
+
+def runtime_code(text: str) -> list[str]:
+    """The top-level statements of a module that are not types: a `const`, a function, a class,
+    an enum, a value import or re-export, an expression (lines starting a statement at column
+    0, as the formatter writes them)."""
+    top = _top_level(_without_comments(text))
+    found = [
+        line for line in top.splitlines() if line[:1].strip() and not _TYPE_STATEMENT.match(line)
+    ]
+    return found + [match.group(0) for match in _RUNTIME_WORD.finditer(top)]
 
 
 # -- the rules -------------------------------------------------------------------------------
 
 
 def test_lib_never_imports_components() -> None:
+    sources = _sources(LIB)
+    assert sources, "no sources in lib/: the path is wrong"
     offenders = {
         str(path.relative_to(WEB)): found
-        for path in _sources(LIB)
+        for path in sources
         if (found := components_imported(path))
     }
     assert offenders == {}, f"lib/ imports components/: {offenders}"
@@ -164,9 +262,15 @@ def test_no_file_in_components_or_lib_is_over_350_lines() -> None:
 
 
 def test_hooks_live_only_in_lib_hooks() -> None:
+    """No `use...` module, and no module declaring a `use...` function (exported or not),
+    outside lib/hooks/."""
+    roots = [WEB / "app", COMPONENTS, LIB, WEB / "proxy.ts"]
+    empty = [str(root.relative_to(WEB)) for root in roots if not _sources(root)]
+    assert empty == [], f"no sources in {empty}: the paths are wrong"
+    sources = _sources(*roots)
     elsewhere = [
         str(path.relative_to(WEB))
-        for path in _sources(WEB / "app", COMPONENTS, LIB, WEB / "proxy.ts")
+        for path in sources
         if not _inside(path, HOOKS) and _is_hook_module(path)
     ]
     assert elsewhere == [], f"hooks outside lib/hooks/: {elsewhere}"
@@ -181,6 +285,59 @@ def test_lib_hooks_holds_hooks_each_named_for_the_hook_it_exports() -> None:
         assert hooks, f"{name} exports no hook: it belongs elsewhere in lib/"
         # useX.ts exports useX; a module of several hooks (and their contexts) is not use-named
         assert (path.stem in hooks) == path.stem.startswith("use"), (name, sorted(hooks))
+
+
+API_TYPES = LIB / "api" / "types.ts"
+
+
+def test_the_api_types_module_holds_types_only() -> None:
+    """lib/api/types.ts is the service's JSON as types: no constant, function or value import,
+    so it stays apart from the REST client and the streams (and costs nothing at run time)."""
+    assert API_TYPES.is_file(), "lib/api/types.ts is gone: the path is wrong"
+    found = runtime_code(API_TYPES.read_text(encoding="utf-8"))
+    assert found == [], f"runtime code in lib/api/types.ts: {found}"
+
+
+# The author's pages: the workspace, a course's editor, a lesson's editor, and the lazy
+# loaders the routes render them through. What they import (their lists, forms, uploader,
+# player...) is the author's too, except what both sides show, named here.
+AUTHOR_PAGES = ["AuthorPages.tsx", "Home.tsx", "CourseEditor.tsx", "LessonEditor.tsx"]
+SHOWN_TO_BOTH = {
+    "CatalogCard.tsx",
+    "CatalogGrid.tsx",
+    "CatalogIntro.tsx",
+    "NotFound.tsx",
+    "PageTitle.tsx",
+    "Thumbnail.tsx",
+}
+LEARNER = COMPONENTS / "learner"
+
+
+def test_the_learners_pages_never_reach_the_authors() -> None:
+    """components/learner/ is what a learner or a visitor downloads: it never imports the
+    author's pages or their parts (LessonList, LessonForm, VideoUploader...), directly or
+    through another module, so the split of the bundles (and of the two sides) holds."""
+    pages = [COMPONENTS / name for name in AUTHOR_PAGES]
+    assert all(page.is_file() for page in pages), [str(p) for p in pages if not p.is_file()]
+    authors = {
+        path
+        for path in reachable(pages, COMPONENTS)
+        if path.name not in SHOWN_TO_BOTH and not _inside(path, LEARNER)
+    }
+    assert len(authors) > len(pages), "the author's pages import nothing: the paths are wrong"
+    learner = _sources(LEARNER)
+    assert learner, "components/learner/ is empty: the path is wrong"
+    offenders = {
+        str(path.relative_to(WEB)): sorted(
+            str(module.relative_to(WEB)) for module in reachable([path], COMPONENTS) & authors
+        )
+        for path in learner
+    }
+    offenders = {name: found for name, found in offenders.items() if found}
+    assert offenders == {}, (
+        f"components/learner/ reaches the author's components: {offenders} (a component both "
+        "sides show belongs in SHOWN_TO_BOTH)"
+    )
 
 
 # -- the readers the rules rest on, shown to catch what they must ----------------------------
@@ -231,3 +388,49 @@ def test_the_hook_reader_finds_exported_hooks_only() -> None:
         "export function user() {}\n"
     )
     assert exported_hooks(source) == {"useA", "useB", "useC"}
+
+
+def test_the_hook_reader_finds_hooks_declared_but_not_exported() -> None:
+    source = (
+        "function useLocal() {}\n"
+        "const useArrow = () => {};\n"
+        "let useTyped: () => void = () => {};\n"
+        "function useGeneric<T>(x: T) {}\n"
+        "function user() {}\n"
+        "const used = useLocal();\n"
+        "// function useCommented() {}\n"
+    )
+    assert declared_hooks(source) == {"useLocal", "useArrow", "useTyped", "useGeneric"}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "export const TITLE_MAX = 200;",
+        "export function isDraft(status: VideoStatus) {\n  return status === 'draft';\n}",
+        "export class Thing {}",
+        "export enum Kind {\n  A,\n}",
+        'import { ApiError } from "@/lib/api/apiError";',
+        'export { ApiError } from "@/lib/api/apiError";',
+        'export * from "@/lib/api/rest";',
+        "export default {};",
+        "console.log(1);",
+        "const local = 1;\nexport type T = typeof local;",
+    ],
+)
+def test_the_types_reader_finds_runtime_code(source: str) -> None:
+    assert runtime_code("export type A = string;\n" + source), source
+
+
+def test_the_types_reader_accepts_types() -> None:
+    source = (
+        "/** A comment: const x = 1; function f() {} */\n"
+        'import type { X } from "./x";\n'
+        'export type Status =\n  | "draft" // const in a comment\n  | "ready";\n'
+        "export interface Lesson extends X {\n  title: string;\n  at: () => void;\n"
+        "  nested: { const: number; function: string };\n}\n"
+        "type Local = { a: 1 };\n"
+        'export type Msg = "let it be: const";\n'
+        "export type { Local };\n"
+    )
+    assert runtime_code(source) == []

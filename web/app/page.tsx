@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 
-import { AuthorHome } from "@/components/learner/AuthorPages";
+import { AuthorHome } from "@/components/AuthorPages";
 import { LearnerCatalog } from "@/components/learner/LearnerCatalog";
 import { PageFailure } from "@/components/learner/PageFailure";
 import { loadCatalog, pageMetadata } from "@/lib/learnerPages";

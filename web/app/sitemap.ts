@@ -1,9 +1,9 @@
 import type { MetadataRoute } from "next";
 
 import { readCatalog, readCourse } from "@/lib/api/rest";
-import type { ServiceClient } from "@/lib/api/types";
+import type { LearnerCourse, ServiceClient } from "@/lib/api/types";
 import { readRuntimeConfig } from "@/lib/config";
-import { watchable, type LearnerCourse } from "@/lib/learner";
+import { watchable } from "@/lib/learner";
 import { siteOrigin } from "@/lib/viewer";
 
 // Read on every request, as anyone (never as the requester): what is public now.
@@ -25,7 +25,7 @@ export default async function sitemap(): Promise<MetadataRoute.Sitemap> {
     const batch = catalog.slice(i, i + READ_AT_ONCE);
     courses.push(
       ...(await Promise.all(
-        batch.map((c) => readCourse(anyone, c.courseId).catch(() => null) as Promise<LearnerCourse | null>),
+        batch.map((c) => readCourse(anyone, c.courseId).catch(() => null)),
       )),
     );
   }

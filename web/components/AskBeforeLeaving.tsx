@@ -2,11 +2,11 @@
 
 import { useEffect } from "react";
 
-import { installLeaveGuard } from "@/lib/leaveWarnings";
+import { installLeaveWarnings } from "@/lib/leaveWarnings";
 
 /** Mounted once in the root layout: asks before a page with work in progress is left (the
  * warnings themselves are registered with `useLeaveGuard`, lib/hooks/useLeaveGuard.ts). */
 export function AskBeforeLeaving() {
-  useEffect(installLeaveGuard, []);
+  useEffect(installLeaveWarnings, []);
   return null;
 }

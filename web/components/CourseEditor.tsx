@@ -8,7 +8,7 @@ import { ConfirmDeleteCourse } from "@/components/ConfirmDeleteCourse";
 import { ConnectionNotice } from "@/components/ConnectionNotice";
 import { CourseForm } from "@/components/CourseForm";
 import { LearnerPageInstead } from "@/components/LearnerPageInstead";
-import { PreviewLink } from "@/components/LearnerPreview";
+import { PreviewLink } from "@/components/PreviewLink";
 import { LessonForm } from "@/components/LessonForm";
 import { LessonList } from "@/components/LessonList";
 import { LoadState } from "@/components/LoadFailure";

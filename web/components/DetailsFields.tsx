@@ -3,8 +3,7 @@
 import type { Ref } from "react";
 
 import { LiveRegion } from "@/components/LiveRegion";
-import { DESCRIPTION_MAX, TITLE_MAX } from "@/lib/api/types";
-import type { Draft, FieldErrors } from "@/lib/fields";
+import { DESCRIPTION_MAX, TITLE_MAX, type Draft, type FieldErrors } from "@/lib/fields";
 import type { FieldDifference } from "@/lib/merge";
 
 /**

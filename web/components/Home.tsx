@@ -4,7 +4,8 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
 
-import { CatalogCard } from "@/components/CatalogCard";
+import { CatalogGrid } from "@/components/CatalogGrid";
+import { CatalogIntro } from "@/components/CatalogIntro";
 import { ConfirmDeleteCourse } from "@/components/ConfirmDeleteCourse";
 import { CourseForm } from "@/components/CourseForm";
 import { LoadState } from "@/components/LoadFailure";
@@ -13,7 +14,7 @@ import { PageTitle } from "@/components/PageTitle";
 import { INTERRUPTED_LABEL, STATUS_LABELS } from "@/components/StatusBadge";
 import { PublicSummary } from "@/components/VisibilityBadge";
 import { listCourses, readCatalog } from "@/lib/api/rest";
-import type { CatalogCourse, CourseSummary, ServiceClient, VideoStatus } from "@/lib/api/types";
+import type { CourseSummary, ServiceClient, VideoStatus } from "@/lib/api/types";
 import { plural } from "@/lib/format";
 import {
   useCurrentCourse,
@@ -48,14 +49,7 @@ export function Home() {
   return (
     <>
       <PageTitle title="Courses" />
-      <section className="intro">
-        <h1>Courses</h1>
-        <p className="lead">
-          Watch the published courses below. Teaching? <Link href="/sign-in">Sign in</Link> or{" "}
-          <Link href="/sign-in?mode=sign-up">create an account</Link> to publish your own video
-          lessons.
-        </p>
-      </section>
+      <CatalogIntro />
       <Catalog client={client} />
     </>
   );
@@ -283,16 +277,7 @@ function Catalog({ client }: { client: ServiceClient }) {
         error={loaded.state === "failed" ? loaded.error : null}
         retrying={loaded.state === "failed" && loaded.retrying}
       />
-      {loaded.state === "ready" && loaded.value.length === 0 && (
-        <p className="muted">No course is published yet.</p>
-      )}
-      {loaded.state === "ready" && loaded.value.length > 0 && (
-        <ul className="catalog-grid" data-testid="catalog">
-          {loaded.value.map((course: CatalogCourse) => (
-            <CatalogCard key={course.courseId} course={course} />
-          ))}
-        </ul>
-      )}
+      {loaded.state === "ready" && <CatalogGrid courses={loaded.value} />}
     </section>
   );
 }

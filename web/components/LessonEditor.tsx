@@ -5,9 +5,9 @@ import { useCallback, useEffect, useRef, useState } from "react";
 
 import { ConnectionNotice } from "@/components/ConnectionNotice";
 import { LearnerPageInstead } from "@/components/LearnerPageInstead";
-import { PreviewLink } from "@/components/LearnerPreview";
+import { PreviewLink } from "@/components/PreviewLink";
 import { LessonForm } from "@/components/LessonForm";
-import { LessonPlayer } from "@/components/LessonPlayer";
+import { AuthorPlayer } from "@/components/AuthorPlayer";
 import { LessonVideoControls } from "@/components/LessonVideoControls";
 import { LiveRegion } from "@/components/LiveRegion";
 import { LoadState } from "@/components/LoadFailure";
@@ -151,7 +151,7 @@ function LessonBody({
           else uploader.current?.focus();
         }}
       />
-      <LessonPlayer video={video} title={details.title} />
+      <AuthorPlayer video={video} title={details.title} />
       <LessonVideoControls
         client={client}
         title={details.title}

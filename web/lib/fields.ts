@@ -1,5 +1,8 @@
 import { ApiError } from "@/lib/api/apiError";
-import { DESCRIPTION_MAX, TITLE_MAX } from "@/lib/api/types";
+
+/** Limits the service enforces (422 `invalid_request` naming the field). */
+export const TITLE_MAX = 200;
+export const DESCRIPTION_MAX = 2000;
 
 /** What the author typed into a title and description form. */
 export interface Draft {

@@ -1,63 +1,14 @@
 /**
- * What a learner's pages read and write beyond the author's API: the signed-in learner's
- * progress in each lesson (`GET /api/courses/{id}` carries it per lesson) and
- * `PUT /api/lessons/{id}/progress`, plus the small rules the pages share.
+ * The small rules a learner's pages share: what they show of a course and its lessons (the
+ * signed-in learner's progress arrives with the course, `lib/api/types.ts`; it is saved with
+ * `saveProgress`, `lib/api/rest.ts`), descriptions, summaries and links.
  */
 
-import { ApiError, UNREACHABLE } from "@/lib/api/apiError";
-import type { Course, Lesson, ServiceClient } from "@/lib/api/types";
-
-export interface Progress {
-  positionSeconds: number;
-  completed: boolean;
-}
-
-/** A lesson as the course JSON gives it to a signed-in learner: with their progress. */
-export interface LearnerLesson extends Lesson {
-  progress?: Progress | null;
-}
-
-export interface LearnerCourse extends Course {
-  lessons: LearnerLesson[];
-}
+import type { LearnerCourse, LearnerLesson } from "@/lib/api/types";
 
 /** The lessons a learner sees: those with a published video, in order. */
 export function watchable(course: LearnerCourse): LearnerLesson[] {
   return course.lessons.filter((lesson) => lesson.video.status === "published");
-}
-
-/** `PUT /api/lessons/{id}/progress`. `keepalive` lets it finish while the page is left. */
-export async function saveProgress(
-  client: ServiceClient,
-  lessonId: string,
-  progress: Progress,
-  { keepalive = false }: { keepalive?: boolean } = {},
-): Promise<void> {
-  let response: Response;
-  try {
-    response = await fetch(`${client.baseUrl}/api/lessons/${encodeURIComponent(lessonId)}/progress`, {
-      method: "PUT",
-      headers: {
-        "Content-Type": "application/json",
-        ...(client.accessToken ? { Authorization: `Bearer ${client.accessToken}` } : {}),
-      },
-      body: JSON.stringify(progress),
-      keepalive,
-      cache: "no-store",
-    });
-  } catch {
-    throw new ApiError(0, UNREACHABLE, "Your place could not be saved: the lesson service cannot be reached.");
-  }
-  if (!response.ok) {
-    let message = `Your place could not be saved (the service answered ${response.status}).`;
-    try {
-      const body = (await response.json()) as { error?: { message?: string; code?: string } };
-      if (body.error?.message) message = `Your place could not be saved: ${body.error.message}`;
-    } catch {
-      // not JSON
-    }
-    throw new ApiError(response.status, `http_${response.status}`, message);
-  }
 }
 
 /** Where "Continue" takes a learner: the first lesson begun and not finished, else the first

@@ -3,9 +3,9 @@ import { cache } from "react";
 
 import { ApiError } from "@/lib/api/apiError";
 import { readCatalog, readCourse, readLesson } from "@/lib/api/rest";
-import type { CatalogCourse, LessonDetail } from "@/lib/api/types";
+import type { CatalogCourse, LearnerCourse, LessonDetail } from "@/lib/api/types";
 import { APP_NAME } from "@/lib/appName";
-import { summaryOf, watchable, type LearnerCourse } from "@/lib/learner";
+import { summaryOf, watchable } from "@/lib/learner";
 import { anonymousViewer, currentViewer, siteOrigin, type Viewer } from "@/lib/viewer";
 
 /**
@@ -43,14 +43,14 @@ async function load<T>(
 export const loadCatalog = cache(() => load<CatalogCourse[]>((v) => readCatalog(v.client)));
 
 export const loadCourse = cache((courseId: string, as: ReadAs = "viewer") =>
-  load<LearnerCourse>((v) => readCourse(v.client, courseId) as Promise<LearnerCourse>, as),
+  load<LearnerCourse>((v) => readCourse(v.client, courseId), as),
 );
 
 export const loadLesson = cache((lessonId: string, as: ReadAs = "viewer") =>
   load<{ lesson: LessonDetail; course: LearnerCourse | null }>(async (v) => {
     const lesson = await readLesson(v.client, lessonId);
     if (lesson.editable) return { lesson, course: null }; // the author's editor reads the rest
-    const course = (await readCourse(v.client, lesson.courseId)) as LearnerCourse;
+    const course = await readCourse(v.client, lesson.courseId);
     return { lesson, course };
   }, as),
 );

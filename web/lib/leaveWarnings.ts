@@ -49,7 +49,7 @@ function sameDocumentLink(event: MouseEvent): HTMLAnchorElement | null {
 }
 
 /** Listens for the ways out of a page; mounted once, in the root layout. */
-export function installLeaveGuard(): () => void {
+export function installLeaveWarnings(): () => void {
   const onClick = (event: MouseEvent) => {
     if (leaveWarning("page") === null || sameDocumentLink(event) === null) return;
     if (!confirmLeave("page")) {

@@ -3,15 +3,9 @@ import Link from "next/link";
 import { Thumbnail } from "@/components/Thumbnail";
 import { LiveLearnerPage } from "@/components/learner/LiveLearnerPage";
 import { Paragraphs } from "@/components/learner/Paragraphs";
+import type { LearnerCourse as Course } from "@/lib/api/types";
 import { formatDuration, spokenDuration } from "@/lib/format";
-import {
-  completedCount,
-  continueAt,
-  listingSignature,
-  pagePath,
-  watchable,
-  type LearnerCourse as Course,
-} from "@/lib/learner";
+import { completedCount, continueAt, listingSignature, pagePath, watchable } from "@/lib/learner";
 
 import "@/app/learner.css";
 

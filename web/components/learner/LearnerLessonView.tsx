@@ -5,23 +5,18 @@ import Link from "next/link";
 import { useCallback, useRef, useState } from "react";
 
 import { Paragraphs } from "@/components/learner/Paragraphs";
-import type { PlaybackEvents } from "@/components/learner/WatchPlayer";
-import type { Lesson } from "@/lib/api/types";
+import type { PlaybackEvents } from "@/components/learner/LearnerPlayer";
+import type { LearnerCourse, Lesson, Progress } from "@/lib/api/types";
 import { formatDuration, spokenDuration } from "@/lib/format";
 import { useProgressSaver } from "@/lib/hooks/useProgressSaver";
 import { useServiceClient } from "@/lib/hooks/useServiceClient";
-import {
-  pagePath,
-  watchable,
-  type LearnerCourse,
-  type Progress,
-} from "@/lib/learner";
+import { pagePath, watchable } from "@/lib/learner";
 import { ratioClass } from "@/lib/playback";
 
 import "@/app/learner.css";
 
 // Mux Player's code (about 300 KiB compressed) loads only once the learner presses play.
-const WatchPlayer = dynamic(() => import("@/components/learner/WatchPlayer"), {
+const LearnerPlayer = dynamic(() => import("@/components/learner/LearnerPlayer"), {
   ssr: false,
   loading: () => (
     <div className="player-placeholder" role="status">
@@ -117,7 +112,7 @@ export function LearnerLessonView({
             )}
           </p>
           {playing ? (
-            <WatchPlayer video={lesson.video} title={lesson.title} startAt={startAt} events={events} />
+            <LearnerPlayer video={lesson.video} title={lesson.title} startAt={startAt} events={events} />
           ) : (
             <button
               type="button"

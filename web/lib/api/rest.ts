@@ -7,12 +7,13 @@
 import { ApiError, errorFrom, UNREACHABLE } from "@/lib/api/apiError";
 import type {
   CatalogCourse,
-  Course,
   CourseFields,
   CourseSummary,
+  LearnerCourse,
   Lesson,
   LessonDetail,
   LessonVideo,
+  Progress,
   ServiceClient,
   UploadTicket,
   Visibility,
@@ -76,7 +77,8 @@ export function readLesson(client: ServiceClient, lessonId: string): Promise<Les
   return request(client, `/api/lessons/${segment(lessonId)}`);
 }
 
-export function readCourse(client: ServiceClient, courseId: string): Promise<Course> {
+/** The course and the lessons the caller may see, each with the caller's progress. */
+export function readCourse(client: ServiceClient, courseId: string): Promise<LearnerCourse> {
   return request(client, `/api/courses/${segment(courseId)}`);
 }
 
@@ -181,4 +183,42 @@ export function setVisibility(
 /** Courses learners may open (public, with a lesson they may watch), newest first. */
 export async function readCatalog(client: ServiceClient): Promise<CatalogCourse[]> {
   return (await request<{ courses: CatalogCourse[] }>(client, "/api/catalog")).courses;
+}
+
+/** `PUT /api/lessons/{id}/progress`: a signed-in learner's place in a lesson. `keepalive` lets
+ * it finish while the page is left. A failure keeps the service's `code` and `Retry-After`;
+ * its message says what could not be done. */
+export async function saveProgress(
+  client: ServiceClient,
+  lessonId: string,
+  progress: Progress,
+  { keepalive = false }: { keepalive?: boolean } = {},
+): Promise<void> {
+  try {
+    await request<unknown>(client, `/api/lessons/${segment(lessonId)}/progress`, {
+      method: "PUT",
+      body: JSON.stringify(progress),
+      keepalive,
+    });
+  } catch (error) {
+    throw placeNotSaved(error);
+  }
+}
+
+/** The error of a failed progress save, its message saying so ("Your place could not be
+ * saved: ..."); status, code, field, Retry-After and current kept. */
+function placeNotSaved(error: unknown): unknown {
+  if (!(error instanceof ApiError)) return error;
+  const message =
+    error.code === UNREACHABLE
+      ? "Your place could not be saved: the lesson service cannot be reached."
+      : `Your place could not be saved: ${error.message}`;
+  return new ApiError(
+    error.status,
+    error.code,
+    message,
+    error.field,
+    error.retryAfterSeconds,
+    error.current,
+  );
 }

@@ -88,6 +88,23 @@ export interface Course extends CourseFields {
   lessons: Lesson[];
 }
 
+/** A signed-in learner's place in a lesson (`PUT /api/lessons/{id}/progress`). */
+export interface Progress {
+  positionSeconds: number;
+  completed: boolean;
+}
+
+/** A lesson as `GET /api/courses/{id}` gives it: with the signed-in caller's progress (null
+ * when none, and for an anonymous caller). */
+export interface LearnerLesson extends Lesson {
+  progress?: Progress | null;
+}
+
+/** `GET /api/courses/{id}` with each lesson's progress, as the learner's pages read it. */
+export interface LearnerCourse extends Course {
+  lessons: LearnerLesson[];
+}
+
 /** `GET /api/courses`: one of the caller's own courses, its lessons counted by status. */
 export interface CourseSummary extends CourseFields {
   lessonCount: number;
@@ -108,10 +125,6 @@ export interface WrittenFields {
   /** Empty or null means none. */
   description?: string | null;
 }
-
-/** Limits the service enforces (422 `invalid_request` naming the field). */
-export const TITLE_MAX = 200;
-export const DESCRIPTION_MAX = 2000;
 
 /** `POST /api/mux/upload`: the lesson already carries the upload; PUT the file to `url`. */
 export interface UploadTicket {

@@ -2,8 +2,8 @@
 
 import { useCallback, useEffect, useRef } from "react";
 
-import type { ServiceClient } from "@/lib/api/types";
-import { saveProgress, type Progress } from "@/lib/learner";
+import { saveProgress } from "@/lib/api/rest";
+import type { Progress, ServiceClient } from "@/lib/api/types";
 
 /** Saves progress: one request at a time, the latest position wins; failures are said. */
 export function useProgressSaver(

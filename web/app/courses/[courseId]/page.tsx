@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 
-import { AuthorCourse } from "@/components/learner/AuthorPages";
+import { AuthorCourse } from "@/components/AuthorPages";
 import { LearnerCourse } from "@/components/learner/LearnerCourse";
 import { PageFailure } from "@/components/learner/PageFailure";
 import { RouteNotFound } from "@/components/learner/RouteNotFound";

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 
-import { AuthorLesson } from "@/components/learner/AuthorPages";
+import { AuthorLesson } from "@/components/AuthorPages";
 import { LearnerLessonView } from "@/components/learner/LearnerLessonView";
 import { LiveLearnerPage } from "@/components/learner/LiveLearnerPage";
 import { PageFailure } from "@/components/learner/PageFailure";

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 
-import { PreviewBanner } from "@/components/LearnerPreview";
+import { PreviewBanner } from "@/components/PreviewBanner";
 import { NotFound } from "@/components/NotFound";
 import { LearnerLessonView } from "@/components/learner/LearnerLessonView";
 import { PageFailure } from "@/components/learner/PageFailure";

@@ -19,11 +19,12 @@ export interface PlaybackEvents {
 type PlayerElement = ComponentRef<typeof MuxPlayer>;
 
 /**
- * Mux Player for the learner, loaded only once the learner asks to play (LessonWatch's facade):
+ * Mux Player for the learner, loaded only once the learner asks to play (LearnerLessonView's
+ * facade):
  * it starts at `startAt`, reports the position every SAVE_EVERY_MS while playing, on pause, at
  * the end, when the tab is hidden or the page left, and when it goes away (another lesson).
  */
-export default function WatchPlayer({
+export default function LearnerPlayer({
   video,
   title,
   startAt,

@@ -1,15 +1,5 @@
 import Link from "next/link";
 
-/** "Preview as a learner": the same page as learners get it (no token sent), without signing
- * out. */
-export function PreviewLink({ href, what }: { href: string; what: "course" | "lesson" }) {
-  return (
-    <Link href={href} className="button button-secondary" data-control="preview">
-      Preview as a learner<span className="visually-hidden"> (this {what})</span>
-    </Link>
-  );
-}
-
 /** Above a preview: what it is, and the way back to editing. */
 export function PreviewBanner({ back }: { back: string }) {
   return (

@@ -12,12 +12,13 @@ const MuxPlayer = dynamic(() => import("@mux/mux-player-react"), {
 });
 
 /**
- * MuxPlayer for a published video, with its thumbnail as the poster. In production it is given
+ * The author's player, on the lesson's editor: MuxPlayer for a published video (no progress
+ * kept: the learner's is `learner/LearnerPlayer.tsx`), with its thumbnail as the poster. In production it is given
  * the playback id (and the signed playback token). With `MUX_PLAYBACK_BASE_URL` set (the
  * offline emulator, which serves MP4 and has no Mux Data), it is given that URL as `src` and
  * Mux Data tracking is off.
  */
-export function LessonPlayer({ video, title }: { video: LessonVideo; title: string }) {
+export function AuthorPlayer({ video, title }: { video: LessonVideo; title: string }) {
   const { playbackBaseUrl } = useRuntimeConfig();
   const playbackId = video.playbackId;
   if (!playbackId) return null;
