@@ -54,6 +54,7 @@ async def test_owner_gets_an_upload_url_tied_to_the_lesson(
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["lessonId"] == str(lesson) and body["status"] == "uploading"
+    assert (body["video"]["lessonId"], body["video"]["status"]) == (str(lesson), "uploading")
     upload = mux_store.uploads[body["uploadId"]]
     assert body["url"] == upload.url
     assert upload.cors_origin == ORIGIN

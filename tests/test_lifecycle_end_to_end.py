@@ -80,6 +80,9 @@ async def test_upload_replace_remove_leaves_nothing_at_mux(world: World, db: Dat
     replaced = await _api(world, db, lesson, "POST", "/api/mux/upload", {"lessonId": str(lesson)})
     assert replaced.status_code == 201
     assert old["mux_asset_id"] in store.assets  # still playing while the new one uploads
+    # The answer carries the video as it now is: uploading, the old video still playing.
+    shown = replaced.json()["video"]
+    assert (shown["status"], shown["playbackId"]) == ("uploading", old["mux_playback_id"])
     await _put_file(replaced.json()["url"])
     await _until(
         lambda: old["mux_asset_id"] not in store.assets, "the replaced asset deleted at Mux"

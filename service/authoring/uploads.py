@@ -106,12 +106,20 @@ async def create_upload(request: Request) -> JSONResponse:
         raise _mux_failure(exc) from exc
     await _attach(db, claims, lesson_id, upload.id, settings.mux_playback_policy)
     log.info("upload issued", extra={"lesson_id": str(lesson_id), "upload_id": upload.id})
+    # The video as it now is (`uploading`): the page shows it at once, whatever its live
+    # stream later folds together (a small file can be `processing` before the stream's next
+    # message).
+    async with db.user_session(claims) as conn:
+        row = await visible_video(conn, lesson_id)
+    if row is None:
+        raise lesson_not_found()
     return JSONResponse(
         {
             "uploadId": upload.id,
             "url": upload.url,
             "lessonId": str(lesson_id),
             "status": "uploading",
+            "video": video_json(row, settings),
         },
         status_code=201,
     )

@@ -91,6 +91,13 @@ function LessonBody({
   const replacing = replacingFrom !== null && replacingFrom === video.playbackId;
   const upload = useUpload(lesson.lessonId);
   const uploadingHere = upload?.phase === "starting" || upload?.phase === "uploading";
+  // `uploading` is shown as the service answers, not only when the stream next speaks (which
+  // may fold a small file's `uploading` into `processing`).
+  const issued = upload?.issued ?? null;
+  const { offer } = live;
+  useEffect(() => {
+    if (issued !== null) offer(issued);
+  }, [issued, offer]);
   const message = useActionMessage(uploadingHere);
   const uploader = useRef<UploaderHandle>(null);
   const replaceButton = useRef<HTMLButtonElement>(null);

@@ -132,6 +132,8 @@ export interface UploadTicket {
   url: string;
   lessonId: string;
   status: "uploading";
+  /** The lesson's video as it now is; absent from a service older than 2026-12-07. */
+  video?: LessonVideo;
 }
 
 export interface ServiceClient {

@@ -10,6 +10,9 @@ export interface LiveVideo {
   video: LessonVideo | null;
   /** Show this state now (what the service answered an action with); the stream follows. */
   replace: (video: LessonVideo) => void;
+  /** Show this state unless what is shown changed status later (by `statusChangedAt`): an
+   * answer that may already be overtaken by the stream. */
+  offer: (video: LessonVideo) => void;
   connection: Connection;
   /** The stream was refused for good (the lesson is gone or no longer visible). */
   failure: ApiError | null;
@@ -49,5 +52,15 @@ export function useLiveVideo(
     setVideo(next);
   }, []);
 
-  return { video, replace, connection, failure, changedTo };
+  const offer = useCallback((next: LessonVideo) => {
+    setVideo((shown) => {
+      if (shown !== null && Date.parse(shown.statusChangedAt) > Date.parse(next.statusChangedAt)) {
+        return shown;
+      }
+      lastStatus.current = next.status;
+      return next;
+    });
+  }, []);
+
+  return { video, replace, offer, connection, failure, changedTo };
 }

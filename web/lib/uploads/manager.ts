@@ -27,6 +27,9 @@ export interface Upload {
   percent: number;
   /** Why it failed, said to the author. */
   message: string | null;
+  /** The lesson's video as the service answered the upload's creation (`uploading`), shown
+   * at once rather than when the live stream next speaks; null before then. */
+  issued: LessonVideo | null;
 }
 
 interface Running {
@@ -107,10 +110,11 @@ export class UploadManager {
       phase: "starting",
       percent: 0,
       message: null,
+      issued: null,
     });
     void (async () => {
       try {
-        const { url } = await createUpload(client, lessonId);
+        const { url, video } = await createUpload(client, lessonId);
         const { UpChunk } = await import("@mux/upchunk");
         if (stopped) return;
         upload = UpChunk.createUpload({
@@ -118,7 +122,7 @@ export class UploadManager {
           file,
           chunkSize: this.chunkSizeKb ?? undefined,
         }) as ChunkUpload;
-        this.update(lessonId, { phase: "uploading" });
+        this.update(lessonId, { phase: "uploading", issued: video ?? null });
         upload.on("progress", (event) => {
           const percent = Math.floor(Number(event.detail));
           this.update(lessonId, { percent: Number.isFinite(percent) ? percent : 0 });
