@@ -17,8 +17,7 @@ from mux_emulator.payloads import event, text_track
 from mux_emulator.server import BackgroundServer
 from mux_emulator.store import Asset, Store
 from service.database.pool import Database
-from service.mux import cleanup_outbox as cleanup
-from service.mux import orphans
+from service.mux import cleanup_outbox, orphans
 from service.mux.client import MuxClient
 from service.settings import Settings
 from tests.commands import run_service
@@ -93,12 +92,13 @@ async def test_remove_while_mux_is_down_is_accepted_and_completes_later(
     assert response.status_code == 202
     assert (await lesson_row(db, lesson))["status"] == "draft"
     assert asset.id in mux_store.assets
-    [row] = await cleanup.list_cleanups(db)
+    [row] = await cleanup_outbox.list_cleanups(db)
     assert (row["state"], row["attempts"], row["last_error"]) == ("failed", 1, "Mux answered 503")
     assert row["next_attempt_at"] > row["created_at"]  # backed off
-    assert await cleanup.run(db, MuxClient(author_settings), author_settings) == []  # not due
+    not_due = await cleanup_outbox.run(db, MuxClient(author_settings), author_settings)
+    assert not_due == []
     await _due_now(db)
-    [done] = await cleanup.run(db, MuxClient(author_settings), author_settings)
+    [done] = await cleanup_outbox.run(db, MuxClient(author_settings), author_settings)
     assert (done.state, done.attempts) == ("done", 2)
     assert asset.id not in mux_store.assets
 
@@ -145,7 +145,7 @@ async def test_an_asset_already_gone_at_mux_counts_as_deleted(
     _, lesson, asset = await _published_lesson(author_client, db, mux_store)
     del mux_store.assets[asset.id]  # deleted in Mux's dashboard
     await db.call("select public.mux_remove_video(%s)", (lesson,))
-    [done] = await cleanup.run(db, MuxClient(author_settings), author_settings)
+    [done] = await cleanup_outbox.run(db, MuxClient(author_settings), author_settings)
     assert (done.state, done.attempts, done.error) == ("done", 1, None)
 
 
@@ -157,15 +157,15 @@ async def test_a_cleanup_is_dead_after_the_configured_attempts_and_can_be_replay
     await db.call("select public.mux_remove_video(%s)", (lesson,))
     mux_store.fault_status, mux_store.fault_count = 500, 2
     mux = MuxClient(settings)
-    assert [r.state for r in await cleanup.run(db, mux, settings)] == ["failed"]
+    assert [r.state for r in await cleanup_outbox.run(db, mux, settings)] == ["failed"]
     await _due_now(db)
-    assert [r.state for r in await cleanup.run(db, mux, settings)] == ["dead"]
+    assert [r.state for r in await cleanup_outbox.run(db, mux, settings)] == ["dead"]
     await _due_now(db)
-    assert await cleanup.run(db, mux, settings) == []  # dead stays dead
-    [row] = await cleanup.list_cleanups(db, state="dead")
-    replayed = await cleanup.replay(db, row["id"])
+    assert await cleanup_outbox.run(db, mux, settings) == []  # dead stays dead
+    [row] = await cleanup_outbox.list_cleanups(db, state="dead")
+    replayed = await cleanup_outbox.replay(db, row["id"])
     assert replayed is not None and replayed["state"] == "pending"
-    assert [r.state for r in await cleanup.run(db, mux, settings)] == ["done"]
+    assert [r.state for r in await cleanup_outbox.run(db, mux, settings)] == ["done"]
     assert asset.id not in mux_store.assets
 
 
@@ -178,7 +178,7 @@ async def test_a_refused_cancel_deletes_the_asset_the_upload_became(
     await db.call("select public.mux_cancel_upload(%s)", (lesson,))
     asset = mux_store.new_asset(mux_store.uploads[upload_id])  # the file arrived first
     mux = MuxClient(author_settings)
-    results = await cleanup.run(db, mux, author_settings)
+    results = await cleanup_outbox.run(db, mux, author_settings)
     assert [(r.action, r.state) for r in results] == [
         ("cancel_upload", "done"),
         ("delete_asset", "done"),
@@ -194,9 +194,9 @@ async def test_each_run_makes_a_bounded_number_of_mux_calls(
         await db.call("select public.mux_remove_video(%s)", (lesson,))
     settings = dataclasses.replace(author_settings, cleanup_max_mux_calls=2)
     calls = mux_store.requests["delete_asset"]
-    assert len(await cleanup.run(db, MuxClient(settings), settings)) == 2
+    assert len(await cleanup_outbox.run(db, MuxClient(settings), settings)) == 2
     assert mux_store.requests["delete_asset"] - calls == 2
-    assert len(await cleanup.run(db, MuxClient(settings), settings)) == 1
+    assert len(await cleanup_outbox.run(db, MuxClient(settings), settings)) == 1
 
 
 async def test_replaced_assets_wait_out_the_retention(
@@ -205,9 +205,9 @@ async def test_replaced_assets_wait_out_the_retention(
     author, lesson, old = await _published_lesson(author_client, db, mux_store)
     await _publish_at_mux(author_client, mux_store, await _upload(author_client, author, lesson))
     keeping = dataclasses.replace(author_settings, superseded_asset_retention_seconds=3600)
-    assert await cleanup.run(db, MuxClient(keeping), keeping) == []
+    assert await cleanup_outbox.run(db, MuxClient(keeping), keeping) == []
     assert old.id in mux_store.assets
-    [done] = await cleanup.run(db, MuxClient(author_settings), author_settings)
+    [done] = await cleanup_outbox.run(db, MuxClient(author_settings), author_settings)
     assert (done.object_id, done.state) == (old.id, "done")
 
 
@@ -325,7 +325,7 @@ async def test_cleanups_cli_replays_a_dead_cleanup_and_runs_it(
     await db.call("select public.mux_remove_video(%s)", (lesson,))
     async with db.service_session() as conn:
         await conn.execute("update mux_cleanups set state = 'dead', attempts = 10")
-    [row] = await cleanup.list_cleanups(db)
+    [row] = await cleanup_outbox.list_cleanups(db)
     env = _cli_env(repo_env, database_url, lone_emulator)
 
     listed = _cli(env, "cleanups", "list", "--state", "dead")

@@ -17,7 +17,7 @@ from mux_emulator.store import Store
 from service.app import create_app
 from service.database.pool import Database
 from service.ingest.reconciler import Reconciler
-from service.mux import cleanup_outbox as cleanup
+from service.mux import cleanup_outbox
 from service.mux.client import MuxClient
 from service.settings import Settings
 from tests.factories import create_lesson, create_user
@@ -248,7 +248,7 @@ async def test_asset_deletions_waiting_and_done(
     before = await scrape(http)
     waiting = "mux_lessons_mux_cleanups_waiting"
     assert value(before, waiting, action="delete_asset", state="pending") == 1
-    results = await cleanup.run(db, MuxClient(metrics_settings), metrics_settings)
+    results = await cleanup_outbox.run(db, MuxClient(metrics_settings), metrics_settings)
     assert [r.state for r in results] == ["done"]
     assert asset.id not in mux_store.assets
     after = await scrape(http)

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from prometheus_client import REGISTRY
 
 from service.database.pool import Database
-from service.ingest import new_events as inbox
+from service.ingest import new_events
 from tests.factories import create_lesson, create_user, lesson_row
 from tests.mux_scenario import Video, attach_upload, inbox_rows
 from tests.reliability.test_order_and_duplicates import PATHS, _event, _reveals_asset
@@ -138,7 +138,7 @@ async def test_what_the_set_cannot_decide_goes_event_by_event_and_is_counted(
     assert [r["per_event"] for r in rows] == [True] * 4 + [False] * 4
     assert [r["state"] for r in rows[:4]] == ["unmatched"] * 4
     # the service counts it in /metrics: a lone event goes first, the two behind it together
-    batcher = inbox.IngestBatcher(db, preferred_policy="public", max_in_flight=1)
+    batcher = new_events.IngestBatcher(db, preferred_policy="public", max_in_flight=1)
     parked = [Video(None).asset_ready() for _ in range(3)]
     outcomes = await asyncio.gather(
         *(batcher.ingest(p["id"], json.dumps(p), created_at=p["created_at"]) for p in parked)

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from service.database.pool import Database
-from service.ingest import stored_events as events
+from service.ingest import stored_events
 from service.settings import Settings
 from service.worker import Worker
 from tests.conftest import DbRoute
@@ -170,7 +170,7 @@ async def test_parked_asset_event_is_applied_once_a_lesson_learns_the_asset(
             "insert into mux_events (id, type, payload, state) values (%s, %s, %s, 'unmatched')",
             (track["id"], track["type"], json.dumps(track)),
         )
-    assert await events.sweep_unmatched(db, webhook_settings) == (1, 0)
+    assert await stored_events.sweep_unmatched(db, webhook_settings) == (1, 0)
     assert await db.call_all("select track_id from lesson_text_tracks") == [
         {"track_id": video.track_id}
     ]
@@ -186,7 +186,7 @@ async def test_unmatched_events_expire_into_ignored_with_a_reason(
             "update mux_events set received_at = now() - interval '8 days' where id = %s",
             (stray["id"],),
         )
-    assert await events.sweep_unmatched(db, webhook_settings) == (0, 1)
+    assert await stored_events.sweep_unmatched(db, webhook_settings) == (0, 1)
     [row] = await inbox_rows(db)
     assert row["state"] == "ignored" and row["outcome"].startswith("expired")
 

@@ -17,12 +17,12 @@ import uvicorn
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service import http_parsers as limits
+from service import http_parsers
 from service.app import create_app
 from service.database.pool import Database
 from service.settings import Settings
 
-PARSERS = {"httptools": limits.HttpToolsProtocol, "h11": limits.H11Protocol}
+PARSERS = {"httptools": http_parsers.HttpToolsProtocol, "h11": http_parsers.H11Protocol}
 LIMIT = 16 * 1024
 
 
@@ -116,12 +116,12 @@ def test_pipelined_requests_are_each_counted_on_their_own(port: int) -> None:
 
 
 def test_the_limit_is_a_setting(port: int) -> None:
-    limits.configure(4096)
+    http_parsers.configure(4096)
     try:
         assert _answers(port, [_head(5000, "header")]) == [TOO_LARGE]
         assert _answers(port, [_head(4000, "query")]) == [b"HTTP/1.1 200 OK"]
     finally:
-        limits.configure(LIMIT)
+        http_parsers.configure(LIMIT)
     assert _answers(port, [_head(5000, "header")]) == [b"HTTP/1.1 200 OK"]
 
 
@@ -134,9 +134,9 @@ async def test_the_service_hands_its_setting_to_the_protocols(
     assert settings.http_max_head_bytes == 8192
     create_app(dataclasses.replace(webhook_settings, http_max_head_bytes=8192), database=db)
     try:
-        assert limits.max_head_bytes() == 8192
+        assert http_parsers.max_head_bytes() == 8192
     finally:
-        limits.configure(LIMIT)
+        http_parsers.configure(LIMIT)
 
 
 @settings(max_examples=30, deadline=None)
