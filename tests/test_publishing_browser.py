@@ -27,6 +27,7 @@ from tests.test_web_browser import (
     _player_state,
     app_context,
     browser,  # noqa: F401 (fixture)
+    expect_said,
     web_stack,  # noqa: F401 (fixture)
 )
 
@@ -89,7 +90,7 @@ async def test_an_author_publishes_when_ready_and_learners_see_only_that(
             await lesson_form.get_by_label("Title").fill(title)
             await lesson_form.get_by_label("Video").set_input_files(str(SAMPLE))
             await lesson_form.get_by_role("button", name="Add lesson").click()
-            await expect(page.get_by_test_id("page-status")).to_contain_text(f"«{title}» added")
+            await expect_said(page, f"«{title}» added")
         one, two = await _lesson_id(page, "One"), await _lesson_id(page, "Two")
         for lesson, title in ((one, "One"), (two, "Two")):
             toast = page.locator(f"[data-testid=toast][data-toast-lesson='{lesson}']")
@@ -112,9 +113,7 @@ async def test_an_author_publishes_when_ready_and_learners_see_only_that(
         publish_one = page.get_by_role("button", name="Publish «One»")
         await publish_one.focus()
         await page.keyboard.press("Enter")
-        await expect(page.get_by_test_id("page-status")).to_contain_text(
-            "«One» is public: learners will see it once the course is public."
-        )
+        await expect_said(page, "«One» is public: learners will see it once the course is public.")
         await expect(page.locator(f"[data-lesson='{one}'] [data-testid=visibility]")).to_have_text(
             "Public"
         )
@@ -125,7 +124,7 @@ async def test_an_author_publishes_when_ready_and_learners_see_only_that(
         # The course published: that lesson only.
         await page.get_by_role("button", name="Publish course").click()
         await expect(course_badge).to_have_text("Public")
-        await expect(page.get_by_test_id("page-status")).to_contain_text("«Launch» is public")
+        await expect_said(page, "«Launch» is public")
         await _axe(page, "course page with publishing controls")
         await _look(page, "publishing-course-author")
         for learner in (anonymous, signed_in):
@@ -180,14 +179,10 @@ async def test_an_author_publishes_when_ready_and_learners_see_only_that(
         assert (await _player_state(signed_in))["readyState"] >= 2
         await page.goto(f"{web}/courses/{course}")
         await page.get_by_role("button", name="Unpublish «One»").click()
-        await expect(page.get_by_test_id("page-status")).to_contain_text(
-            "«One» is a draft again: learners no longer see it."
-        )
+        await expect_said(page, "«One» is a draft again: learners no longer see it.")
         gone = signed_in.get_by_test_id("not-found")
         await expect(gone).to_contain_text("Lesson no longer available")
-        await expect(signed_in.get_by_test_id("page-status")).to_contain_text(
-            "This lesson is no longer available."
-        )
+        await expect_said(signed_in, "This lesson is no longer available.")
         assert await signed_in.locator("mux-player").count() == 0
         listing = learner_course.get_by_test_id("lesson-list")
         await expect(listing.locator("li")).to_have_count(1)

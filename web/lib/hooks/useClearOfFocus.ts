@@ -12,6 +12,7 @@ function overlaps(a: DOMRect, top: number, bottom: number, left: number, right: 
  * Where fixed notices go so that they never cover the focused control: at the bottom of the
  * window as usual, at the top when the focused control is under them there, and put aside
  * (`aside`: out of view, still in the notifications list) when it would be under them in both.
+ * Focus moving into them, or to no control, never moves them (except back into view).
  */
 export function useClearOfFocus(notices: RefObject<HTMLElement | null>, margin = 16): Placement {
   const [placement, setPlacement] = useState<Placement>("bottom");
@@ -22,8 +23,12 @@ export function useClearOfFocus(notices: RefObject<HTMLElement | null>, margin =
       frame = requestAnimationFrame(() => {
         const box = notices.current;
         const active = document.activeElement;
-        if (box === null || active === null || active === document.body || box.contains(active)) {
-          setPlacement("bottom");
+        if (box === null) return;
+        if (active === null || active === document.body || box.contains(active)) {
+          // No control to clear, or the author is in the notifications (a press on a toast's
+          // button focuses it): they stay where they are, as moving them between the press
+          // and the release would lose the click. Put aside, they come back into view.
+          setPlacement((now) => (now === "aside" ? "bottom" : now));
           return;
         }
         const focused = active.getBoundingClientRect();
