@@ -119,6 +119,16 @@ async def test_opening_a_stream_on_a_watched_lesson_costs_no_database_round_trip
         path = f"/api/lessons/{video.lesson_id}/events"
         async with _streams(http, [path]) as [(_, first)]:
             await first.read(1)
+            # The publish's notification may still be on its way, and would be decided once
+            # more. Another lesson changed after it is a barrier: notifications come in commit
+            # order and are decided in turn, so once that lesson's stream is told, every
+            # decision still to come is one an open causes.
+            barrier = Video(await create_lesson(db, author))
+            barrier_path = f"/api/lessons/{barrier.lesson_id}/events?access_token={hs256(author)}"
+            async with _streams(http, [barrier_path]) as [(_, told)]:
+                await told.read(1)
+                await attach_upload(db, barrier.lesson_id, barrier.upload_id)
+                assert (await told.read(1))[0]["data"]["status"] == "uploading"
             before = _decider(scale_service).statements
             async with _streams(http, [path] * 30) as streams:
                 events = await asyncio.gather(*(reader.read(1) for _, reader in streams))
