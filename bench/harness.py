@@ -48,6 +48,14 @@ def scratch_database() -> Iterator[str]:
         postgres.drop_database(server, url)
 
 
+def settle(url: str) -> None:
+    """Vacuum, analyze and checkpoint: a variant measured next starts from a settled database,
+    not in the autovacuum and checkpoint that seeding (or the variant before) set off."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("vacuum analyze")
+        conn.execute("checkpoint")
+
+
 def seed_owner_and_course(conn: psycopg.Connection[Any], title: str) -> tuple[Any, Any]:
     """A new author (as Supabase Auth would have) and a course of theirs: (user id, course id)."""
     user = conn.execute(

@@ -34,6 +34,7 @@ from bench.harness import (
     seed_lessons,
     server_processes,
     service_env,
+    settle,
     uvicorn_server,
 )
 from bench.nextjs_baseline import nextjs_server
@@ -73,6 +74,7 @@ def run(
         env = service_env(url, DB_POOL_MIN=str(pool_max), DB_POOL_MAX=str(pool_max))
         first = 0
         for name in variants:
+            settle(url)
             with serving(name, url, env, workers) as (server, app_processes):
                 run_loadgen(server, first=first, lessons=200, concurrency=8, seconds=2)  # warm up
                 first += 200

@@ -18,6 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from prometheus_client import REGISTRY
 
+from bench.harness import seed_lessons
+from bench.workload import lesson_events
 from service.database.pool import Database
 from service.ingest import new_events
 from tests.factories import create_lesson, create_user, lesson_row
@@ -248,3 +250,41 @@ async def test_any_split_into_batches_ends_in_the_implied_state(
         ([e["id"] for e in events],),
     )
     assert stored == [{"n": len(events), "ids": len(events)}]
+
+
+async def test_a_batch_probes_the_inbox_by_key_whatever_its_statistics(
+    db: Database, database_url: str
+) -> None:
+    """Statistics of a younger inbox (here: taken while it was empty) must not make a batch
+    read the inbox's whole primary key, a cost growing with the inbox: each event's stored
+    row is looked up by one probe (docs/benchmarks.md, "Statistics")."""
+    seed_lessons(database_url, 0, 800)
+    events = [e for i in range(800) for e in lesson_events(i)]
+    batches = [events[k : k + 64] for k in range(0, len(events), 64)]
+    reads = (
+        "select pg_stat_clear_snapshot(), (select idx_tup_read "
+        "from pg_stat_user_indexes where indexrelname = 'mux_events_pkey')"
+    )
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("alter table public.mux_events set (autovacuum_enabled = false)")
+        try:
+            conn.execute("analyze public.mux_events")  # empty
+            # This connection plans the function now (generic plans, kept for the
+            # connection's life), and the inbox grows.
+            for batch in batches[:-1]:
+                conn.execute(_SET, ([json.dumps(e) for e in batch], [None] * len(batch)))
+            conn.execute("select pg_stat_force_next_flush()")
+            before = conn.execute(reads).fetchone()
+            last = batches[-1]
+            conn.execute(_SET, ([json.dumps(e) for e in last], [None] * len(last)))
+            conn.execute("select pg_stat_force_next_flush()")
+            after = conn.execute(reads).fetchone()
+            applied = conn.execute(
+                "select count(*) from public.mux_events where state = 'applied'"
+            ).fetchone()
+        finally:
+            conn.execute("alter table public.mux_events reset (autovacuum_enabled)")
+    assert applied == (len(events),)
+    assert before is not None and after is not None
+    read = after[1] - before[1]
+    assert read <= 64, f"a batch of 64 read {read} entries of the inbox's primary key"

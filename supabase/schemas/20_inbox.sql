@@ -147,7 +147,11 @@ begin
     select s.i, s.f, e.state as st, e.lesson_id as lid
       from (select x.id, x.i::integer as i, (min(x.i) over (partition by x.id))::integer as f
               from unnest(ids) with ordinality as x(id, i)) s
-      left join public.mux_events e on e.id = s.id
+      -- One probe of the primary key per event: `limit 1` keeps it a probe, as the planner
+      -- otherwise may read the whole inbox's index when its statistics are of a younger,
+      -- smaller inbox (docs/benchmarks.md, "Statistics").
+      left join lateral (select e.id, e.state, e.lesson_id from public.mux_events e
+                           where e.id = s.id limit 1) e on true
       where e.id is not null or s.i <> s.f
   loop
     if r.i <> r.f then
