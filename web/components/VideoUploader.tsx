@@ -105,11 +105,28 @@ export function VideoUploader({
     setRefused(null);
   }, [manager, lessonId, setRefused]);
 
-  useImperativeHandle(
-    ref,
-    () => ({ stop, ready, focus: () => chooser.current?.focus() }),
-    [stop, ready],
-  );
+  // "Choose a video file" focused on request ("Upload again"): when the uploader's code is
+  // still loading, as soon as its button is there; when the button cannot take focus yet, at
+  // the next frames (for up to 2 s), unless the author has moved on meanwhile.
+  const focus = useCallback(() => {
+    const from = document.activeElement;
+    const until = performance.now() + 2_000;
+    const attempt = () => {
+      const button = chooser.current;
+      if (button === null) {
+        focusWanted.current = true; // taken when the button is attached
+        return;
+      }
+      button.focus();
+      const moved = document.activeElement !== from && document.activeElement !== document.body;
+      if (document.activeElement !== button && !moved && performance.now() < until) {
+        requestAnimationFrame(attempt);
+      }
+    };
+    attempt();
+  }, []);
+
+  useImperativeHandle(ref, () => ({ stop, ready, focus }), [stop, ready, focus]);
 
   // MuxUploader would upload the chosen (or dropped) file itself, tied to this page: its
   // `file-ready` is taken first (a capturing listener runs before its own, on its element)
