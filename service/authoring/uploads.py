@@ -23,8 +23,7 @@ from service.database.pool import Connection, Database, act_as_service, act_as_u
 from service.errors import ApiError
 from service.mux.budget import look_up_upload, take_mux_call
 from service.mux.client import MuxClient, MuxError, MuxRejected
-from service.read_model.queries import visible_video
-from service.read_model.to_json import video_json
+from service.read_model.caller_video import caller_video
 from service.request.body import id_field, json_object, uuid_field
 from service.request.caller import required_claims, uploader_claims
 from service.request.paths import lesson_not_found, path_uuid
@@ -109,17 +108,14 @@ async def create_upload(request: Request) -> JSONResponse:
     # The video as it now is (`uploading`): the page shows it at once, whatever its live
     # stream later folds together (a small file can be `processing` before the stream's next
     # message).
-    async with db.user_session(claims) as conn:
-        row = await visible_video(conn, lesson_id)
-    if row is None:
-        raise lesson_not_found()
+    video = await caller_video(db, claims, lesson_id, settings)
     return JSONResponse(
         {
             "uploadId": upload.id,
             "url": upload.url,
             "lessonId": str(lesson_id),
             "status": "uploading",
-            "video": video_json(row, settings),
+            "video": video,
         },
         status_code=201,
     )
@@ -151,11 +147,7 @@ async def update_upload_id(request: Request) -> JSONResponse:
         if _names_another_lesson(upload.passthrough, lesson_id):
             raise ApiError(409, "upload_mismatch", "That upload was made for another lesson.")
     await _attach(db, claims, lesson_id, upload_id, settings.mux_playback_policy)
-    async with db.user_session(claims) as conn:
-        row = await visible_video(conn, lesson_id)
-    if row is None:
-        raise lesson_not_found()
-    return JSONResponse(video_json(row, settings))
+    return JSONResponse(await caller_video(db, claims, lesson_id, settings))
 
 
 def _names_another_lesson(passthrough: str | None, lesson_id: uuid.UUID) -> bool:
@@ -208,12 +200,8 @@ async def _changed_video(
     db: Database = request.app.state.database
     await _change_video(db, claims, lesson_id, function)
     log.info(done, extra={"lesson_id": str(lesson_id)})
-    async with db.user_session(claims) as conn:
-        row = await visible_video(conn, lesson_id)
-    if row is None:
-        raise lesson_not_found()
     return JSONResponse(
-        video_json(row, request.app.state.settings),
+        await caller_video(db, claims, lesson_id, request.app.state.settings),
         status_code=status_code,
         background=clean_up_now(request, [lesson_id]),
     )

@@ -15,18 +15,17 @@ from starlette.responses import JSONResponse
 
 from service.database.pool import Connection, Database
 from service.errors import ApiError
+from service.read_model.caller_video import caller_video
 from service.read_model.queries import (
     COURSE_COLUMNS,
     LESSON_COLUMNS,
     learner_progress,
-    visible_video,
 )
 from service.read_model.to_json import (
     course_json,
     lesson_json,
     progress_json,
     thumbnail_url,
-    video_json,
 )
 from service.request.caller import caller_claims
 from service.request.paths import course_not_found, lesson_not_found, path_uuid
@@ -107,11 +106,7 @@ async def get_video(request: Request) -> JSONResponse:
     """`GET /api/lessons/{id}/video`: to the owner always, to anyone once published."""
     claims, lesson_id = await _as_caller(request, "lesson_id", lesson_not_found())
     db: Database = request.app.state.database
-    async with db.user_session(claims) as conn:
-        row = await visible_video(conn, lesson_id)
-    if row is None:
-        raise lesson_not_found()
-    return JSONResponse(video_json(row, request.app.state.settings))
+    return JSONResponse(await caller_video(db, claims, lesson_id, request.app.state.settings))
 
 
 async def get_course(request: Request) -> JSONResponse:
